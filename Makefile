@@ -1,0 +1,132 @@
+# atencion — GNU make build. `make help` lists targets and variables.
+#
+# Variables: SAN=1 (address + undefined-behaviour sanitizers), DEBUG=1 (-O0 -g), WERROR=1,
+# PORTABLE=1 (no -march=native), CXX=clang++. Each flavour builds in its own folder, so
+# switching flags never mixes objects.
+
+CXX ?= g++
+ifeq ($(origin CXX),default)
+  CXX := g++
+endif
+
+BUILD := build
+OPT := -O2
+ifeq ($(DEBUG),1)
+  BUILD := build/debug
+  OPT := -O0 -g
+endif
+ifeq ($(SAN),1)
+  BUILD := build/san
+  OPT := -O1 -g -fno-omit-frame-pointer
+  SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined
+endif
+ifeq ($(BENCH_BUILD),1)
+  BUILD := build/bench
+  OPT := -O3
+endif
+ARCH := -march=native
+ifeq ($(PORTABLE),1)
+  ARCH :=
+endif
+WARN := -Wall -Wextra -Wpedantic -Wshadow
+ifeq ($(WERROR),1)
+  WARN += -Werror
+endif
+
+# GoogleTest: Debian's libgtest-dev needs nothing; Homebrew's lives under its prefix.
+GTEST_DIRS := $(firstword $(wildcard /opt/homebrew /usr/local/opt/googletest))
+ifneq ($(GTEST_DIRS),)
+  GTEST_FLAGS := -I$(GTEST_DIRS)/include
+  GTEST_LIBS := -L$(GTEST_DIRS)/lib
+endif
+
+CXXFLAGS := -std=c++20 $(OPT) $(ARCH) $(WARN) $(SANFLAGS) -pthread -I. -MMD -MP $(EXTRA_CXXFLAGS)
+LDFLAGS := $(SANFLAGS) -pthread $(EXTRA_LDFLAGS)
+OBJ := $(BUILD)/obj
+
+LIB_DIRS := tensor autograd nn nn/attention optim data models viz lessons/common
+LIB_SRCS := $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.cpp))
+LIB := $(BUILD)/libatencion.a
+LESSON_SRCS := $(wildcard lessons/lesson[0-9][0-9]_*.cpp)
+LESSON_IDS := $(sort $(foreach f,$(LESSON_SRCS),$(shell echo $(notdir $(f)) | cut -c1-8)))
+LESSON_BINS := $(addprefix $(BUILD)/,$(LESSON_IDS))
+TOOL_SRCS := $(wildcard tools/*.cpp)
+TOOL_BINS := $(patsubst tools/%.cpp,$(BUILD)/%,$(TOOL_SRCS))
+BENCH_SRCS := $(wildcard bench/*.cpp)
+TEST_SRCS := $(wildcard tests/*.cpp)
+TEST_BIN := $(BUILD)/test_atencion
+
+.PHONY: all test lessons bench clean help FORCE
+.DEFAULT_GOAL := all
+.SECONDEXPANSION:
+
+all: $(LIB) $(LESSON_BINS) $(TOOL_BINS)
+
+# Objects depend on a file holding the flags, so changing CXX or a flag rebuilds everything.
+$(BUILD)/flags: FORCE
+	@mkdir -p $(@D)
+	@echo '$(CXX) $(CXXFLAGS) $(LDFLAGS)' | cmp -s - $@ || echo '$(CXX) $(CXXFLAGS) $(LDFLAGS)' > $@
+
+$(OBJ)/%.o: %.cpp $(BUILD)/flags
+	@mkdir -p $(@D)
+	$(CXX) $(CXXFLAGS) $(if $(filter tests/%,$<),$(GTEST_FLAGS)) -c $< -o $@
+
+$(LIB): $(patsubst %.cpp,$(OBJ)/%.o,$(LIB_SRCS))
+	@rm -f $@
+	ar rcs $@ $^
+
+# build/lessonNN from lessons/lessonNN_<tema>.cpp: a new lesson needs no edit here.
+$(BUILD)/lesson%: $$(patsubst %.cpp,$(OBJ)/%.o,$$(wildcard lessons/lesson$$*_*.cpp)) $(LIB)
+	$(CXX) $^ $(LDFLAGS) -o $@
+
+$(BUILD)/%: $(OBJ)/tools/%.o $(LIB)
+	$(CXX) $^ $(LDFLAGS) -o $@
+
+$(BUILD)/bench_%: $(OBJ)/bench/%.o $(LIB)
+	$(CXX) $^ $(LDFLAGS) -o $@
+
+lesson%: $(BUILD)/lesson% FORCE
+	./$(BUILD)/lesson$* $(ARGS)
+
+lessons: $(LESSON_BINS)
+	@set -e; for b in $(LESSON_BINS); do echo "== $$b --quick"; ./$$b --quick </dev/null; done
+
+HASH := \#
+HAVE_GTEST := $(shell printf '$(HASH)include <gtest/gtest.h>\nint main(){}\n' | $(CXX) -std=c++20 $(GTEST_FLAGS) -x c++ - $(GTEST_LIBS) -lgtest -pthread -o /dev/null 2>/dev/null && echo yes)
+
+$(TEST_BIN): $(patsubst %.cpp,$(OBJ)/%.o,$(TEST_SRCS)) $(LIB)
+	$(CXX) $^ $(LDFLAGS) $(GTEST_LIBS) -lgtest -o $@
+
+test:
+ifneq ($(HAVE_GTEST),yes)
+	@echo "GoogleTest not found: install it with 'apt-get install libgtest-dev' (Debian/Ubuntu) or 'brew install googletest' (macOS)."; exit 1
+else
+	@$(MAKE) --no-print-directory $(TEST_BIN)
+	@GTEST_BRIEF=1 ./$(TEST_BIN) $(TEST_ARGS)
+endif
+
+bench:
+	@$(MAKE) --no-print-directory BENCH_BUILD=1 run-bench
+
+run-bench: $(patsubst bench/%.cpp,$(BUILD)/bench_%,$(BENCH_SRCS))
+	@set -e; for b in $^; do ./$$b $(ARGS); done
+
+clean:
+	rm -rf build out
+
+help:
+	@echo "Targets:"
+	@echo "  make              build build/libatencion.a, every lesson and tool"
+	@echo "  make test         build and run the GoogleTest suite (ends with 'N passed, M failed')"
+	@echo "  make lessonNN     build and run lesson NN, e.g. make lesson00 ARGS=\"--step --lang en\""
+	@echo "  make lessons      run every lesson in quick mode, without pauses"
+	@echo "  make bench        build with -O3 and run the benchmarks"
+	@echo "  make clean        remove build/ and out/"
+	@echo "Variables:"
+	@echo "  SAN=1 sanitizers (ASan+UBSan)   DEBUG=1 -O0 -g   WERROR=1 warnings are errors"
+	@echo "  PORTABLE=1 no -march=native     CXX=clang++      ARGS=\"...\" passed to a lesson or benchmark"
+	@echo "  TEST_ARGS=\"--gtest_filter=Tape*\" passed to the test binary;  ATN_THREADS=N worker threads"
+
+FORCE:
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

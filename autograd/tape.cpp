@@ -1,0 +1,108 @@
+#include "autograd/tape.h"
+
+#include <sstream>
+#include <unordered_map>
+
+#include "tensor/elementwise.h"
+#include "tensor/reduce.h"
+
+namespace atn {
+
+namespace {
+thread_local Tape tape;
+thread_local bool grad_enabled = true;
+}  // namespace
+
+Var::Var(Tensor value, bool requires_grad, std::string name) : node_(std::make_shared<Node>()) {
+  node_->value = std::move(value);
+  node_->requires_grad = requires_grad;
+  node_->name = std::move(name);
+}
+
+void Var::accumulate_grad(const Tensor& g) const {
+  if (!node_->requires_grad) return;
+  Tensor reduced = sum_to(g, node_->value.shape());
+  if (!node_->grad.defined()) node_->grad = reduced.shares_storage_with(g) ? reduced.clone() : reduced;
+  else add_(node_->grad, reduced);
+}
+
+std::ostream& operator<<(std::ostream& os, const Var& v) {
+  if (!v.defined()) return os << "Var(undefined)";
+  os << "Var(" << v.value();
+  if (v.requires_grad()) os << ", requires_grad";
+  return os << ")";
+}
+
+Tape& Tape::current() { return tape; }
+bool Tape::recording() { return grad_enabled; }
+
+std::string Tape::dump() {
+  // Names nodes v0, v1, ... in order of first appearance (or by their own name when they have one).
+  std::unordered_map<const Node*, std::string> names;
+  auto name_of = [&](const std::shared_ptr<Node>& n) {
+    auto it = names.find(n.get());
+    if (it != names.end()) return it->second;
+    std::string s = n->name.empty() ? "v" + std::to_string(names.size()) : n->name;
+    names.emplace(n.get(), s);
+    return s;
+  };
+  std::ostringstream os;
+  const auto& entries = tape.entries();
+  for (size_t i = 0; i < entries.size(); ++i) {
+    const auto& e = entries[i];
+    os << "  " << i << ": " << e.op << "(";
+    for (size_t k = 0; k < e.inputs.size(); ++k) {
+      if (k) os << ", ";
+      os << name_of(e.inputs[k]) << to_string(e.inputs[k]->value.shape());
+    }
+    os << ") -> " << name_of(e.out) << to_string(e.out->value.shape()) << "\n";
+  }
+  return os.str();
+}
+
+NoGrad::NoGrad() : previous_(grad_enabled) { grad_enabled = false; }
+NoGrad::~NoGrad() { grad_enabled = previous_; }
+
+Var record(const char* op, Tensor value, const std::vector<Var>& inputs, Tape::Backward backward) {
+  bool needs = false;
+  if (grad_enabled)
+    for (const Var& v : inputs) needs = needs || v.requires_grad();
+  Var out(std::move(value), needs);
+  if (!needs) return out;
+  Tape::Entry e{op, out.node_ptr(), {}, std::move(backward)};
+  e.inputs.reserve(inputs.size());
+  for (const Var& v : inputs) e.inputs.push_back(v.node_ptr());
+  tape.push(std::move(e));
+  return out;
+}
+
+Var record(const char* op, Tensor value, std::initializer_list<Var> inputs, Tape::Backward backward) {
+  return record(op, std::move(value), std::vector<Var>(inputs), std::move(backward));
+}
+
+void backward(const Var& out) {
+  if (out.numel() != 1)
+    fail("backward: the output has shape ", to_string(out.shape()), "; pass a seed gradient for a non-scalar");
+  backward(out, Tensor::ones(out.shape()));
+}
+
+void backward(const Var& out, const Tensor& seed) {
+  if (seed.shape() != out.shape())
+    fail("backward: seed shape ", to_string(seed.shape()), " differs from output shape ", to_string(out.shape()));
+  if (!out.requires_grad()) {
+    tape.clear();
+    fail("backward: the output does not depend on anything that requires a gradient");
+  }
+  out.accumulate_grad(seed);
+  // Take the entries first, so the tape is empty even if a closure throws. Every Var keeps its
+  // grad afterwards (intermediates too, as in micrograd), so a lesson can print them.
+  std::vector<Tape::Entry> entries = tape.take();
+  NoGrad no_grad;  // backward closures use plain kernels; nothing they do should be recorded
+  for (size_t i = entries.size(); i-- > 0;) {
+    auto& e = entries[i];
+    if (e.out->grad.defined()) e.backward(e.out->grad);
+    e.backward = nullptr;  // frees what the closure captured as soon as it is done
+  }
+}
+
+}  // namespace atn

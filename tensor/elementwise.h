@@ -1,0 +1,111 @@
+// Elementwise kernels: map (one tensor) and zip (two tensors, NumPy broadcasting), and the
+// named operations built from them. No gradients here; autograd/ builds on these.
+#pragma once
+#include <cmath>
+
+#include "tensor/tensor.h"
+
+namespace atn {
+
+namespace detail {
+// How two shapes meet under broadcasting: the output shape and, for each input, the element
+// stride along every output axis (0 where that input is broadcast).
+struct Broadcast {
+  Shape out, stride_a, stride_b;
+};
+Broadcast plan_broadcast(const Shape& a, const Shape& b, const char* op);
+}  // namespace detail
+
+template <class F>
+Tensor map(const Tensor& a, F f) {
+  Tensor out(a.shape());
+  const real* pa = a.data();
+  real* po = out.data();
+  for (int64_t i = 0, n = a.numel(); i < n; ++i) po[i] = f(pa[i]);
+  return out;
+}
+
+template <class F>
+Tensor zip(const Tensor& a, const Tensor& b, F f, const char* op) {
+  const real* pa = a.data();
+  const real* pb = b.data();
+  if (a.shape() == b.shape()) {
+    Tensor out(a.shape());
+    real* po = out.data();
+    for (int64_t i = 0, n = a.numel(); i < n; ++i) po[i] = f(pa[i], pb[i]);
+    return out;
+  }
+  const detail::Broadcast plan = detail::plan_broadcast(a.shape(), b.shape(), op);
+  Tensor out(plan.out);
+  if (out.numel() == 0) return out;
+  real* po = out.data();
+  const size_t nd = plan.out.size();
+  // Walk the outer axes with an odometer; the last axis is a plain loop the compiler vectorizes.
+  const int64_t inner = plan.out[nd - 1], sa = plan.stride_a[nd - 1], sb = plan.stride_b[nd - 1];
+  std::vector<int64_t> idx(nd, 0);
+  int64_t oa = 0, ob = 0;
+  for (int64_t o = 0, outer = out.numel() / inner; o < outer; ++o) {
+    real* row = po + o * inner;
+    if (sa == 1 && sb == 1) for (int64_t j = 0; j < inner; ++j) row[j] = f(pa[oa + j], pb[ob + j]);
+    else if (sa == 1) for (int64_t j = 0; j < inner; ++j) row[j] = f(pa[oa + j], pb[ob]);
+    else if (sb == 1) for (int64_t j = 0; j < inner; ++j) row[j] = f(pa[oa], pb[ob + j]);
+    else for (int64_t j = 0; j < inner; ++j) row[j] = f(pa[oa], pb[ob]);
+    for (size_t ax = nd - 1; ax-- > 0;) {
+      oa += plan.stride_a[ax];
+      ob += plan.stride_b[ax];
+      if (++idx[ax] < plan.out[ax]) break;
+      oa -= plan.stride_a[ax] * plan.out[ax];
+      ob -= plan.stride_b[ax] * plan.out[ax];
+      idx[ax] = 0;
+    }
+  }
+  return out;
+}
+
+// Arithmetic with broadcasting.
+Tensor add(const Tensor& a, const Tensor& b);
+Tensor sub(const Tensor& a, const Tensor& b);
+Tensor mul(const Tensor& a, const Tensor& b);
+Tensor div(const Tensor& a, const Tensor& b);
+Tensor maximum(const Tensor& a, const Tensor& b);
+Tensor minimum(const Tensor& a, const Tensor& b);
+Tensor pow(const Tensor& a, const Tensor& b);
+Tensor add(const Tensor& a, real s);
+Tensor mul(const Tensor& a, real s);
+Tensor pow(const Tensor& a, real p);
+Tensor neg(const Tensor& a);
+Tensor exp(const Tensor& a);
+Tensor log(const Tensor& a);
+Tensor sqrt(const Tensor& a);
+Tensor abs(const Tensor& a);
+Tensor tanh(const Tensor& a);
+Tensor sigmoid(const Tensor& a);
+Tensor relu(const Tensor& a);
+Tensor clamp(const Tensor& a, real low, real high);
+
+// In place: a += b (b broadcast to a's shape), a += s * b (same shape), a *= s.
+void add_(Tensor& a, const Tensor& b);
+void axpy_(Tensor& a, real s, const Tensor& b);
+void scale_(Tensor& a, real s);
+
+// Comparisons give 1 where true and 0 where false (a mask of the broadcast shape).
+Tensor eq(const Tensor& a, const Tensor& b);
+Tensor ne(const Tensor& a, const Tensor& b);
+Tensor lt(const Tensor& a, const Tensor& b);
+Tensor le(const Tensor& a, const Tensor& b);
+Tensor gt(const Tensor& a, const Tensor& b);
+Tensor ge(const Tensor& a, const Tensor& b);
+
+// Operator sugar for tensors (no gradients): a + b, a * 2, -a ...
+inline Tensor operator+(const Tensor& a, const Tensor& b) { return add(a, b); }
+inline Tensor operator-(const Tensor& a, const Tensor& b) { return sub(a, b); }
+inline Tensor operator*(const Tensor& a, const Tensor& b) { return mul(a, b); }
+inline Tensor operator/(const Tensor& a, const Tensor& b) { return div(a, b); }
+inline Tensor operator+(const Tensor& a, real s) { return add(a, s); }
+inline Tensor operator-(const Tensor& a, real s) { return add(a, -s); }
+inline Tensor operator*(const Tensor& a, real s) { return mul(a, s); }
+inline Tensor operator/(const Tensor& a, real s) { return mul(a, 1 / s); }
+inline Tensor operator*(real s, const Tensor& a) { return mul(a, s); }
+inline Tensor operator-(const Tensor& a) { return neg(a); }
+
+}  // namespace atn

@@ -1,0 +1,186 @@
+#include "tensor/tensor.h"
+
+#include <cmath>
+#include <cstdio>
+#include <sstream>
+
+#include "tensor/rng.h"
+
+namespace atn {
+
+namespace {
+void check_shape(const Shape& shape, const char* op) {
+  for (int64_t s : shape)
+    if (s < 0) fail(op, ": negative size in shape ", to_string(shape));
+}
+}  // namespace
+
+Tensor::Tensor(Shape shape, real fill) : shape_(std::move(shape)) {
+  check_shape(shape_, "Tensor");
+  numel_ = atn::numel(shape_);
+  storage_ = std::make_shared<std::vector<real>>(size_t(numel_), fill);
+}
+
+Tensor::Tensor(Shape shape, std::vector<real> values) : shape_(std::move(shape)) {
+  check_shape(shape_, "Tensor");
+  numel_ = atn::numel(shape_);
+  if (int64_t(values.size()) != numel_)
+    fail("Tensor: ", values.size(), " values do not fill shape ", to_string(shape_), " (", numel_, " elements)");
+  storage_ = std::make_shared<std::vector<real>>(std::move(values));
+}
+
+Tensor Tensor::arange(real start, real stop, real step) {
+  if (step == 0) fail("arange: step must not be zero");
+  auto n = int64_t(std::ceil((double(stop) - start) / step));
+  if (n < 0) n = 0;
+  Tensor t({n});
+  for (int64_t i = 0; i < n; ++i) t[i] = real(start + double(step) * double(i));
+  return t;
+}
+
+Tensor Tensor::from(std::vector<real> values, Shape shape) { return Tensor(std::move(shape), std::move(values)); }
+Tensor Tensor::from(std::vector<real> values) {
+  auto n = int64_t(values.size());
+  return Tensor({n}, std::move(values));
+}
+
+Tensor Tensor::rand(Shape shape, Rng& rng, real low, real high) {
+  Tensor t(std::move(shape));
+  for (real& v : t) v = low + (high - low) * rng.uniform();
+  return t;
+}
+
+Tensor Tensor::randn(Shape shape, Rng& rng, real mean, real std) {
+  Tensor t(std::move(shape));
+  for (real& v : t) v = mean + std * rng.normal();
+  return t;
+}
+
+int64_t Tensor::size(int64_t axis) const { return shape_[size_t(normalize_axis(axis, dim(), "size"))]; }
+
+real& Tensor::at(std::initializer_list<int64_t> index) {
+  if (int64_t(index.size()) != dim()) fail("at: ", index.size(), " indices for a tensor of shape ", to_string(shape_));
+  int64_t flat = 0, k = 0;
+  for (int64_t i : index) {
+    int64_t n = shape_[size_t(k++)];
+    if (i < 0) i += n;
+    if (i < 0 || i >= n) fail("at: index ", i, " out of range for axis ", k - 1, " of shape ", to_string(shape_));
+    flat = flat * n + i;
+  }
+  return data()[flat];
+}
+real Tensor::at(std::initializer_list<int64_t> index) const { return const_cast<Tensor*>(this)->at(index); }
+
+real Tensor::item() const {
+  if (numel_ != 1) fail("item: tensor of shape ", to_string(shape_), " has ", numel_, " elements, not 1");
+  return data()[0];
+}
+
+Tensor Tensor::reshape(Shape shape) const {
+  int64_t known = 1, infer = -1;
+  for (size_t i = 0; i < shape.size(); ++i) {
+    if (shape[i] == -1) {
+      if (infer >= 0) fail("reshape: more than one -1 in ", to_string(shape));
+      infer = int64_t(i);
+    } else if (shape[i] < 0) {
+      fail("reshape: negative size in ", to_string(shape));
+    } else {
+      known *= shape[i];
+    }
+  }
+  if (infer >= 0) {
+    if (known == 0 || numel_ % known != 0) fail("reshape: cannot reshape ", to_string(shape_), " into ", to_string(shape));
+    shape[size_t(infer)] = numel_ / known;
+  }
+  if (atn::numel(shape) != numel_) fail("reshape: cannot reshape ", to_string(shape_), " into ", to_string(shape));
+  Tensor t = *this;
+  t.shape_ = std::move(shape);
+  return t;
+}
+
+Tensor Tensor::narrow0(int64_t start, int64_t length) const {
+  if (dim() == 0) fail("narrow0: a scalar has no axis 0");
+  if (start < 0 || length < 0 || start + length > shape_[0])
+    fail("narrow0: rows [", start, ", ", start + length, ") out of range for shape ", to_string(shape_));
+  Tensor t = *this;
+  int64_t row = shape_[0] ? numel_ / shape_[0] : 0;
+  t.offset_ += start * row;
+  t.shape_[0] = length;
+  t.numel_ = length * row;
+  return t;
+}
+
+Tensor Tensor::clone() const {
+  if (!defined()) return {};
+  return Tensor(shape_, to_vector());
+}
+
+void Tensor::fill(real value) { std::fill(begin(), end(), value); }
+
+void Tensor::copy_from(const Tensor& other) {
+  if (other.numel() != numel_) fail("copy_from: ", to_string(other.shape()), " into ", to_string(shape_));
+  std::copy(other.begin(), other.end(), begin());
+}
+
+namespace {
+// Writes one axis of the nested-bracket text, eliding the middle of long axes like PyTorch.
+void print_axis(std::ostringstream& os, const real* p, const Shape& shape, const Shape& strides, size_t axis,
+                int precision, int indent) {
+  const int64_t n = shape[axis];
+  const int64_t edge = 3, limit = 8;
+  os << '[';
+  for (int64_t i = 0; i < n; ++i) {
+    if (n > limit && i == edge) {
+      os << (axis + 1 == shape.size() ? "..., " : "...,\n" + std::string(size_t(indent + 1), ' '));
+      i = n - edge;
+    }
+    if (axis + 1 == shape.size()) {
+      char buf[32];
+      std::snprintf(buf, sizeof buf, "%.*f", precision, double(p[i]));
+      os << buf;
+    } else {
+      print_axis(os, p + i * strides[axis], shape, strides, axis + 1, precision, indent + 1);
+    }
+    if (i + 1 < n) {
+      if (axis + 1 == shape.size()) os << ", ";
+      else os << ",\n" << std::string(shape.size() - axis - 2, '\n') << std::string(size_t(indent + 1), ' ');
+    }
+  }
+  os << ']';
+}
+}  // namespace
+
+std::string Tensor::str(int precision) const {
+  if (!defined()) return "tensor(undefined)";
+  std::ostringstream os;
+  os << "tensor(";
+  if (dim() == 0) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.*f", precision, double(data()[0]));
+    os << buf;
+  } else {
+    print_axis(os, data(), shape_, contiguous_strides(shape_), 0, precision, 7);
+  }
+  os << ", shape=" << to_string(shape_) << ")";
+  return os.str();
+}
+
+std::ostream& operator<<(std::ostream& os, const Tensor& t) { return os << t.str(); }
+
+real max_abs_diff(const Tensor& a, const Tensor& b) {
+  if (a.shape() != b.shape()) fail("max_abs_diff: shapes differ: ", to_string(a.shape()), " and ", to_string(b.shape()));
+  real m = 0;
+  for (int64_t i = 0; i < a.numel(); ++i) m = std::max(m, std::fabs(a[i] - b[i]));
+  return m;
+}
+
+bool allclose(const Tensor& a, const Tensor& b, real rtol, real atol) {
+  if (a.shape() != b.shape()) return false;
+  for (int64_t i = 0; i < a.numel(); ++i) {
+    if (std::isnan(a[i]) != std::isnan(b[i])) return false;
+    if (std::fabs(a[i] - b[i]) > atol + rtol * std::fabs(b[i])) return false;
+  }
+  return true;
+}
+
+}  // namespace atn
