@@ -91,19 +91,18 @@ lesson%: $(BUILD)/lesson% FORCE
 lessons: $(LESSON_BINS)
 	@set -e; for b in $(LESSON_BINS); do echo "== $$b --quick"; ./$$b --quick </dev/null; done
 
+# A tiny program that includes and links GoogleTest tells whether it is installed.
 HASH := \#
-HAVE_GTEST := $(shell printf '$(HASH)include <gtest/gtest.h>\nint main(){}\n' | $(CXX) -std=c++20 $(GTEST_FLAGS) -x c++ - $(GTEST_LIBS) -lgtest -pthread -o /dev/null 2>/dev/null && echo yes)
+GTEST_PROBE = printf '$(HASH)include <gtest/gtest.h>\nint main(){}\n' | $(CXX) -std=c++20 $(GTEST_FLAGS) -x c++ - \
+  $(GTEST_LIBS) -lgtest -pthread -o /dev/null 2>/dev/null
 
 $(TEST_BIN): $(patsubst %.cpp,$(OBJ)/%.o,$(TEST_SRCS)) $(LIB)
 	$(CXX) $^ $(LDFLAGS) $(GTEST_LIBS) -lgtest -o $@
 
 test:
-ifneq ($(HAVE_GTEST),yes)
-	@echo "GoogleTest not found: install it with 'apt-get install libgtest-dev' (Debian/Ubuntu) or 'brew install googletest' (macOS)."; exit 1
-else
+	@$(GTEST_PROBE) || { echo "GoogleTest not found: install it with 'apt-get install libgtest-dev' (Debian/Ubuntu) or 'brew install googletest' (macOS)."; exit 1; }
 	@$(MAKE) --no-print-directory $(TEST_BIN)
 	@GTEST_BRIEF=1 ./$(TEST_BIN) $(TEST_ARGS)
-endif
 
 bench:
 	@$(MAKE) --no-print-directory BENCH_BUILD=1 run-bench

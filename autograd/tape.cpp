@@ -39,10 +39,11 @@ bool Tape::recording() { return grad_enabled; }
 std::string Tape::dump() {
   // Names nodes v0, v1, ... in order of first appearance (or by their own name when they have one).
   std::unordered_map<const Node*, std::string> names;
+  int unnamed = 0;
   auto name_of = [&](const std::shared_ptr<Node>& n) {
     auto it = names.find(n.get());
     if (it != names.end()) return it->second;
-    std::string s = n->name.empty() ? "v" + std::to_string(names.size()) : n->name;
+    std::string s = n->name.empty() ? "v" + std::to_string(unnamed++) : n->name;
     names.emplace(n.get(), s);
     return s;
   };

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "tensor/error.h"
 #include "tensor/shape.h"
 
 namespace atn {
