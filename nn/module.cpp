@@ -1,0 +1,143 @@
+#include "nn/module.h"
+
+#include <cstdio>
+#include <functional>
+#include <set>
+#include <sstream>
+
+namespace atn {
+
+void Module::check_new_name(const std::string& name) const {
+  if (name.empty() || name.find('.') != std::string::npos)
+    fail("Module: name '", name, "' must be non-empty and contain no '.'");
+  auto taken = [&](const auto& list) {
+    for (const auto& [n, _] : list)
+      if (n == name) return true;
+    return false;
+  };
+  if (taken(params_) || taken(buffers_) || taken(children_)) fail("Module: name '", name, "' registered twice");
+}
+
+Var& Module::register_parameter(const std::string& name, Var& param, Tensor init) {
+  param = Var(std::move(init), true);
+  return register_parameter(name, param);
+}
+
+Var& Module::register_parameter(const std::string& name, Var& param) {
+  check_new_name(name);
+  if (!param.defined()) fail("Module: parameter '", name, "' is undefined");
+  param.set_requires_grad(true);
+  param.set_name(name);
+  params_.emplace_back(name, &param);
+  return param;
+}
+
+void Module::register_buffer(const std::string& name, Tensor& buffer) {
+  check_new_name(name);
+  buffers_.emplace_back(name, &buffer);
+}
+
+void Module::register_module(const std::string& name, Module& child) {
+  check_new_name(name);
+  if (&child == this) fail("Module: '", name, "' cannot be its own child");
+  children_.emplace_back(name, &child);
+}
+
+std::vector<std::pair<std::string, Var>> Module::named_parameters() const {
+  std::vector<std::pair<std::string, Var>> out;
+  std::set<const Node*> seen;  // a shared (tied) parameter is listed once, under its first name
+  std::function<void(const Module&, const std::string&)> walk = [&](const Module& m, const std::string& prefix) {
+    for (const auto& [name, p] : m.params_)
+      if (seen.insert(p->node()).second) out.emplace_back(prefix + name, *p);
+    for (const auto& [name, child] : m.children_) walk(*child, prefix + name + ".");
+  };
+  walk(*this, "");
+  return out;
+}
+
+std::vector<Var> Module::parameters() const {
+  std::vector<Var> out;
+  for (auto& [_, p] : named_parameters()) out.push_back(p);
+  return out;
+}
+
+std::vector<std::pair<std::string, Module*>> Module::named_modules() {
+  std::vector<std::pair<std::string, Module*>> out;
+  std::function<void(Module&, const std::string&)> walk = [&](Module& m, const std::string& name) {
+    out.emplace_back(name, &m);
+    for (auto& [child_name, child] : m.children_) walk(*child, name.empty() ? child_name : name + "." + child_name);
+  };
+  walk(*this, "");
+  return out;
+}
+
+int64_t Module::num_parameters() const {
+  int64_t n = 0;
+  for (const auto& [_, p] : named_parameters()) n += p.numel();
+  return n;
+}
+
+void Module::zero_grad() {
+  for (auto& [_, p] : named_parameters()) p.zero_grad();
+}
+
+void Module::train(bool on) {
+  training_ = on;
+  for (auto& [_, child] : children_) child->train(on);
+}
+
+StateDict Module::state_dict() const {
+  StateDict out;
+  for (const auto& [name, p] : named_parameters()) out[name] = p.value();
+  std::function<void(const Module&, const std::string&)> walk = [&](const Module& m, const std::string& prefix) {
+    for (const auto& [name, b] : m.buffers_) out[prefix + name] = *b;
+    for (const auto& [name, child] : m.children_) walk(*child, prefix + name + ".");
+  };
+  walk(*this, "");
+  return out;
+}
+
+void Module::load_state_dict(const StateDict& state) {
+  StateDict mine = state_dict();
+  std::vector<std::string> missing, unexpected, wrong;
+  for (const auto& [name, t] : mine) {
+    auto it = state.find(name);
+    if (it == state.end()) missing.push_back(name);
+    else if (it->second.shape() != t.shape())
+      wrong.push_back(name + " " + to_string(it->second.shape()) + " (expected " + to_string(t.shape()) + ")");
+  }
+  for (const auto& [name, _] : state)
+    if (!mine.count(name)) unexpected.push_back(name);
+  if (!missing.empty() || !unexpected.empty() || !wrong.empty()) {
+    std::ostringstream os;
+    os << "load_state_dict: the state does not match the module";
+    auto list = [&](const char* what, const std::vector<std::string>& names) {
+      if (names.empty()) return;
+      os << "; " << what << ": ";
+      for (size_t i = 0; i < names.size(); ++i) os << (i ? ", " : "") << names[i];
+    };
+    list("missing", missing);
+    list("unexpected", unexpected);
+    list("wrong shape", wrong);
+    throw Error(os.str());
+  }
+  // The entries of `mine` share storage with the module, so copying into them loads it.
+  for (auto& [name, t] : mine) t.copy_from(state.at(name));
+}
+
+std::string Module::summary() const {
+  std::ostringstream os;
+  char line[256];
+  std::snprintf(line, sizeof line, "%-40s %-18s %12s\n", "parameter", "shape", "count");
+  os << type_name() << "\n" << line;
+  for (const auto& [name, p] : named_parameters()) {
+    std::snprintf(line, sizeof line, "%-40s %-18s %12lld\n", name.c_str(), to_string(p.shape()).c_str(),
+                  static_cast<long long>(p.numel()));
+    os << line;
+  }
+  std::snprintf(line, sizeof line, "%-59s %12lld\n", "total", static_cast<long long>(num_parameters()));
+  os << line;
+  return os.str();
+}
+
+}  // namespace atn

@@ -1,0 +1,66 @@
+// Module: a piece of a network that owns named parameters, buffers and submodules.
+//
+// Following PyTorch: named_parameters() gives dotted names ("blocks.0.attn.wq.weight"),
+// state_dict() holds parameters and buffers under those names, train()/eval() switch the mode
+// of the whole tree. A derived module keeps its parameters and submodules as members and
+// registers them in its constructor, so a Module is never copied or moved (the registry holds
+// pointers to those members); build modules in place or behind std::unique_ptr.
+#pragma once
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "autograd/var.h"
+
+namespace atn {
+
+using StateDict = std::map<std::string, Tensor>;
+
+class Module {
+ public:
+  Module() = default;
+  virtual ~Module() = default;
+  Module(const Module&) = delete;
+  Module& operator=(const Module&) = delete;
+
+  // Dotted names in registration order (depth first), each parameter once.
+  std::vector<std::pair<std::string, Var>> named_parameters() const;
+  std::vector<Var> parameters() const;
+  std::vector<std::pair<std::string, Module*>> named_modules();  // "" is this module
+  int64_t num_parameters() const;
+  void zero_grad();
+
+  void train(bool on = true);
+  void eval() { train(false); }
+  bool training() const { return training_; }
+
+  // Parameters and buffers by dotted name (values shared with the module, not copies).
+  StateDict state_dict() const;
+  // Checks every name and shape first and reports all problems in one atn::Error
+  // (missing, unexpected, wrong shape); copies the values only when everything matches.
+  void load_state_dict(const StateDict& state);
+
+  // A table a student can read: name, shape, count, and the total.
+  std::string summary() const;
+  // The class name shown by summary(); override in each layer.
+  virtual std::string type_name() const { return "Module"; }
+
+ protected:
+  // Registers a member Var as a trainable parameter (requires_grad is set) and returns it.
+  Var& register_parameter(const std::string& name, Var& param, Tensor init);
+  Var& register_parameter(const std::string& name, Var& param);
+  // A tensor saved in the state dict but not trained (BatchNorm's running statistics).
+  void register_buffer(const std::string& name, Tensor& buffer);
+  // A member module; its entries appear under "name.".
+  void register_module(const std::string& name, Module& child);
+
+ private:
+  void check_new_name(const std::string& name) const;
+  std::vector<std::pair<std::string, Var*>> params_;
+  std::vector<std::pair<std::string, Tensor*>> buffers_;
+  std::vector<std::pair<std::string, Module*>> children_;
+  bool training_ = true;
+};
+
+}  // namespace atn

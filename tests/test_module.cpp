@@ -1,0 +1,120 @@
+// Module: registration, dotted names, train/eval, state dicts and their mismatch report.
+#include <gtest/gtest.h>
+
+#include "autograd/ops_basic.h"
+#include "nn/module.h"
+
+namespace atn {
+namespace {
+
+struct Affine : Module {
+  Var weight, bias;
+  Tensor count = Tensor::zeros({1});
+  Affine(int64_t in, int64_t out) {
+    register_parameter("weight", weight, Tensor::full({out, in}, 0.5f));
+    register_parameter("bias", bias, Tensor::zeros({out}));
+    register_buffer("count", count);
+  }
+  std::string type_name() const override { return "Affine"; }
+};
+
+struct Two : Module {
+  Affine first{3, 4}, second{4, 2};
+  Var scale;
+  Two() {
+    register_module("first", first);
+    register_module("second", second);
+    register_parameter("scale", scale, Tensor::ones({1}));
+  }
+};
+
+TEST(Module, DottedNamesInRegistrationOrder) {
+  Two m;
+  std::vector<std::string> names;
+  for (auto& [n, p] : m.named_parameters()) {
+    names.push_back(n);
+    EXPECT_TRUE(p.requires_grad());
+  }
+  EXPECT_EQ(names, (std::vector<std::string>{"scale", "first.weight", "first.bias", "second.weight", "second.bias"}));
+  EXPECT_EQ(m.num_parameters(), 1 + 12 + 4 + 8 + 2);
+  EXPECT_EQ(m.parameters().size(), 5u);
+  auto mods = m.named_modules();
+  ASSERT_EQ(mods.size(), 3u);
+  EXPECT_EQ(mods[1].first, "first");
+}
+
+TEST(Module, TrainEvalReachesChildren) {
+  Two m;
+  EXPECT_TRUE(m.second.training());
+  m.eval();
+  EXPECT_FALSE(m.training());
+  EXPECT_FALSE(m.second.training());
+  m.train();
+  EXPECT_TRUE(m.first.training());
+}
+
+TEST(Module, ZeroGradClearsEveryParameter) {
+  Two m;
+  backward(sum(m.first.weight) + sum(m.scale));
+  EXPECT_TRUE(m.first.weight.has_grad());
+  m.zero_grad();
+  for (auto& p : m.parameters()) EXPECT_FALSE(p.has_grad());
+}
+
+TEST(Module, StateDictHoldsParametersAndBuffersAndLoadsBack) {
+  Two a, b;
+  a.first.weight.value().at({1, 2}) = 7;
+  a.second.count[0] = 3;
+  StateDict s = a.state_dict();
+  EXPECT_EQ(s.size(), 7u);  // 5 parameters + 2 buffers
+  EXPECT_TRUE(s.count("second.count"));
+  b.load_state_dict(s);
+  EXPECT_EQ(b.first.weight.value().at({1, 2}), 7);
+  EXPECT_EQ(b.second.count[0], 3);
+  EXPECT_FALSE(b.first.weight.value().shares_storage_with(a.first.weight.value()));
+}
+
+TEST(Module, LoadReportsEveryMismatchAtOnceAndChangesNothing) {
+  Two m;
+  StateDict s = m.state_dict();
+  StateDict bad;
+  for (auto& [k, v] : s) bad[k] = v.clone();
+  bad.erase("first.bias");
+  bad["extra.weight"] = Tensor::zeros({1});
+  bad["second.weight"] = Tensor::full({4, 2}, 9);
+  bad["scale"] = Tensor::full({1}, 5);
+  try {
+    m.load_state_dict(bad);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_STREQ(e.what(),
+                 "load_state_dict: the state does not match the module; missing: first.bias; unexpected: "
+                 "extra.weight; wrong shape: second.weight [4, 2] (expected [2, 4])");
+  }
+  EXPECT_EQ(m.scale.value()[0], 1);  // nothing was loaded
+}
+
+TEST(Module, SummaryListsEveryParameterAndTheTotal) {
+  Two m;
+  const std::string s = m.summary();
+  EXPECT_NE(s.find("first.weight"), std::string::npos);
+  EXPECT_NE(s.find("[4, 3]"), std::string::npos);
+  EXPECT_NE(s.find("total"), std::string::npos);
+  EXPECT_NE(s.find("27"), std::string::npos);
+}
+
+TEST(Module, RegistrationErrors) {
+  struct Bad : Module {
+    Var w, v;
+    Bad(int which) {
+      register_parameter("w", w, Tensor::zeros({1}));
+      if (which == 0) register_parameter("w", v, Tensor::zeros({1}));
+      if (which == 1) register_parameter("a.b", v, Tensor::zeros({1}));
+      if (which == 2) register_parameter("v", v);
+    }
+  };
+  for (int which : {0, 1, 2}) EXPECT_THROW(Bad b(which), Error);
+}
+
+}  // namespace
+}  // namespace atn
