@@ -13,7 +13,10 @@ namespace atn {
 Var pow(const Var& x, real p) {
   return record("pow_scalar", pow(x.value(), p), {x}, [x, p](const Tensor& g) {
     // p = 0: y = 1 is constant. Handled apart so that 0·0^(−1) = 0·inf does not give NaN at x = 0.
-    if (p == 0) return;
+    if (p == 0) {
+      x.accumulate_grad(Tensor::zeros(x.shape()));
+      return;
+    }
     if (p == 1) {
       x.accumulate_grad(g);
       return;
