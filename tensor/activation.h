@@ -1,0 +1,26 @@
+// Activation kernels that tensor/elementwise.h does not have, and the derivative kernels the
+// autograd ops need. No gradients are recorded here; autograd/ops_math.cpp builds on these.
+//
+// Each *_backward(x, grad_out) returns grad_out ⊙ f'(x): the chain rule for an elementwise f,
+// fused into one pass. x and grad_out must have the same shape.
+#pragma once
+#include "tensor/tensor.h"
+
+namespace atn {
+
+// max(x, 0) for x > 0, slope·x otherwise: negative inputs keep a small gradient.
+Tensor leaky_relu(const Tensor& x, real slope = 0.01f);
+// GELU, exact form x·Φ(x) with Φ the standard normal CDF (Hendrycks & Gimpel, 2016).
+Tensor gelu(const Tensor& x);
+// GELU's tanh approximation used by GPT-2 and BERT: 0.5x(1 + tanh(√(2/π)(x + 0.044715x³))).
+Tensor gelu_tanh(const Tensor& x);
+// SiLU (also called swish): x·σ(x).
+Tensor silu(const Tensor& x);
+
+Tensor relu_backward(const Tensor& x, const Tensor& grad_out);
+Tensor leaky_relu_backward(const Tensor& x, const Tensor& grad_out, real slope = 0.01f);
+Tensor gelu_backward(const Tensor& x, const Tensor& grad_out);
+Tensor gelu_tanh_backward(const Tensor& x, const Tensor& grad_out);
+Tensor silu_backward(const Tensor& x, const Tensor& grad_out);
+
+}  // namespace atn
