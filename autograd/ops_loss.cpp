@@ -98,13 +98,14 @@ Var cross_entropy(const Var& logits, const Tensor& targets, CrossEntropyOptions 
   }
 
   const Reduction red = options.reduction;
-  return record("cross_entropy", reduce_rows(losses, targets, t, red), {logits}, [logits, t, eps, red](const Tensor& g) {
+  Tensor value = reduce_rows(losses, targets, t, red);
+  return record("cross_entropy", value, {logits}, [logits, t, eps, red](const Tensor& g) {
     // dloss_i/dlogits_i = softmax(logits_i) − q_i, because Σ_j q_ij = 1. Written straight into
     // the gradient: softmax first, then subtract ε/C everywhere and (1 − ε) at the target.
     const int64_t n = t.classes;
     Tensor d = Tensor::zeros(logits.shape());
     const real* px = logits.value().data();
-    const real uniform = real(eps / double(n));
+    const real uniform = n > 0 ? real(eps / double(n)) : real(0);  // n = 0 only if every row is ignored
     const real on = real(1 - eps);
     for (int64_t i = 0; i < t.rows; ++i) {
       const int64_t c = t.cls[size_t(i)];
@@ -128,11 +129,12 @@ Var nll_loss(const Var& log_probs, const Tensor& targets, CrossEntropyOptions op
     if (t.cls[size_t(i)] >= 0) losses[size_t(i)] = smoothed_nll(lp + i * t.classes, t.classes, t.cls[size_t(i)], eps);
 
   const Reduction red = options.reduction;
-  return record("nll_loss", reduce_rows(losses, targets, t, red), {log_probs}, [log_probs, t, eps, red](const Tensor& g) {
+  Tensor value = reduce_rows(losses, targets, t, red);
+  return record("nll_loss", value, {log_probs}, [log_probs, t, eps, red](const Tensor& g) {
     // The loss is linear in the log-probabilities: dloss_i/dlp_ij = −q_ij.
     const int64_t n = t.classes;
     Tensor d = Tensor::zeros(log_probs.shape());
-    const real uniform = real(eps / double(n));
+    const real uniform = n > 0 ? real(eps / double(n)) : real(0);  // n = 0 only if every row is ignored
     const real on = real(1 - eps);
     for (int64_t i = 0; i < t.rows; ++i) {
       const int64_t c = t.cls[size_t(i)];

@@ -22,7 +22,8 @@ void expect_near_all(const Tensor& t, const std::vector<real>& want, real tol) {
 
 TEST(Softmax, HandValues) {
   // exp([1,2,3] − 3) = [e⁻², e⁻¹, 1] = [0.135335, 0.367879, 1], sum 1.503215
-  // → [0.090031, 0.244728, 0.665241];  log of those = [1,2,3] − 3 − log 1.503215 = [−2.407606, −1.407606, −0.407606]
+  // → [0.090031, 0.244728, 0.665241];
+  // their logs = [1,2,3] − 3 − log 1.503215 = [−2.407606, −1.407606, −0.407606]
   const Tensor x = Tensor::from({1, 2, 3});
   expect_near_all(softmax(x), {0.090031f, 0.244728f, 0.665241f}, 1e-6f);
   expect_near_all(log_softmax(x), {-2.407606f, -1.407606f, -0.407606f}, 1e-6f);
