@@ -1,0 +1,114 @@
+#include "tensor/softmax.h"
+
+#include <cmath>
+#include <limits>
+#include <utility>
+
+namespace atn {
+
+namespace {
+constexpr real kNegInf = -std::numeric_limits<real>::infinity();
+
+real row_max(const real* x, int64_t n) {
+  real m = kNegInf;
+  for (int64_t j = 0; j < n; ++j) m = x[j] > m ? x[j] : m;
+  return m;
+}
+
+// The rows of x along its last axis: {count, length}. A scalar has no last axis.
+std::pair<int64_t, int64_t> rows_of(const Shape& shape, const char* op) {
+  if (shape.empty()) fail(op, ": needs at least one axis, got a scalar of shape ", to_string(shape));
+  const int64_t n = shape.back();
+  return {n == 0 ? 0 : numel(shape) / n, n};
+}
+
+void check_same_shape(const Tensor& y, const Tensor& g, const char* op) {
+  if (y.shape() != g.shape())
+    fail(op, ": gradient of shape ", to_string(g.shape()), " does not match output ", to_string(y.shape()));
+}
+}  // namespace
+
+namespace detail {
+void softmax_row(const real* x, real* y, int64_t n) {
+  const real m = row_max(x, n);
+  if (m == kNegInf) {  // every entry masked: defined as all zeros (see the header)
+    for (int64_t j = 0; j < n; ++j) y[j] = 0;
+    return;
+  }
+  double s = 0;  // a double accumulator keeps long rows accurate
+  for (int64_t j = 0; j < n; ++j) {
+    y[j] = std::exp(x[j] - m);  // exp(−inf) = 0 for masked entries
+    s += y[j];
+  }
+  const real inv = real(1.0 / s);  // s ≥ 1: the maximum contributes exp(0)
+  for (int64_t j = 0; j < n; ++j) y[j] *= inv;
+}
+
+// log softmax(x)_j = x_j − m − log Σ_k exp(x_k − m): no exp() result is ever passed to log()
+// alone, so tiny probabilities keep their full precision (log(exp(−200)) would be −inf).
+void log_softmax_row(const real* x, real* y, int64_t n) {
+  const real m = row_max(x, n);
+  if (m == kNegInf) {
+    for (int64_t j = 0; j < n; ++j) y[j] = kNegInf;
+    return;
+  }
+  double s = 0;
+  for (int64_t j = 0; j < n; ++j) s += std::exp(x[j] - m);
+  const real log_s = real(std::log(s));
+  for (int64_t j = 0; j < n; ++j) y[j] = (x[j] - m) - log_s;
+}
+}  // namespace detail
+
+Tensor softmax(const Tensor& x) {
+  const auto [rows, n] = rows_of(x.shape(), "softmax");
+  Tensor y(x.shape());
+  for (int64_t r = 0; r < rows; ++r) detail::softmax_row(x.data() + r * n, y.data() + r * n, n);
+  return y;
+}
+
+Tensor log_softmax(const Tensor& x) {
+  const auto [rows, n] = rows_of(x.shape(), "log_softmax");
+  Tensor y(x.shape());
+  for (int64_t r = 0; r < rows; ++r) detail::log_softmax_row(x.data() + r * n, y.data() + r * n, n);
+  return y;
+}
+
+// The softmax Jacobian is diag(y) − y yᵀ, so Jᵀg = y ⊙ g − y (yᵀg) = y ⊙ (g − yᵀg): one dot
+// product per row instead of an n×n matrix. A fully masked row has y = 0, hence dx = 0.
+Tensor softmax_backward(const Tensor& y, const Tensor& g) {
+  check_same_shape(y, g, "softmax_backward");
+  const auto [rows, n] = rows_of(y.shape(), "softmax_backward");
+  Tensor dx(y.shape());
+  for (int64_t r = 0; r < rows; ++r) {
+    const real* py = y.data() + r * n;
+    const real* pg = g.data() + r * n;
+    real* pd = dx.data() + r * n;
+    double dot = 0;
+    for (int64_t j = 0; j < n; ++j) dot += double(pg[j]) * double(py[j]);
+    for (int64_t j = 0; j < n; ++j) pd[j] = py[j] * (pg[j] - real(dot));
+  }
+  return dx;
+}
+
+// d log_softmax_i / dx_j = δ_ij − softmax_j, so dx_j = g_j − softmax_j Σ_i g_i, and
+// softmax_j = exp(y_j). A fully masked row (all −inf) is a constant: its gradient is zero.
+Tensor log_softmax_backward(const Tensor& y, const Tensor& g) {
+  check_same_shape(y, g, "log_softmax_backward");
+  const auto [rows, n] = rows_of(y.shape(), "log_softmax_backward");
+  Tensor dx(y.shape());
+  for (int64_t r = 0; r < rows; ++r) {
+    const real* py = y.data() + r * n;
+    const real* pg = g.data() + r * n;
+    real* pd = dx.data() + r * n;
+    if (row_max(py, n) == kNegInf) {
+      for (int64_t j = 0; j < n; ++j) pd[j] = 0;
+      continue;
+    }
+    double gsum = 0;
+    for (int64_t j = 0; j < n; ++j) gsum += pg[j];
+    for (int64_t j = 0; j < n; ++j) pd[j] = pg[j] - std::exp(py[j]) * real(gsum);
+  }
+  return dx;
+}
+
+}  // namespace atn
