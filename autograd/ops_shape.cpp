@@ -54,7 +54,8 @@ Var transpose(const Var& a, int64_t axis0, int64_t axis1) {
 }
 
 Var transpose(const Var& a) {
-  if (a.dim() < 2) fail("transpose: needs at least 2 dimensions to swap the last two, got shape ", to_string(a.shape()));
+  if (a.dim() < 2)
+    fail("transpose: needs at least 2 dimensions to swap the last two, got shape ", to_string(a.shape()));
   return transpose(a, -2, -1);
 }
 

@@ -35,7 +35,8 @@ Tensor transpose(const Tensor& t, int64_t axis0, int64_t axis1) {
 }
 
 Tensor transpose(const Tensor& t) {
-  if (t.dim() < 2) fail("transpose: needs at least 2 dimensions to swap the last two, got shape ", to_string(t.shape()));
+  if (t.dim() < 2)
+    fail("transpose: needs at least 2 dimensions to swap the last two, got shape ", to_string(t.shape()));
   return transpose(t, -2, -1);
 }
 
