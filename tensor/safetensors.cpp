@@ -61,6 +61,19 @@ void check_name(const std::string& name) {
   if (name == kMetadataKey) fail("save_safetensors: \"__metadata__\" is reserved and cannot name a tensor");
 }
 
+// True when the product of the non-zero sizes, in bytes, fits in int64: the rule the reader
+// applies, so that whatever we write can be read back. Counting without the zeros keeps
+// strides representable; checking before each multiplication keeps the product from wrapping.
+bool shape_fits(const Shape& shape, uint64_t item_bytes) {
+  const uint64_t limit = uint64_t(std::numeric_limits<int64_t>::max()) / item_bytes;
+  uint64_t product = 1;
+  for (int64_t s : shape) {
+    if (s < 0 || (s > 0 && uint64_t(s) > limit / product)) return false;
+    if (s > 0) product *= uint64_t(s);
+  }
+  return true;
+}
+
 // --- Reading. ---
 
 // Every reading error names the source (usually the file path) first.
@@ -142,7 +155,8 @@ Entry read_entry(const std::string& source, const std::string& name, const Json&
   const uint64_t count = empty ? 0 : product;
 
   const auto& offsets = require(source, who, v, "data_offsets", Json::Kind::Array).items;
-  if (offsets.size() != 2) bad(source, who, ": \"data_offsets\" must hold 2 numbers [begin, end], not ", offsets.size());
+  if (offsets.size() != 2)
+    bad(source, who, ": \"data_offsets\" must hold 2 numbers [begin, end], not ", offsets.size());
   e.begin = read_uint(source, who + ": data_offsets begin", offsets[0]);
   e.end = read_uint(source, who + ": data_offsets end", offsets[1]);
   const std::string range = "data_offsets [" + std::to_string(e.begin) + ", " + std::to_string(e.end) + "]";
@@ -208,15 +222,20 @@ std::string to_safetensors_bytes(const SafeTensorsFile& file) {
   for (const auto& [name, t] : file.floats) {
     check_name(name);
     if (!t.defined()) fail("save_safetensors: tensor ", json_quote(name), " is undefined (no storage)");
-    if (file.ints.count(name)) fail("save_safetensors: name ", json_quote(name), " is used by an F32 and an I64 tensor");
+    if (!shape_fits(t.shape(), 4))
+      fail("save_safetensors: tensor ", json_quote(name), " has too many elements: ", t.shape());
+    if (file.ints.count(name))
+      fail("save_safetensors: name ", json_quote(name), " is used by an F32 and an I64 tensor");
   }
   for (const auto& [name, t] : file.ints) {
     check_name(name);
     for (int64_t s : t.shape)
-      if (s < 0) fail("save_safetensors: tensor ", json_quote(name), " has a negative size in shape ", to_string(t.shape));
+      if (s < 0) fail("save_safetensors: tensor ", json_quote(name), " has a negative size in shape ", t.shape);
+    if (!shape_fits(t.shape, 8))
+      fail("save_safetensors: tensor ", json_quote(name), " has too many elements: ", t.shape);
     if (int64_t(t.values.size()) != numel(t.shape))
       fail("save_safetensors: tensor ", json_quote(name), " has ", t.values.size(), " values for shape ",
-           to_string(t.shape), " (", numel(t.shape), " elements)");
+           to_string(t.shape));
   }
   for (const auto& [key, value] : file.metadata) {
     check_utf8(key, "metadata key");

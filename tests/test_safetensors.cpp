@@ -200,10 +200,13 @@ TEST(Safetensors, DamagedHeadersAreReportedPrecisely) {
       {R"({"w":{"dtype":"F32","shape":[2e0],"data_offsets":[0,8]}})", eight, "is not an integer (2e0)"},
       {R"({"w":{"dtype":"F32","shape":[99999999999999999999],"data_offsets":[0,8]}})", eight, "too large"},
       {R"({"w":{"dtype":"F32","shape":[4294967296,4294967296],"data_offsets":[0,8]}})", eight, "too many elements"},
+      // A zero size makes the tensor empty but its other sizes must still be representable.
+      {R"({"w":{"dtype":"F32","shape":[0,4294967296,4294967296],"data_offsets":[0,0]}})", "", "too many elements"},
       // Offsets.
       {R"({"w":{"dtype":"F32","shape":[2],"data_offsets":[-1,8]}})", eight, "data_offsets begin is negative"},
       {R"({"w":{"dtype":"F32","shape":[0],"data_offsets":[8,0]}})", eight, "end before they begin"},
-      {R"({"w":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}})", eight, "hold 8 bytes but shape [3] of F32 needs 12"},
+      {R"({"w":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}})", eight,
+       "hold 8 bytes but shape [3] of F32 needs 12"},
       {R"({"w":{"dtype":"I64","shape":[2],"data_offsets":[0,16]}})", eight, "out of range"},
       {R"({"w":{"dtype":"F32","shape":[2],"data_offsets":[8,16]}})", std::string(16, '\0'), "hole before tensor \"w\""},
       {"{" + w + R"(,"v":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}})", std::string(12, '\0'),
@@ -246,6 +249,10 @@ TEST(Safetensors, BadInputToSaveIsRefused) {
   SafeTensorsFile negative;
   negative.ints["ids"] = IntTensor{{-1}, {}};
   EXPECT_NE(save_error(negative).find("negative size"), std::string::npos);
+
+  SafeTensorsFile huge;  // empty, yet its strides would overflow: the reader would refuse it
+  huge.ints["ids"] = IntTensor{{int64_t(1) << 40, int64_t(1) << 40, 0}, {}};
+  EXPECT_NE(save_error(huge).find("too many elements"), std::string::npos);
 
   SafeTensorsFile undefined;
   undefined.floats["w"] = Tensor();
@@ -318,7 +325,8 @@ TEST(Safetensors, LoadingMissingFilesAndFolders) {
 }
 
 TEST(SafetensorsJson, ParsesEveryKindOfValue) {
-  const Json v = parse_json(R"( {"n": null, "t": true, "f": false, "x": -1.5e3, "s": "a\"\\\/\b\f\n\r\t\u00e9\ud83d\ude00",
+  const Json v = parse_json(R"( {"n": null, "t": true, "f": false, "x": -1.5e3,
+                                  "s": "a\"\\\/\b\f\n\r\t\u00e9\ud83d\ude00",
                                   "a": [1, [2], {}], "o": {"k": "v"}} )");
   ASSERT_EQ(v.kind, Json::Kind::Object);
   ASSERT_EQ(v.members.size(), 7u);
