@@ -14,7 +14,8 @@
 //
 // atencion keeps float32 tensors (dtype F32) and int64 tensors (dtype I64: token ids, step
 // counters); any other dtype is reported as unsupported. This is the format PyTorch users
-// save state dicts in, so `torch` can read what we write and we can read what it writes.
+// save state dicts in; following the specification to the letter is what lets a file cross
+// between the two (tests/test_safetensors.cpp checks exact bytes and foreign-style files).
 //
 // Reading never trusts the file: every length and offset is checked against the bytes that
 // are really there before anything is allocated, and each problem throws atn::Error naming
