@@ -5,6 +5,8 @@
 #include <set>
 #include <sstream>
 
+#include "tensor/safetensors.h"
+
 namespace atn {
 
 void Module::check_new_name(const std::string& name) const {
@@ -123,6 +125,19 @@ void Module::load_state_dict(const StateDict& state) {
   }
   // The entries of `mine` share storage with the module, so copying into them loads it.
   for (auto& [name, t] : mine) t.copy_from(state.at(name));
+}
+
+void Module::save(const std::string& path) const { save_safetensors(path, state_dict()); }
+
+void Module::load(const std::string& path) {
+  try {
+    load_state_dict(load_safetensors_floats(path));
+  } catch (const Error& e) {
+    std::string what = e.what();
+    // Name the file when the mismatch report does not already.
+    if (what.find(path) == std::string::npos) what = path + ": " + what;
+    throw Error(what);
+  }
 }
 
 std::string Module::summary() const {

@@ -40,6 +40,10 @@ class Module {
   // Checks every name and shape first and reports all problems in one atn::Error
   // (missing, unexpected, wrong shape); copies the values only when everything matches.
   void load_state_dict(const StateDict& state);
+  // The state dict as a safetensors file (PyTorch's names, so torch's load_file reads it);
+  // saving never leaves a half-written file, loading checks the file and every name and shape.
+  void save(const std::string& path) const;
+  void load(const std::string& path);
 
   // A table a student can read: name, shape, count, and the total.
   std::string summary() const;

@@ -1,7 +1,11 @@
 // Module: registration, dotted names, train/eval, state dicts and their mismatch report.
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <cstring>
+
 #include "autograd/ops_basic.h"
+#include "tensor/rng.h"
 #include "nn/module.h"
 
 namespace atn {
@@ -92,6 +96,37 @@ TEST(Module, LoadReportsEveryMismatchAtOnceAndChangesNothing) {
                  "extra.weight; wrong shape: second.weight [4, 2] (expected [2, 4])");
   }
   EXPECT_EQ(m.scale.value()[0], 1);  // nothing was loaded
+}
+
+TEST(Module, SaveLoadRoundTripIsBitExact) {
+  Two a, b;
+  Rng rng(3);
+  for (auto& p : a.parameters()) p.value().copy_from(Tensor::randn(p.shape(), rng));
+  a.first.count[0] = 4;
+  const std::string path = ::testing::TempDir() + "atn_module_roundtrip.safetensors";
+  a.save(path);
+  b.load(path);
+  StateDict sa = a.state_dict(), sb = b.state_dict();
+  for (auto& [name, t] : sa)
+    EXPECT_EQ(std::memcmp(t.data(), sb.at(name).data(), size_t(t.numel()) * sizeof(real)), 0) << name;
+  std::remove(path.c_str());
+}
+
+TEST(Module, LoadNamesTheFileAndTheProblem) {
+  Two m;
+  const std::string path = ::testing::TempDir() + "atn_module_other.safetensors";
+  Affine other(3, 4);
+  other.save(path);
+  try {
+    m.load(path);
+    FAIL();
+  } catch (const Error& e) {
+    const std::string msg = e.what();
+    EXPECT_NE(msg.find(path), std::string::npos) << msg;
+    EXPECT_NE(msg.find("missing: first.bias"), std::string::npos) << msg;
+  }
+  std::remove(path.c_str());
+  EXPECT_THROW(m.load(path), Error);  // the file is gone now
 }
 
 TEST(Module, SummaryListsEveryParameterAndTheTotal) {
