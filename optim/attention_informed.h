@@ -52,8 +52,7 @@ real mean_abs_finite(const Tensor& energies);
 class AttentionInformedAdamW : public AdamW {
  public:
   using Mode = EnergyGainMode;
-  AttentionInformedAdamW(std::vector<EnergyGroup> groups, std::vector<Var> ungrouped,
-                         AttentionInformedConfig cfg = {});
+  AttentionInformedAdamW(std::vector<EnergyGroup> groups, std::vector<Var> ungrouped, AttentionInformedConfig cfg = {});
   void step() override;
 
   // The gain each group received at the last step (1 before the first), its ē (NaN when the

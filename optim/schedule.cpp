@@ -43,7 +43,7 @@ real WarmupCosine::lr(int64_t step) const {
   if (step <= warmup_ && warmup_ > 0) return real(double(base_lr_) * double(step) / double(warmup_));
   if (step >= total_) return min_lr_;
   const double progress = double(step - warmup_) / double(total_ - warmup_);  // in (0, 1)
-  const double cosine = 0.5 * (1 + std::cos(std::numbers::pi * progress));      // from 1 down to 0
+  const double cosine = 0.5 * (1 + std::cos(std::numbers::pi * progress));    // from 1 down to 0
   return real(min_lr_ + (double(base_lr_) - min_lr_) * cosine);
 }
 
