@@ -1,0 +1,52 @@
+#include "optim/adam.h"
+
+#include <cmath>
+
+namespace atn {
+
+Adam::Adam(std::vector<Var> params, AdamConfig cfg) : Adam(std::move(params), cfg, false, "Adam") {}
+
+Adam::Adam(std::vector<Var> params, AdamConfig cfg, bool decoupled, std::string name)
+    : Optimizer(std::move(params), cfg.lr, std::move(name)), cfg_(cfg), decoupled_(decoupled) {
+  check_in_unit("beta1", cfg.betas.beta1);
+  check_in_unit("beta2", cfg.betas.beta2);
+  check_at_least("eps", cfg.eps, 0);
+  check_at_least("weight_decay", cfg.weight_decay, 0);
+}
+
+void Adam::step() {
+  ++steps_;
+  for (size_t i = 0; i < params_.size(); ++i)
+    if (params_[i].has_grad()) update_param(i);
+}
+
+void Adam::update_param(size_t i, real grad_gain, real update_gain) {
+  Var& p = params_[i];
+  const int64_t t = ++param_steps_[i];
+  const real b1 = cfg_.betas.beta1, b2 = cfg_.betas.beta2, eps = cfg_.eps, wd = cfg_.weight_decay;
+  // 1 − βᵗ in double: for β₂ = 0.999 and small t it is a small number we do not want to round twice.
+  const real correction1 = real(1 - std::pow(double(b1), double(t)));
+  const real correction2 = real(1 - std::pow(double(b2), double(t)));
+  real* theta = p.value().data();
+  const real* grad = p.grad().data();
+  real* m = buffer(i, "exp_avg").data();
+  real* v = buffer(i, "exp_avg_sq").data();
+  for (int64_t k = 0, n = p.numel(); k < n; ++k) {
+    real g = grad_gain * grad[k];
+    if (!decoupled_) g += wd * theta[k];
+    m[k] = b1 * m[k] + (1 - b1) * g;
+    v[k] = b2 * v[k] + (1 - b2) * g * g;
+    const real m_hat = m[k] / correction1;
+    const real v_hat = v[k] / correction2;
+    if (decoupled_) theta[k] -= lr_ * wd * theta[k];
+    theta[k] -= lr_ * update_gain * m_hat / (std::sqrt(v_hat) + eps);
+  }
+}
+
+AdamW::AdamW(std::vector<Var> params, AdamWConfig cfg) : AdamW(std::move(params), cfg, "AdamW") {}
+
+AdamW::AdamW(std::vector<Var> params, AdamWConfig cfg, std::string name)
+    : Adam(std::move(params), {.lr = cfg.lr, .betas = cfg.betas, .eps = cfg.eps, .weight_decay = cfg.weight_decay},
+           true, std::move(name)) {}
+
+}  // namespace atn
