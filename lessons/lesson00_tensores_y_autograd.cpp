@@ -42,13 +42,14 @@ void paso1_tensores(Narrator& n) {
   // reshape no copia: devuelve una vista que comparte la memoria con a.
   Tensor b = a.reshape({3, 2});
   n.show("b = a.reshape({3, 2})\n" + b.str(1));
-  b.at({0, 0}) = 100;  // escribimos en b...
-  n.show("b.at({0, 0}) = 100;   // a:\n" + a.str(1));  // ...y cambia a
-  n.say("Cambiar b cambió a: reshape no copia los números, sólo los lee con otra forma (una vista). "
-        "Un -1 en la forma se deduce: a.reshape({-1}) tiene forma {}.",
-        "Changing b changed a: reshape copies no numbers, it reads them with another shape (a view). "
-        "A -1 in the shape is inferred: a.reshape({-1}) has shape {}.",
-        to_string(a.reshape({-1}).shape()));
+  b.at({0, 0}) = 100;  // escribimos en b... y miramos a:
+  n.show("b.at({0, 0}) = 100;   // a:\n" + a.str(1));
+  n.say(
+      "Cambiar b cambió a: reshape no copia los números, sólo los lee con otra forma (una vista). "
+      "Un -1 en la forma se deduce: a.reshape({-1}) tiene forma {}.",
+      "Changing b changed a: reshape copies no numbers, it reads them with another shape (a view). "
+      "A -1 in the shape is inferred: a.reshape({-1}) has shape {}.",
+      to_string(a.reshape({-1}).shape()));
 
   // Números aleatorios con semilla: la misma semilla da los mismos números en cualquier máquina.
   Rng rng(n.options().seed);
@@ -65,11 +66,12 @@ void paso2_broadcasting(Narrator& n) {
   Tensor fila = Tensor::from({1, 2, 3, 4}, {4});
   Tensor suma = columna + fila;  // [3, 1] + [4] → [3, 4]
   n.show("[3, 1] + [4] =\n" + suma.str(0));
-  n.say("Las formas se alinean por la derecha: [3, 1] y [_, 4]. En cada eje los tamaños son iguales o uno "
-        "es 1, y el 1 se repite: la columna se copia en 4 columnas y la fila en 3 filas. Resultado: {}.",
-        "Shapes are aligned on the right: [3, 1] and [_, 4]. On each axis the sizes are equal or one is 1, "
-        "and the 1 is repeated: the column is copied into 4 columns and the row into 3 rows. Result: {}.",
-        to_string(suma.shape()));
+  n.say(
+      "Las formas se alinean por la derecha: [3, 1] y [_, 4]. En cada eje los tamaños son iguales o uno "
+      "es 1, y el 1 se repite: la columna se copia en 4 columnas y la fila en 3 filas. Resultado: {}.",
+      "Shapes are aligned on the right: [3, 1] and [_, 4]. On each axis the sizes are equal or one is 1, "
+      "and the 1 is repeated: the column is copied into 4 columns and the row into 3 rows. Result: {}.",
+      to_string(suma.shape()));
   n.say("La misma matriz como mapa de calor en la terminal (así veremos las matrices de atención):",
         "The same matrix as a terminal heatmap (this is how we will look at attention matrices):");
   n.heatmap(suma, {.decimals = 0});
@@ -117,8 +119,8 @@ Expresion expresion_de_ejemplo() {
 void paso3_cinta(Narrator& n) {
   n.step(3, "Una expresión grabada en la cinta", "An expression recorded on the tape");
   n.say("f = (a·b + c)·tanh(a) con a = {}, b = {}, c = {}. En pasos: d = a·b, e = d + c, t = tanh(a), f = e·t.",
-        "f = (a·b + c)·tanh(a) with a = {}, b = {}, c = {}. In steps: d = a·b, e = d + c, t = tanh(a), f = e·t.",
-        kA, kB, kC);
+        "f = (a·b + c)·tanh(a) with a = {}, b = {}, c = {}. In steps: d = a·b, e = d + c, t = tanh(a), f = e·t.", kA,
+        kB, kC);
   Tape::current().clear();
   Expresion x = expresion_de_ejemplo();
   n.show("d = " + fixed(x.d.item(), 4) + "   e = " + fixed(x.e.item(), 4) + "   t = " + fixed(x.t.item(), 4) +
@@ -126,10 +128,11 @@ void paso3_cinta(Narrator& n) {
   n.say("Tape::dump() lista lo grabado, en orden (forma [] = escalar):",
         "Tape::dump() lists what was recorded, in order (shape [] = scalar):");
   n.show(Tape::dump());
-  n.say("Cada línea guarda también una función que, dado el gradiente de su salida, suma su parte al de sus "
-        "entradas. backward() recorre la cinta desde el final y la vacía.",
-        "Each line also stores a function that, given the gradient of its output, adds its share to the "
-        "gradient of its inputs. backward() walks the tape from the end and empties it.");
+  n.say(
+      "Cada línea guarda también una función que, dado el gradiente de su salida, suma su parte al de sus "
+      "entradas. backward() recorre la cinta desde el final y la vacía.",
+      "Each line also stores a function that, given the gradient of its output, adds its share to the "
+      "gradient of its inputs. backward() walks the tape from the end and empties it.");
   Tape::current().clear();
 }
 
@@ -145,13 +148,13 @@ Gradientes gradiente_a_mano(double a, double b, double c) {
   const double d = a * b, e = d + c, t = std::tanh(a);
   // Hacia atrás, de f a las entradas.
   const double df = 1;
-  const double de = df * t;             // f = e·t     →  ∂f/∂e = t
-  const double dt = df * e;             //                ∂f/∂t = e
-  const double dd = de * 1;             // e = d + c   →  ∂e/∂d = 1
-  const double dc = de * 1;             //                ∂e/∂c = 1
-  const double db = dd * a;             // d = a·b     →  ∂d/∂b = a
-  double da = dd * b;                   //                ∂d/∂a = b
-  da += dt * (1 - t * t);               // t = tanh(a) →  ∂t/∂a = 1 − t²; a aparece dos veces: se suman
+  const double de = df * t;  // f = e·t     →  ∂f/∂e = t
+  const double dt = df * e;  //                ∂f/∂t = e
+  const double dd = de * 1;  // e = d + c   →  ∂e/∂d = 1
+  const double dc = de * 1;  //                ∂e/∂c = 1
+  const double db = dd * a;  // d = a·b     →  ∂d/∂b = a
+  double da = dd * b;        //                ∂d/∂a = b
+  da += dt * (1 - t * t);    // t = tanh(a) →  ∂t/∂a = 1 − t²; a aparece dos veces: se suman
   return {da, db, dc, dd, de, dt};
 }
 
@@ -173,15 +176,19 @@ double diferencia(const Gradientes& p, const Gradientes& q) {
 
 void paso4_a_mano(Narrator& n) {
   n.step(4, "Hacia atrás a mano y con backward()", "Backward by hand and with backward()");
-  n.say("Regla de la cadena en orden inverso: df/de = t, df/dt = e, df/dd = df/de, df/dc = df/de, "
-        "df/db = df/dd·a, y df/da = df/dd·b + df/dt·(1 − t²): a se usa dos veces y sus dos caminos se suman.",
-        "Chain rule in reverse order: df/de = t, df/dt = e, df/dd = df/de, df/dc = df/de, df/db = df/dd·a, "
-        "and df/da = df/dd·b + df/dt·(1 − t²): a is used twice and its two paths add up.");
+  n.say(
+      "Regla de la cadena en orden inverso: df/de = t, df/dt = e, df/dd = df/de, df/dc = df/de, "
+      "df/db = df/dd·a, y df/da = df/dd·b + df/dt·(1 − t²): a se usa dos veces y sus dos caminos se suman.",
+      "Chain rule in reverse order: df/de = t, df/dt = e, df/dd = df/de, df/dc = df/de, df/db = df/dd·a, "
+      "and df/da = df/dd·b + df/dt·(1 − t²): a is used twice and its two paths add up.");
   const Gradientes mano = gradiente_a_mano(kA, kB, kC), cinta = gradiente_con_cinta();
   std::string tabla = n.tr("           a mano   backward()\n", "          by hand   backward()\n");
-  for (auto [nombre, u, v] : {std::tuple{"df/da", mano.a, cinta.a}, {"df/db", mano.b, cinta.b},
-                              {"df/dc", mano.c, cinta.c}, {"df/dd", mano.d, cinta.d},
-                              {"df/de", mano.e, cinta.e}, {"df/dt", mano.t, cinta.t}})
+  for (auto [nombre, u, v] : {std::tuple{"df/da", mano.a, cinta.a},
+                              {"df/db", mano.b, cinta.b},
+                              {"df/dc", mano.c, cinta.c},
+                              {"df/dd", mano.d, cinta.d},
+                              {"df/de", mano.e, cinta.e},
+                              {"df/dt", mano.t, cinta.t}})
     tabla += std::string(nombre) + fixed(u, 6, 11) + fixed(v, 6, 13) + "\n";
   n.show(tabla);
   n.say("Coinciden: la mayor diferencia es {} (redondeo de float32 frente a double).",
@@ -221,14 +228,15 @@ void paso5_gradcheck(Narrator& n) {
         "gradcheck() does this for every element of every input and compares it with the tape:");
   const GradcheckResult r1 = comprobar_expresion(n.options().seed), r2 = comprobar_matmul(n.options().seed);
   const std::string ok = n.tr("bien", "ok"), mal = n.tr("FALLA", "FAILS");
-  n.show(n.tr("expresión con vectores [6]: ", "expression on vectors [6]: ") + (r1.ok ? ok : mal) +
-         n.tr(", error máximo ", ", max error ") + sci(r1.max_error) + "\n" +
-         "matmul [3, 4] × [4, 2]:     " + (r2.ok ? ok : mal) + n.tr(", error máximo ", ", max error ") +
-         sci(r2.max_error));
-  n.say("El error no es cero: en float32 la diferencia central tiene un error del orden de ε² y del redondeo "
-        "dividido entre ε. Por eso se compara con una tolerancia.",
-        "The error is not zero: in float32 a central difference has an error of order ε² plus rounding "
-        "divided by ε. That is why it is compared with a tolerance.");
+  const std::string error_maximo = n.tr(", error máximo ", ", max error ");
+  n.show(n.tr("expresión con vectores [6]: ", "expression on vectors [6]: ") + (r1.ok ? ok : mal) + error_maximo +
+         sci(r1.max_error));
+  n.show("matmul [3, 4] × [4, 2]:     " + (r2.ok ? ok : mal) + error_maximo + sci(r2.max_error));
+  n.say(
+      "El error no es cero: en float32 la diferencia central tiene un error del orden de ε² y del redondeo "
+      "dividido entre ε. Por eso se compara con una tolerancia.",
+      "The error is not zero: in float32 a central difference has an error of order ε² plus rounding "
+      "divided by ε. That is why it is compared with a tolerance.");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -261,7 +269,7 @@ ConfigRecta config_recta(const LessonOptions& o) {
 struct AjusteRecta {
   Tensor x, y;
   real w = 0, b = 0;
-  std::vector<real> perdidas;        // una por época
+  std::vector<real> perdidas;         // una por época
   double w_exacto = 0, b_exacto = 0;  // la solución de mínimos cuadrados, para comparar
 };
 
@@ -291,11 +299,13 @@ AjusteRecta ajustar_recta(const ConfigRecta& cfg) {
 
 // Las pérdidas de algunas épocas, en una tabla.
 std::string tabla_de_perdidas(Narrator& n, const std::vector<real>& perdidas, int filas) {
+  if (perdidas.empty()) return "";
   const size_t cada = std::max<size_t>(1, perdidas.size() / size_t(filas));
   const int ancho = int(std::to_string(perdidas.size()).size());
   auto linea = [&](size_t i) {
     const double p = perdidas[i];  // una pérdida enorme (el descenso diverge) va en notación científica
-    return n.tr("época ", "epoch ") + fixed(double(i), 0, ancho) + (std::fabs(p) < 1e4 ? fixed(p, 5, 12) : "   " + sci(p));
+    return n.tr("época ", "epoch ") + fixed(double(i), 0, ancho) +
+           (std::fabs(p) < 1e4 ? fixed(p, 5, 12) : "   " + sci(p));
   };
   std::string t;
   for (size_t i = 0; i + cada < perdidas.size(); i += cada) t += linea(i) + "\n";
@@ -305,28 +315,31 @@ std::string tabla_de_perdidas(Narrator& n, const std::vector<real>& perdidas, in
 void paso6_recta(Narrator& n) {
   n.step(6, "Ajustar una recta con descenso por gradiente", "Fitting a line with gradient descent");
   const ConfigRecta cfg = config_recta(n.options());
-  n.say("{} puntos y = 2x + 1 + ruido (desviación {}). Modelo y = w·x + b con w = b = 0 al principio; "
-        "pérdida L = media((w·x + b − y)²); en cada época backward(L) y luego w ← w − lr·∂L/∂w (lr = {}).",
-        "{} points y = 2x + 1 + noise (std {}). Model y = w·x + b with w = b = 0 at the start; "
-        "loss L = mean((w·x + b − y)²); each epoch backward(L), then w ← w − lr·∂L/∂w (lr = {}).",
-        cfg.puntos, cfg.ruido, cfg.lr);
+  n.say(
+      "{} puntos y = 2x + 1 + ruido (desviación {}). Modelo y = w·x + b con w = b = 0 al principio; "
+      "pérdida L = media((w·x + b − y)²); en cada época backward(L) y luego w ← w − lr·∂L/∂w (lr = {}).",
+      "{} points y = 2x + 1 + noise (std {}). Model y = w·x + b with w = b = 0 at the start; "
+      "loss L = mean((w·x + b − y)²); each epoch backward(L), then w ← w − lr·∂L/∂w (lr = {}).",
+      cfg.puntos, cfg.ruido, cfg.lr);
   const AjusteRecta r = ajustar_recta(cfg);
   n.show(tabla_de_perdidas(n, r.perdidas, 6));
   const bool llego = std::fabs(r.w - r.w_exacto) < 1e-3 && std::fabs(r.b - r.b_exacto) < 1e-3;
-  n.say("Recuperamos w = {} y b = {} (los verdaderos: 2 y 1). Con ruido, lo mejor posible es la solución de "
-        "mínimos cuadrados, w = {} y b = {}: el descenso {}.",
-        "We recover w = {} and b = {} (the true ones: 2 and 1). With noise, the best possible is the "
-        "least-squares solution, w = {} and b = {}: gradient descent {}.",
-        fixed(r.w, 4), fixed(r.b, 4), fixed(r.w_exacto, 4), fixed(r.b_exacto, 4),
-        llego ? n.tr("llegó a ella", "reached it") : n.tr("NO llegó a ella", "did NOT reach it"));
+  n.say(
+      "Recuperamos w = {} y b = {} (los verdaderos: 2 y 1). Con ruido, lo mejor posible es la solución de "
+      "mínimos cuadrados, w = {} y b = {}: el descenso {}.",
+      "We recover w = {} and b = {} (the true ones: 2 and 1). With noise, the best possible is the "
+      "least-squares solution, w = {} and b = {}: gradient descent {}.",
+      fixed(r.w, 4), fixed(r.b, 4), fixed(r.w_exacto, 4), fixed(r.b_exacto, 4),
+      llego ? n.tr("llegó a ella", "reached it") : n.tr("NO llegó a ella", "did NOT reach it"));
 
   const real x0 = -2, x1 = 2;
-  svg::plot(n.path("recta.svg"), {.title = n.tr("Ajuste de una recta", "Fitting a line"),
-                                  .x_label = "x",
-                                  .y_label = "y",
-                                  .series = {{.name = n.tr("datos", "data"), .x = r.x.to_vector(),
-                                              .y = r.y.to_vector(), .mark = svg::Mark::points},
-                                             {.name = "w·x + b", .x = {x0, x1}, .y = {r.w * x0 + r.b, r.w * x1 + r.b}}}});
+  svg::plot(n.path("recta.svg"),
+            {.title = n.tr("Ajuste de una recta", "Fitting a line"),
+             .x_label = "x",
+             .y_label = "y",
+             .series = {
+                 {.name = n.tr("datos", "data"), .x = r.x.to_vector(), .y = r.y.to_vector(), .mark = svg::Mark::points},
+                 {.name = "w·x + b", .x = {x0, x1}, .y = {r.w * x0 + r.b, r.w * x1 + r.b}}}});
   n.figure(n.path("recta.svg"), "datos y recta ajustada", "data and fitted line");
   svg::plot(n.path("recta_perdida.svg"), {.title = n.tr("Pérdida de la recta", "Line fit loss"),
                                           .x_label = n.tr("época", "epoch"),
@@ -343,7 +356,7 @@ struct ConfigMlp {
   int ocultas = 16;
   int puntos = 64;
   real lr = 0.1f;
-  int epocas = 1500;
+  int epocas = 4000;
   uint64_t semilla = 1;
 };
 
@@ -353,7 +366,7 @@ ConfigMlp config_mlp(const LessonOptions& o) {
 
 struct Mlp {
   Var w1, b1, w2, b2;
-  Var ocultas(const Var& x) const { return tanh(matmul(x, w1) + b1); }  // [N, 1] → [N, 16]
+  Var ocultas(const Var& x) const { return tanh(matmul(x, w1) + b1); }        // [N, 1] → [N, 16]
   Var operator()(const Var& x) const { return matmul(ocultas(x), w2) + b2; }  // [N, 16] → [N, 1]
 };
 
@@ -388,16 +401,17 @@ AjusteMlp entrenar_mlp(const ConfigMlp& cfg) {
 void paso7_mlp(Narrator& n) {
   n.step(7, "Una red pequeña: 1 → 16 → 1 con tanh", "A tiny network: 1 → 16 → 1 with tanh");
   const ConfigMlp cfg = config_mlp(n.options());
-  n.say("h = tanh(x·W1 + b1), ŷ = h·W2 + b2, con W1 [1, {}], W2 [{}, 1]: aprende sin(x) en {} puntos de [−3, 3] "
-        "con el mismo descenso por gradiente ({} épocas, lr = {}).",
-        "h = tanh(x·W1 + b1), ŷ = h·W2 + b2, with W1 [1, {}], W2 [{}, 1]: it learns sin(x) on {} points of [−3, 3] "
-        "with the same gradient descent ({} epochs, lr = {}).",
-        cfg.ocultas, cfg.ocultas, cfg.puntos, cfg.epocas, cfg.lr);
+  n.say(
+      "h = tanh(x·W1 + b1), ŷ = h·W2 + b2, con W1 [1, {}], W2 [{}, 1]: aprende sin(x) en {} puntos de [−3, 3] "
+      "con el mismo descenso por gradiente ({} épocas, lr = {}).",
+      "h = tanh(x·W1 + b1), ŷ = h·W2 + b2, with W1 [1, {}], W2 [{}, 1]: it learns sin(x) on {} points of [−3, 3] "
+      "with the same gradient descent ({} epochs, lr = {}).",
+      cfg.ocultas, cfg.ocultas, cfg.puntos, cfg.epocas, cfg.lr);
   const AjusteMlp r = entrenar_mlp(cfg);
   n.show(tabla_de_perdidas(n, r.perdidas, 6));
   const bool bajo = r.perdidas.back() < r.perdidas.front();
-  n.say("La pérdida {} de {} a {}.", "The loss went {} from {} to {}.", bajo ? n.tr("bajó", "down") : n.tr("subió", "up"),
-        fixed(r.perdidas.front(), 4), fixed(r.perdidas.back(), 4));
+  n.say("La pérdida {} de {} a {}.", "The loss went {} from {} to {}.",
+        bajo ? n.tr("bajó", "down") : n.tr("subió", "up"), fixed(r.perdidas.front(), 4), fixed(r.perdidas.back(), 4));
 
   // Qué hace cada neurona oculta: tanh(w·x + b) es un escalón suave en x = −b/w. La red suma 16
   // escalones con pesos W2 para dibujar sin(x).
@@ -415,17 +429,19 @@ void paso7_mlp(Narrator& n) {
     columnas.push_back("x=" + fixed(muestras[i], 0));
     for (int64_t j = 0; j < ocultas; ++j) ht.at({j, i}) = h.at({i, j});
   }
-  n.say("Las neuronas ocultas para x = −3…3: cada fila es un escalón suave tanh(w·x + b) que pasa de −1 a 1 "
-        "(o al revés) en un sitio distinto; la salida los suma con los pesos W2.",
-        "The hidden neurons for x = −3…3: each row is a soft step tanh(w·x + b) going from −1 to 1 (or the "
-        "other way) at a different place; the output adds them up with the weights W2.");
+  n.say(
+      "Las neuronas ocultas para x = −3…3: cada fila es un escalón suave tanh(w·x + b) que pasa de −1 a 1 "
+      "(o al revés) en un sitio distinto; la salida los suma con los pesos W2.",
+      "The hidden neurons for x = −3…3: each row is a soft step tanh(w·x + b) going from −1 to 1 (or the "
+      "other way) at a different place; the output adds them up with the weights W2.");
   n.heatmap(ht, {.row_labels = filas, .col_labels = columnas});
 
-  svg::plot(n.path("mlp.svg"), {.title = n.tr("Red 1 → 16 → 1 aprendiendo sin(x)", "Network 1 → 16 → 1 learning sin(x)"),
-                                .x_label = "x",
-                                .y_label = "y",
-                                .series = {{.name = "sin(x)", .x = r.x.to_vector(), .y = r.y.to_vector(), .mark = svg::Mark::points},
-                                           {.name = n.tr("red", "network"), .x = r.x.to_vector(), .y = r.prediccion.to_vector()}}});
+  svg::plot(n.path("mlp.svg"),
+            {.title = n.tr("Red 1 → 16 → 1 aprendiendo sin(x)", "Network 1 → 16 → 1 learning sin(x)"),
+             .x_label = "x",
+             .y_label = "y",
+             .series = {{.name = "sin(x)", .x = r.x.to_vector(), .y = r.y.to_vector(), .mark = svg::Mark::points},
+                        {.name = n.tr("red", "network"), .x = r.x.to_vector(), .y = r.prediccion.to_vector()}}});
   n.figure(n.path("mlp.svg"), "sin(x) y la predicción de la red", "sin(x) and the network's prediction");
   svg::plot(n.path("mlp_perdida.svg"), {.title = n.tr("Pérdida de la red", "Network loss"),
                                         .x_label = n.tr("época", "epoch"),

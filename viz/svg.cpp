@@ -22,6 +22,13 @@ std::string num(double v) {
   return buf;
 }
 
+// A value for a label: four significant digits ("0.3333", "1.2e+04", "-inf").
+std::string short_number(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.4g", v);
+  return buf;
+}
+
 std::string hex(Rgb c) {
   char buf[8];
   std::snprintf(buf, sizeof buf, "#%02x%02x%02x", c.r, c.g, c.b);
@@ -30,8 +37,8 @@ std::string hex(Rgb c) {
 
 std::string open_svg(int width, int height) {
   std::ostringstream os;
-  os << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << width << "\" height=\"" << height
-     << "\" viewBox=\"0 0 " << width << " " << height << "\" font-family=\"sans-serif\" font-size=\"12\">\n"
+  os << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << width << "\" height=\"" << height << "\" viewBox=\"0 0 "
+     << width << " " << height << "\" font-family=\"sans-serif\" font-size=\"12\">\n"
      << "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n";
   return os.str();
 }
@@ -53,8 +60,8 @@ std::string line(double x1, double y1, double x2, double y2, const char* stroke,
   std::ostringstream os;
   os << "<line";
   if (cls) os << " class=\"" << cls << "\"";
-  os << " x1=\"" << num(x1) << "\" y1=\"" << num(y1) << "\" x2=\"" << num(x2) << "\" y2=\"" << num(y2)
-     << "\" stroke=\"" << stroke << "\" stroke-width=\"" << num(width) << "\"/>\n";
+  os << " x1=\"" << num(x1) << "\" y1=\"" << num(y1) << "\" x2=\"" << num(x2) << "\" y2=\"" << num(y2) << "\" stroke=\""
+     << stroke << "\" stroke-width=\"" << num(width) << "\"/>\n";
   return os.str();
 }
 
@@ -95,8 +102,10 @@ Axis make_axis(double lo, double hi, bool log) {
     for (double k = a.lo; k <= a.hi + 1e-9; k += every) {
       a.ticks.push_back(k);
       char buf[32];
-      if (k >= -3 && k <= 4) std::snprintf(buf, sizeof buf, "%g", std::pow(10.0, k));
-      else std::snprintf(buf, sizeof buf, "1e%d", int(k));
+      if (k >= -3 && k <= 4)
+        std::snprintf(buf, sizeof buf, "%g", std::pow(10.0, k));
+      else
+        std::snprintf(buf, sizeof buf, "1e%d", int(k));
       a.labels.push_back(buf);
     }
     return a;
@@ -137,12 +146,23 @@ std::string escape(const std::string& s) {
   out.reserve(s.size());
   for (char c : s) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&apos;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -249,8 +269,11 @@ void plot(const std::string& path, const Plot& p) {
     if (s.name.empty()) continue;
     const double lx = left + pw - 150;
     const char* color = kPalette[k % 10];
-    if (s.mark == Mark::line) svg += line(lx, ly - 4, lx + 22, ly - 4, color, 2, "legend");
-    else svg += "<circle class=\"legend\" cx=\"" + num(lx + 11) + "\" cy=\"" + num(ly - 4) + "\" r=\"3\" fill=\"" + color + "\"/>\n";
+    if (s.mark == Mark::line)
+      svg += line(lx, ly - 4, lx + 22, ly - 4, color, 2, "legend");
+    else
+      svg += "<circle class=\"legend\" cx=\"" + num(lx + 11) + "\" cy=\"" + num(ly - 4) + "\" r=\"3\" fill=\"" + color +
+             "\"/>\n";
     svg += text(lx + 28, ly, s.name, "start");
     ly += 18;
   }
@@ -299,7 +322,8 @@ void heatmap(const std::string& path, const Heatmap& h) {
     const double x = left + (double(j) + 0.5) * cell;
     svg += rotate_cols ? text(x, top - 6, col_label(j), "start", -45) : text(x, top - 6, col_label(j));
   }
-  for (int64_t i = 0; i < rows; i += every) svg += text(left - 6, top + (double(i) + 0.5) * cell + 4, row_label(i), "end");
+  for (int64_t i = 0; i < rows; i += every)
+    svg += text(left - 6, top + (double(i) + 0.5) * cell + 4, row_label(i), "end");
   if (!h.x_label.empty()) svg += text(left + mw / 2, height - 10.0, h.x_label);
   if (!h.y_label.empty()) svg += text(14, top + mh / 2, h.y_label, "middle", -90);
 
@@ -310,7 +334,7 @@ void heatmap(const std::string& path, const Heatmap& h) {
       const double x = left + double(j * cell), y = top + double(i * cell);
       svg += "<rect class=\"cell\" x=\"" + num(x) + "\" y=\"" + num(y) + "\" width=\"" + std::to_string(cell) +
              "\" height=\"" + std::to_string(cell) + "\" fill=\"" + (std::isfinite(v) ? hex(c) : "#bbbbbb") +
-             "\"><title>" + escape(row_label(i) + ", " + col_label(j)) + ": " + num(v) + "</title></rect>\n";
+             "\"><title>" + escape(row_label(i) + ", " + col_label(j)) + ": " + short_number(v) + "</title></rect>\n";
       if (values) {
         char buf[32];
         std::snprintf(buf, sizeof buf, "%.2f", v);
@@ -328,11 +352,8 @@ void heatmap(const std::string& path, const Heatmap& h) {
   svg += "</linearGradient></defs>\n";
   svg += "<rect x=\"" + num(bx) + "\" y=\"" + num(top) + "\" width=\"14\" height=\"" + num(bh) +
          "\" fill=\"url(#scale)\"/>\n";
-  char lo_text[32], hi_text[32];
-  std::snprintf(lo_text, sizeof lo_text, "%.3g", lo);
-  std::snprintf(hi_text, sizeof hi_text, "%.3g", hi);
-  svg += text(bx + 18, top + 10, hi_text, "start");
-  svg += text(bx + 18, top + bh, lo_text, "start");
+  svg += text(bx + 18, top + 10, short_number(hi), "start");
+  svg += text(bx + 18, top + bh, short_number(lo), "start");
   svg += "</svg>\n";
   write_file_atomically(path, svg);
 }
@@ -370,9 +391,7 @@ void bar_chart(const std::string& path, const BarChart& b) {
       const double y0 = Y(0), y1 = Y(v);
       svg += "<rect class=\"bar\" x=\"" + num(x + slot * 0.15) + "\" y=\"" + num(std::min(y0, y1)) + "\" width=\"" +
              num(slot * 0.7) + "\" height=\"" + num(std::fabs(y1 - y0)) + "\" fill=\"" + kPalette[0] + "\"/>\n";
-      char buf[32];
-      std::snprintf(buf, sizeof buf, "%.3g", v);
-      if (slot >= 28) svg += text(x + slot / 2, std::min(y0, y1) - 4, buf, "middle", 0, 10);
+      if (slot >= 28) svg += text(x + slot / 2, std::min(y0, y1) - 4, short_number(v), "middle", 0, 10);
     }
     const double lx = x + slot / 2, ly = top + ph + 14;
     svg += rotate ? text(lx, ly, b.labels[i], "end", -45) : text(lx, ly, b.labels[i]);

@@ -46,8 +46,8 @@ struct Heatmap {
   Tensor values{};                                      // 2-D [rows, cols]
   std::vector<std::string> row_labels{}, col_labels{};  // empty: 0, 1, 2, ...
   std::optional<real> vmin{}, vmax{};                   // the color scale; default: the data's range
-  bool show_values = true;                          // write the number in each cell (small matrices only)
-  int cell = 0;                                     // cell size in pixels; 0: chosen from the matrix size
+  bool show_values = true;                              // write the number in each cell (small matrices only)
+  int cell = 0;                                         // cell size in pixels; 0: chosen from the matrix size
 };
 
 struct BarChart {
@@ -65,7 +65,7 @@ void bar_chart(const std::string& path, const BarChart& chart);
 struct Rgb {
   int r, g, b;
 };
-Rgb viridis(double t);  // t in [0, 1]: dark purple → blue → green → yellow
+Rgb viridis(double t);                        // t in [0, 1]: dark purple → blue → green → yellow
 std::string escape(const std::string& text);  // & < > " ' as XML entities
 // Writes `text` to `path` through a temporary file and a rename; creates the folder.
 void write_file_atomically(const std::string& path, const std::string& text);

@@ -39,7 +39,8 @@ int cube_index(svg::Rgb c) {
 
 std::string terminal_heatmap(const Tensor& m, const TerminalHeatmap& o) {
   if (!m.defined() || m.dim() != 2 || m.numel() == 0)
-    fail("terminal_heatmap: expected a non-empty 2-D matrix, got shape ", m.defined() ? to_string(m.shape()) : "undefined");
+    fail("terminal_heatmap: expected a non-empty 2-D matrix, got shape ",
+         m.defined() ? to_string(m.shape()) : "undefined");
   const int64_t rows = m.size(0), cols = m.size(1);
   if (!o.row_labels.empty() && int64_t(o.row_labels.size()) != rows)
     fail("terminal_heatmap: ", o.row_labels.size(), " row labels for a matrix of shape ", to_string(m.shape()));
@@ -64,8 +65,10 @@ std::string terminal_heatmap(const Tensor& m, const TerminalHeatmap& o) {
   };
 
   std::vector<std::string> row_labels(static_cast<size_t>(rows)), col_labels(static_cast<size_t>(cols));
-  for (int64_t i = 0; i < rows; ++i) row_labels[size_t(i)] = o.row_labels.empty() ? std::to_string(i) : o.row_labels[size_t(i)];
-  for (int64_t j = 0; j < cols; ++j) col_labels[size_t(j)] = o.col_labels.empty() ? std::to_string(j) : o.col_labels[size_t(j)];
+  for (int64_t i = 0; i < rows; ++i)
+    row_labels[size_t(i)] = o.row_labels.empty() ? std::to_string(i) : o.row_labels[size_t(i)];
+  for (int64_t j = 0; j < cols; ++j)
+    col_labels[size_t(j)] = o.col_labels.empty() ? std::to_string(j) : o.col_labels[size_t(j)];
   size_t row_w = 0, value_w = 0, cell_w = 2;
   for (const auto& s : row_labels) row_w = std::max(row_w, width_of(s));
   if (o.values)

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <exception>
@@ -62,14 +63,21 @@ ParseResult parse_lesson_args(int argc, const char* const* argv, const std::stri
       r.error = arg + ": takes no value";
       return r;
     }
-    if (arg == "--step") r.options.step = true;
-    else if (arg == "--quick") quick = true;
-    else if (arg == "--full") full = true;
-    else if (arg == "--help" || arg == "-h") r.options.help = true;
+    if (arg == "--step")
+      r.options.step = true;
+    else if (arg == "--quick")
+      quick = true;
+    else if (arg == "--full")
+      full = true;
+    else if (arg == "--help" || arg == "-h")
+      r.options.help = true;
     else if (arg == "--lang") {
-      if (value == "es") r.options.lang = Lang::es;
-      else if (value == "en") r.options.lang = Lang::en;
-      else r.error = "--lang: expected 'es' or 'en', got '" + value + "'";
+      if (value == "es")
+        r.options.lang = Lang::es;
+      else if (value == "en")
+        r.options.lang = Lang::en;
+      else
+        r.error = "--lang: expected 'es' or 'en', got '" + value + "'";
     } else if (arg == "--seed") {
       if (!parse_u64(value, r.options.seed)) r.error = "--seed: expected a whole number, got '" + value + "'";
     } else if (arg == "--out") {
@@ -135,15 +143,19 @@ Narrator::Narrator(LessonOptions options, std::ostream& out, std::istream& in)
 
 void Narrator::heading(const std::string& text) {
   out_ << "\n";
-  if (color_) out_ << kBold << text << kReset << "\n";
-  else out_ << text << "\n";
+  if (color_)
+    out_ << kBold << text << kReset << "\n";
+  else
+    out_ << text << "\n";
   out_ << std::string(columns_of(text), '-') << "\n";
 }
 
 void Narrator::title(const std::string& lesson, const Text& name) {
   const std::string text = tr("Lección ", "Lesson ") + lesson + " · " + tr(name);
-  if (color_) out_ << kBold << text << kReset << "\n";
-  else out_ << text << "\n";
+  if (color_)
+    out_ << kBold << text << kReset << "\n";
+  else
+    out_ << text << "\n";
   out_ << std::string(columns_of(text), '=') << "\n";
 }
 
@@ -161,10 +173,11 @@ void Narrator::step(int number, const std::string& es_title, const std::string& 
 }
 
 // Greedy word wrap; explicit newlines in the text are kept. Wrapped lines are indented by
-// `hang` columns, so a list item's continuation lines up under its text.
+// `hang` columns, so a list item's continuation lines up under its text. A shape "[3, 4]" and
+// the sides of an " = " stay on one line.
 void Narrator::paragraph(const std::string& text, size_t hang) {
   size_t column = 0;
-  std::string word;
+  std::string word;  // what goes on a line as one piece
   auto flush_word = [&] {
     if (word.empty()) return;
     const size_t w = columns_of(word);
@@ -179,10 +192,19 @@ void Narrator::paragraph(const std::string& text, size_t hang) {
     column += w;
     word.clear();
   };
-  for (char c : text) {
-    if (c == ' ') flush_word();
-    else if (c == '\n') flush_word(), out_ << "\n", column = 0;
-    else word += c;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == '\n') {
+      flush_word(), out_ << "\n", column = 0;
+    } else if (c != ' ') {
+      word += c;
+    } else {
+      const bool in_brackets = std::count(word.begin(), word.end(), '[') > std::count(word.begin(), word.end(), ']');
+      const bool after_equals = word == "=" || (word.size() >= 2 && word.compare(word.size() - 2, 2, " =") == 0);
+      const bool before_equals = text.compare(i + 1, 2, "= ") == 0;
+      if (in_brackets || after_equals || before_equals) word += ' ';
+      else flush_word();
+    }
   }
   flush_word();
   out_ << "\n";
@@ -204,7 +226,9 @@ void Narrator::heatmap(const Tensor& matrix, TerminalHeatmap options) {
   show(terminal_heatmap(matrix, options));
 }
 
-std::string Narrator::path(const std::string& file) const { return options_.out_dir + "/" + file; }
+std::string Narrator::path(const std::string& file) const {
+  return options_.out_dir.empty() ? file : options_.out_dir + "/" + file;
+}
 
 void Narrator::figure(const std::string& path, const std::string& es, const std::string& en) {
   figures_.push_back(path);

@@ -118,9 +118,9 @@ class Narrator {
   void figure(const std::string& path, const std::string& es, const std::string& en);
   const std::vector<std::string>& figures() const { return figures_; }
 
-  void summary(std::initializer_list<Text> points);     // "Resumen" / "Summary"
-  void exercises(std::initializer_list<Text> points);   // "Ejercicios" / "Exercises", numbered
-  void finish();  // prints "Figuras escritas:" / "Figures written:" with the list
+  void summary(std::initializer_list<Text> points);    // "Resumen" / "Summary"
+  void exercises(std::initializer_list<Text> points);  // "Ejercicios" / "Exercises", numbered
+  void finish();                                       // prints "Figuras escritas:" / "Figures written:" with the list
 
   void pause();  // waits for Enter when --step and stdin is a terminal; otherwise does nothing
 
