@@ -11,13 +11,17 @@
 //       void run(atn::Narrator& n) { paso1_...(n); ...; n.summary({...}); n.exercises({...}); }
 //     }
 //     #ifndef ATN_LESSON_NO_MAIN
-//     int main(int argc, char** argv) { return atn::run_lesson(argc, argv, {...}, lessonNN::run); }
+//     int main(int argc, char** argv) {
+//       return atn::run_lesson(argc, argv, "NN", {"Tema", "Topic"}, lessonNN::run);
+//     }
 //     #endif
 //
 //   tests/test_lessonNN.cpp does `#define ATN_LESSON_NO_MAIN` and then
 //   `#include "lessons/lessonNN_<tema>.cpp"`, and asserts on the computation functions in
-//   quick mode. The lesson stays one file a student reads alone, and the test runs the very
-//   code the lesson prints. Each lesson lives in its own namespace so tests never collide.
+//   quick mode; it can also run `lessonNN::run(n)` with a Narrator writing to an
+//   std::ostringstream and look for the printed claims. The lesson stays one file a student
+//   reads alone, and the test runs the very code the lesson prints. Each lesson lives in its own
+//   namespace so tests never collide. (tests/test_lesson00.cpp is the example.)
 //
 // Flags: --step  --lang es|en  --seed N  --quick  --full  --out DIR  --help. A bad flag is
 // reported in one line on stderr with exit status 2; parse_lesson_args() returns the message
