@@ -58,6 +58,7 @@ TEST_BIN := $(BUILD)/test_atencion
 
 .PHONY: all test lessons bench clean help FORCE
 .DEFAULT_GOAL := all
+.SECONDARY:  # keep objects that pattern rules build on the way
 .SECONDEXPANSION:
 
 all: $(LIB) $(LESSON_BINS) $(TOOL_BINS)
@@ -76,7 +77,8 @@ $(LIB): $(patsubst %.cpp,$(OBJ)/%.o,$(LIB_SRCS))
 	ar rcs $@ $^
 
 # build/lessonNN from lessons/lessonNN_<tema>.cpp: a new lesson needs no edit here.
-$(BUILD)/lesson%: $$(patsubst %.cpp,$(OBJ)/%.o,$$(wildcard lessons/lesson$$*_*.cpp)) $(LIB)
+# (subst, not patsubst: a % here would be replaced by the stem.)
+$(BUILD)/lesson%: $$(addprefix $(OBJ)/,$$(subst .cpp,.o,$$(wildcard lessons/lesson$$*_*.cpp))) $(LIB)
 	$(CXX) $^ $(LDFLAGS) -o $@
 
 $(BUILD)/%: $(OBJ)/tools/%.o $(LIB)
