@@ -30,10 +30,14 @@ Var FeedForward::forward(const Var& x) {
   if (x.dim() < 1 || x.size(-1) != d_model)
     fail("FeedForward: input ", to_string(x.shape()), " is not [..., d_model] with d_model=", d_model);
   switch (options.activation) {
-    case FeedForwardActivation::Relu: return fc2->forward(dropout(relu(fc1->forward(x))));
-    case FeedForwardActivation::Gelu: return fc2->forward(dropout(gelu(fc1->forward(x))));
-    case FeedForwardActivation::GeluTanh: return fc2->forward(dropout(gelu_tanh(fc1->forward(x))));
-    case FeedForwardActivation::SwiGLU: break;
+    case FeedForwardActivation::Relu:
+      return fc2->forward(dropout(relu(fc1->forward(x))));
+    case FeedForwardActivation::Gelu:
+      return fc2->forward(dropout(gelu(fc1->forward(x))));
+    case FeedForwardActivation::GeluTanh:
+      return fc2->forward(dropout(gelu_tanh(fc1->forward(x))));
+    case FeedForwardActivation::SwiGLU:
+      break;
   }
   // The gate silu(x W1ᵀ) decides, per hidden unit, how much of the value x W3ᵀ passes.
   return w2->forward(dropout(silu(w1->forward(x)) * w3->forward(x)));

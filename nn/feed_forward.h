@@ -39,9 +39,9 @@ class FeedForward : public Layer {
 
   int64_t d_model, d_ff;
   FeedForwardOptions options;
-  std::unique_ptr<Linear> fc1, fc2;      // Relu, Gelu, GeluTanh
-  std::unique_ptr<Linear> w1, w2, w3;    // SwiGLU
-  Dropout dropout;                       // no parameters; follows train()/eval()
+  std::unique_ptr<Linear> fc1, fc2;    // Relu, Gelu, GeluTanh
+  std::unique_ptr<Linear> w1, w2, w3;  // SwiGLU
+  Dropout dropout;                     // no parameters; follows train()/eval()
 };
 
 }  // namespace atn

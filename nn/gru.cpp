@@ -9,9 +9,7 @@ namespace atn {
 GRUCell::GRUCell(int64_t input, int64_t hidden, Rng& rng, bool bias)
     : RecurrentCell("GRUCell", input, hidden, /*num_gates=*/3, rng, bias) {}
 
-Var GRUCell::forward(const Var& x, const Var& h) const {
-  return step(input_gates(x), check_step_inputs(x, {h}))[0];
-}
+Var GRUCell::forward(const Var& x, const Var& h) const { return step(input_gates(x), check_step_inputs(x, {h}))[0]; }
 
 std::vector<Var> GRUCell::step(const Var& gx, const std::vector<Var>& state) const {
   const Var& h = state[0];
@@ -23,7 +21,8 @@ std::vector<Var> GRUCell::step(const Var& gx, const std::vector<Var>& state) con
   return {(1.0f - z) * n + z * h};
 }
 
-GRU::GRU(int64_t input, int64_t hidden, Rng& rng, RecurrentOptions opts) : RecurrentSequence("GRU", input, hidden, opts) {
+GRU::GRU(int64_t input, int64_t hidden, Rng& rng, RecurrentOptions opts)
+    : RecurrentSequence("GRU", input, hidden, opts) {
   build_cells<GRUCell>(rng);
 }
 

@@ -41,7 +41,8 @@ std::vector<Var> RecurrentCell::check_step_inputs(const Var& x, std::vector<Var>
     fail(kind_, ": input ", to_string(x.shape()), " is not [batch, input_size] with input_size=", input_size);
   const Shape want{x.size(0), hidden_size};
   for (Var& part : state) {
-    if (!part.defined()) part = constant(Tensor::zeros(want));
+    if (!part.defined())
+      part = constant(Tensor::zeros(want));
     else if (part.shape() != want)
       fail(kind_, ": state ", to_string(part.shape()), " does not match [batch, hidden_size] = ", to_string(want));
   }
@@ -88,8 +89,8 @@ RecurrentSequence::Result RecurrentSequence::run(const Var& x, const std::vector
   const Shape state_shape{L * D, B, H};
   for (const Var& s : initial)
     if (s.defined() && s.shape() != state_shape)
-      fail(kind_, ": initial state ", to_string(s.shape()), " is not [num_layers·directions, batch, hidden_size] = ",
-           to_string(state_shape));
+      fail(kind_, ": initial state ", to_string(s.shape()),
+           " is not [num_layers·directions, batch, hidden_size] = ", to_string(state_shape));
 
   Result result;
   std::vector<std::vector<Var>> finals(initial.size());  // [part][layer·D + direction], each [B, H]

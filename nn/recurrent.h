@@ -39,7 +39,7 @@ class RecurrentCell : public Module {
 };
 
 struct RecurrentOptions {
-  int64_t num_layers = 1;      // layer k > 0 reads the outputs of layer k − 1
+  int64_t num_layers = 1;  // layer k > 0 reads the outputs of layer k − 1
   bool bias = true;
   bool bidirectional = false;  // a second cell per layer reads the sequence from the end
 };
@@ -60,8 +60,8 @@ class RecurrentSequence : public Module {
 
  protected:
   struct Result {
-    Var output;                // [B, T, D·H]: the last layer's h at every step, both directions side by side
-    std::vector<Var> finals;   // per state part (h, then c): [num_layers·D, B, H]
+    Var output;               // [B, T, D·H]: the last layer's h at every step, both directions side by side
+    std::vector<Var> finals;  // per state part (h, then c): [num_layers·D, B, H]
   };
   RecurrentSequence(const char* kind, int64_t input_size, int64_t hidden_size, RecurrentOptions options);
   // Called by the derived constructor: builds cells[layer·D + direction] and registers their

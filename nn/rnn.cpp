@@ -8,15 +8,14 @@ namespace atn {
 RNNCell::RNNCell(int64_t input, int64_t hidden, Rng& rng, bool bias)
     : RecurrentCell("RNNCell", input, hidden, /*num_gates=*/1, rng, bias) {}
 
-Var RNNCell::forward(const Var& x, const Var& h) const {
-  return step(input_gates(x), check_step_inputs(x, {h}))[0];
-}
+Var RNNCell::forward(const Var& x, const Var& h) const { return step(input_gates(x), check_step_inputs(x, {h}))[0]; }
 
 std::vector<Var> RNNCell::step(const Var& gx, const std::vector<Var>& state) const {
   return {tanh(gx + hidden_gates(state[0]))};
 }
 
-RNN::RNN(int64_t input, int64_t hidden, Rng& rng, RecurrentOptions opts) : RecurrentSequence("RNN", input, hidden, opts) {
+RNN::RNN(int64_t input, int64_t hidden, Rng& rng, RecurrentOptions opts)
+    : RecurrentSequence("RNN", input, hidden, opts) {
   build_cells<RNNCell>(rng);
 }
 

@@ -20,9 +20,9 @@ class Sequential : public Layer {
   // with its own type, so it can be kept: auto& fc = seq.add(std::make_unique<Linear>(...)).
   template <class L>
   L& add(std::unique_ptr<L> layer) {
-    L& ref = *layer;
-    add_layer(std::move(layer));
-    return ref;
+    L* ref = layer.get();
+    add_layer(std::move(layer));  // throws on a null layer before ref is used
+    return *ref;
   }
   Var forward(const Var& x) override;  // no layers: x itself, like an empty torch.nn.Sequential
   std::string type_name() const override { return "Sequential"; }
