@@ -14,7 +14,7 @@ enum class LayerNormVariant {
   // inside the root. Built from elementary ops so students can read every step. It differs
   // from Standard by the factor √(C / (C − 1)) in σ (and by where ε sits), so outputs are
   // √((C − 1)/C) times Standard's when ε = 0. Needs C ≥ 2; a constant row has σ = 0, where the
-  // gradient of √ is infinite, as with torch.std.
+  // gradient of √ is infinite, as with torch.std. (The Annotated Transformer uses ε = 1e-6.)
   Course,
 };
 
