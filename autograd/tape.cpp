@@ -43,7 +43,8 @@ std::string Tape::dump() {
   auto name_of = [&](const std::shared_ptr<Node>& n) {
     auto it = names.find(n.get());
     if (it != names.end()) return it->second;
-    std::string s = n->name.empty() ? "v" + std::to_string(unnamed++) : n->name;
+    std::string s = n->name;
+    if (s.empty()) s.append("v").append(std::to_string(unnamed++));
     names.emplace(n.get(), s);
     return s;
   };

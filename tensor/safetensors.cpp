@@ -47,7 +47,10 @@ uint64_t get_u64(const char* p) {
 // "[2,3]": compact JSON like the reference writer (serde_json), no spaces.
 std::string json_shape(const Shape& shape) {
   std::string out = "[";
-  for (size_t i = 0; i < shape.size(); ++i) out += (i ? "," : "") + std::to_string(shape[i]);
+  for (size_t i = 0; i < shape.size(); ++i) {
+    if (i) out += ',';
+    out += std::to_string(shape[i]);
+  }
   return out + "]";
 }
 
@@ -258,13 +261,19 @@ std::string to_safetensors_bytes(const SafeTensorsFile& file) {
   std::string header = "{";
   if (!file.metadata.empty()) {
     header += json_quote(kMetadataKey) + ":{";
-    for (auto it = file.metadata.begin(); it != file.metadata.end(); ++it)
-      header += (it == file.metadata.begin() ? "" : ",") + json_quote(it->first) + ":" + json_quote(it->second);
+    for (auto it = file.metadata.begin(); it != file.metadata.end(); ++it) {
+      if (it != file.metadata.begin()) header += ',';
+      header += json_quote(it->first);
+      header += ':';
+      header += json_quote(it->second);
+    }
     header += "}";
     if (!entries.empty()) header += ",";
   }
-  for (auto it = entries.begin(); it != entries.end(); ++it)
-    header += (it == entries.begin() ? "" : ",") + json_quote(it->first) + ":" + it->second;
+  for (auto it = entries.begin(); it != entries.end(); ++it) {
+    if (it != entries.begin()) header += ',';
+    header.append(json_quote(it->first)).append(":").append(it->second);
+  }
   header += "}";
   header.append((8 - header.size() % 8) % 8, ' ');  // trailing spaces are JSON whitespace
 
