@@ -8,6 +8,7 @@
 #include "autograd/ops_basic.h"
 #include "autograd/ops_shape.h"
 #include "autograd/ops_softmax.h"
+#include "autograd/tape.h"
 #include "nn/attention/collaborative.h"
 #include "nn/attention/masks.h"
 #include "nn/attention/self_attention.h"
@@ -15,6 +16,15 @@
 
 namespace atn {
 namespace {
+
+// Forward passes through modules record on the thread-local tape; clear it after each test so
+// no test leaves entries behind for the next one.
+struct CleanTape : ::testing::Test {
+  void TearDown() override { Tape::current().clear(); }
+};
+struct ScoresTest : CleanTape {};
+struct SelfAttentionTest : CleanTape {};
+struct CollaborativeTest : CleanTape {};
 
 Var randn_param(Shape shape, Rng& rng) { return param(Tensor::randn(std::move(shape), rng)); }
 
@@ -46,7 +56,7 @@ void expect_near(const Tensor& t, const std::vector<real>& want, real tol = 1e-5
   for (size_t i = 0; i < want.size(); ++i) EXPECT_NEAR(t[int64_t(i)], want[i], tol) << "element " << i;
 }
 
-TEST(Scores, DotAndScaledDotByHand) {
+TEST_F(ScoresTest, DotAndScaledDotByHand) {
   TwoKeys ex;
   DotScore dot;
   // q·k1 = 1, q·k2 = 0.
@@ -63,7 +73,7 @@ TEST(Scores, DotAndScaledDotByHand) {
   EXPECT_EQ(dot.num_parameters(), 0);
 }
 
-TEST(Scores, GeneralByHand) {
+TEST_F(ScoresTest, GeneralByHand) {
   TwoKeys ex;
   Rng rng(1);
   GeneralScore general(2, 2, rng);
@@ -76,7 +86,7 @@ TEST(Scores, GeneralByHand) {
   EXPECT_EQ(general.type_name(), "GeneralScore(2, 2)");
 }
 
-TEST(Scores, AdditiveByHand) {
+TEST_F(ScoresTest, AdditiveByHand) {
   TwoKeys ex;
   Rng rng(2);
   AdditiveScore additive(2, 2, 2, rng);
@@ -97,7 +107,7 @@ TEST(Scores, AdditiveByHand) {
   EXPECT_EQ(additive.type_name(), "AdditiveScore(2, 2, 2)");
 }
 
-TEST(Scores, MaskAndQueryLayouts) {
+TEST_F(ScoresTest, MaskAndQueryLayouts) {
   TwoKeys ex;
   DotScore dot;
   // Hiding key 0 leaves all the weight on key 1, so the context is v2 = [0, 1].
@@ -118,7 +128,7 @@ TEST(Scores, MaskAndQueryLayouts) {
   EXPECT_LT(max_abs_diff(w1.value(), narrow(w.value(), 1, 2, 1).reshape({2, 4})), 1e-6f);
 }
 
-TEST(Scores, Gradcheck) {
+TEST_F(ScoresTest, Gradcheck) {
   Rng rng(4);
   DotScore dot;
   ScaledDotScore scaled;
@@ -144,7 +154,7 @@ TEST(Scores, Gradcheck) {
   }
 }
 
-TEST(Scores, BadInput) {
+TEST_F(ScoresTest, BadInput) {
   Rng rng(5);
   DotScore dot;
   GeneralScore general(3, 4, rng);
@@ -165,7 +175,7 @@ TEST(Scores, BadInput) {
 }
 
 // ---------------------------------------------------------------------------------------------
-TEST(SelfAttention, ByHandWithIdentityProjections) {
+TEST_F(SelfAttentionTest, ByHandWithIdentityProjections) {
   Rng rng(6);
   SelfAttention attn(2, rng);
   auto named = attn.named_parameters();
@@ -183,7 +193,7 @@ TEST(SelfAttention, ByHandWithIdentityProjections) {
   expect_near(h.value(), {r0[0], r0[1], r0[1], r0[0]});  // H = A V = A
 }
 
-TEST(SelfAttention, ShapesRowsAndConvexHull) {
+TEST_F(SelfAttentionTest, ShapesRowsAndConvexHull) {
   Rng rng(7);
   SelfAttention attn(4, rng, 3, 5);
   Var x(Tensor::randn({2, 6, 4}, rng));
@@ -207,7 +217,7 @@ TEST(SelfAttention, ShapesRowsAndConvexHull) {
   EXPECT_EQ(attn(Var(Tensor::randn({6, 4}, rng))).weights.shape(), (Shape{6, 6}));
 }
 
-TEST(SelfAttention, PermutationEquivariantWithoutPositions) {
+TEST_F(SelfAttentionTest, PermutationEquivariantWithoutPositions) {
   Rng rng(8);
   SelfAttention attn(4, rng);
   const int64_t t = 5;
@@ -225,7 +235,7 @@ TEST(SelfAttention, PermutationEquivariantWithoutPositions) {
   }
 }
 
-TEST(SelfAttention, CausalOutputIgnoresTheFuture) {
+TEST_F(SelfAttentionTest, CausalOutputIgnoresTheFuture) {
   Rng rng(9);
   SelfAttention attn(3, rng);
   const int64_t t = 6, i = 2;
@@ -243,7 +253,7 @@ TEST(SelfAttention, CausalOutputIgnoresTheFuture) {
   expect_rows_sum_to_one(a.value());
 }
 
-TEST(SelfAttention, PaddingAndFullyMaskedRows) {
+TEST_F(SelfAttentionTest, PaddingAndFullyMaskedRows) {
   Rng rng(10);
   SelfAttention attn(3, rng);
   Var x(Tensor::randn({2, 4, 3}, rng));
@@ -259,7 +269,7 @@ TEST(SelfAttention, PaddingAndFullyMaskedRows) {
   for (real w : a0.value()) EXPECT_FALSE(std::isnan(w));
 }
 
-TEST(SelfAttention, Gradcheck) {
+TEST_F(SelfAttentionTest, Gradcheck) {
   Rng rng(11);
   SelfAttention attn(4, rng, 3, 2);
   for (Shape s : {Shape{5, 4}, Shape{2, 4, 4}}) {
@@ -272,7 +282,7 @@ TEST(SelfAttention, Gradcheck) {
   }
 }
 
-TEST(SelfAttention, BadInput) {
+TEST_F(SelfAttentionTest, BadInput) {
   Rng rng(12);
   SelfAttention attn(4, rng);
   try {
@@ -290,7 +300,7 @@ TEST(SelfAttention, BadInput) {
 }
 
 // ---------------------------------------------------------------------------------------------
-TEST(Collaborative, ParameterCountAndNames) {
+TEST_F(CollaborativeTest, ParameterCountAndNames) {
   Rng rng(13);
   const int64_t d = 8, h = 2, ds = 4, dv = 3;
   CollaborativeAttention attn({.d_model = d, .n_heads = h, .d_shared = ds, .d_value = dv}, rng);
@@ -309,7 +319,7 @@ TEST(Collaborative, ParameterCountAndNames) {
 }
 
 // With block-indicator mixing vectors, collaborative heads are standard split heads.
-TEST(Collaborative, ConcatenateInitIsStandardMultiHead) {
+TEST_F(CollaborativeTest, ConcatenateInitIsStandardMultiHead) {
   Rng rng(14);
   const int64_t d = 6, h = 3, dk = 2, dv = 2, t = 4;
   CollaborativeAttention attn({.d_model = d, .n_heads = h, .d_shared = h * dk, .d_value = dv}, rng);
@@ -332,7 +342,7 @@ TEST(Collaborative, ConcatenateInitIsStandardMultiHead) {
   EXPECT_LT(max_abs_diff(out.value(), expected.value()), 1e-5f);
 }
 
-TEST(Collaborative, GradcheckAndUnbatchedInput) {
+TEST_F(CollaborativeTest, GradcheckAndUnbatchedInput) {
   Rng rng(15);
   CollaborativeAttention attn(
       {.d_model = 4, .n_heads = 2, .d_shared = 3, .d_value = 2, .mixing_init = MixingInit::normal}, rng);
@@ -348,7 +358,7 @@ TEST(Collaborative, GradcheckAndUnbatchedInput) {
   EXPECT_EQ(w.shape(), (Shape{2, 3, 3}));
 }
 
-TEST(Collaborative, BadInput) {
+TEST_F(CollaborativeTest, BadInput) {
   Rng rng(16);
   EXPECT_THROW(CollaborativeAttention({.d_model = 0, .n_heads = 2}, rng), Error);
   EXPECT_THROW(CollaborativeAttention({.d_model = 5, .n_heads = 2}, rng), Error);  // d_value = 5/2?

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "autograd/gradcheck.h"
+#include "autograd/tape.h"
 #include "nn/attention/graph_attention.h"
 #include "nn/attention/masks.h"
 #include "tensor/reduce.h"
@@ -11,6 +12,14 @@
 
 namespace atn {
 namespace {
+
+// Forward passes through modules record on the thread-local tape; clear it after each test so
+// no test leaves entries behind for the next one.
+struct CleanTape : ::testing::Test {
+  void TearDown() override { Tape::current().clear(); }
+};
+struct GraphSelfAttentionTest : CleanTape {};
+struct GATLayerTest : CleanTape {};
 
 // A 4-cycle 0–1–2–3–0 with self loops, plus the chord 0–2.
 const std::vector<std::pair<int64_t, int64_t>> cycle = {{0, 1}, {1, 2}, {2, 3}, {3, 0}, {0, 2}};
@@ -25,7 +34,7 @@ void expect_zero_off_graph(const Tensor& weights, const Tensor& adjacency) {
   for (real s : sum(weights, -1)) EXPECT_NEAR(s, 1, 1e-5f);
 }
 
-TEST(GraphSelfAttention, RestrictedToNeighbours) {
+TEST_F(GraphSelfAttentionTest, RestrictedToNeighbours) {
   Rng rng(1);
   GraphSelfAttention attn(3, rng);
   EXPECT_EQ(attn.type_name(), "GraphSelfAttention(d=3, d_k=3, d_v=3)");
@@ -43,7 +52,7 @@ TEST(GraphSelfAttention, RestrictedToNeighbours) {
   EXPECT_TRUE(r.ok) << r.report;
 }
 
-TEST(GraphSelfAttention, BadInput) {
+TEST_F(GraphSelfAttentionTest, BadInput) {
   Rng rng(2);
   GraphSelfAttention attn(3, rng);
   Var x(Tensor::zeros({4, 3}));
@@ -58,7 +67,7 @@ TEST(GraphSelfAttention, BadInput) {
   EXPECT_THROW(attn(Var(Tensor::zeros({4, 2})), graph_mask(4, cycle)), Error);
 }
 
-TEST(GATLayer, HandComputationOnThreeNodes) {
+TEST_F(GATLayerTest, HandComputationOnThreeNodes) {
   Rng rng(3);
   GATLayer gat(2, 2, 1, rng);
   auto named = gat.named_parameters();
@@ -90,7 +99,7 @@ TEST(GATLayer, HandComputationOnThreeNodes) {
   for (size_t i = 0; i < expected.size(); ++i) EXPECT_NEAR(out.value()[int64_t(i)], expected[i], 1e-6) << i;
 }
 
-TEST(GATLayer, ZeroOffGraphAndHeadShapes) {
+TEST_F(GATLayerTest, ZeroOffGraphAndHeadShapes) {
   const Tensor adj = graph_mask(4, {{0, 1}, {2, 3}});  // two separate edges, self loops
   Rng r1(4), r2(4), rng(5);
   GATLayer concat(3, 2, 3, r1, true), average(3, 2, 3, r2, false);  // same seed: same parameters
@@ -109,7 +118,7 @@ TEST(GATLayer, ZeroOffGraphAndHeadShapes) {
   EXPECT_LT(max_abs_diff(mean_blocks, oa.value()), 1e-6f);
 }
 
-TEST(GATLayer, Gradcheck) {
+TEST_F(GATLayerTest, Gradcheck) {
   Rng rng(6);
   const Tensor adj = graph_mask(4, cycle);
   for (bool concat : {true, false}) {
@@ -121,7 +130,7 @@ TEST(GATLayer, Gradcheck) {
   }
 }
 
-TEST(GATLayer, BadInput) {
+TEST_F(GATLayerTest, BadInput) {
   Rng rng(7);
   try {
     GATLayer(3, 2, 0, rng);

@@ -6,6 +6,7 @@
 #include "autograd/gradcheck.h"
 #include "autograd/ops_basic.h"
 #include "autograd/ops_loss.h"
+#include "autograd/tape.h"
 #include "nn/attention/kernel_regression.h"
 #include "tensor/reduce.h"
 #include "tensor/rng.h"
@@ -13,11 +14,18 @@
 namespace atn {
 namespace {
 
+// Forward passes through modules record on the thread-local tape; clear it after each test so
+// no test leaves entries behind for the next one.
+struct CleanTape : ::testing::Test {
+  void TearDown() override { Tape::current().clear(); }
+};
+struct NadarayaWatsonTest : CleanTape {};
+
 // Three training points (0, 1), (1, 2), (2, 4).
 const Var x_train(Tensor::from({0, 1, 2}));
 const Var y_train(Tensor::from({1, 2, 4}));
 
-TEST(NadarayaWatson, GaussianByHand) {
+TEST_F(NadarayaWatsonTest, GaussianByHand) {
   NadarayaWatson nw(Kernel::gaussian, 1);
   EXPECT_EQ(nw.named_parameters()[0].first, "log_width");
   EXPECT_NEAR(nw.width(), 1, 1e-6f);
@@ -36,7 +44,7 @@ TEST(NadarayaWatson, GaussianByHand) {
   EXPECT_NEAR(wide(Var(Tensor::from({0.5f})), x_train, y_train).weights.value()[2], w2 / (2 * w0 + w2), 1e-6);
 }
 
-TEST(NadarayaWatson, CompactKernelsByHand) {
+TEST_F(NadarayaWatsonTest, CompactKernelsByHand) {
   Var q(Tensor::from({0.5f, 1.8f}));
   // Boxcar, h = 0.6. Query 0.5: |u| = [0.83, 0.83, 2.5] → weights [½, ½, 0], prediction 1.5.
   // Query 1.8: |u| = [3, 1.33, 0.33] → only x = 2, prediction 4.
@@ -58,7 +66,7 @@ TEST(NadarayaWatson, CompactKernelsByHand) {
     for (real s : sum(w.value(), 1)) EXPECT_NEAR(s, 1, 1e-6f);
 }
 
-TEST(NadarayaWatson, EmptyWindowGivesZeroNotNaN) {
+TEST_F(NadarayaWatsonTest, EmptyWindowGivesZeroNotNaN) {
   for (Kernel k : {Kernel::boxcar, Kernel::epanechnikov}) {
     NadarayaWatson nw(k, 0.5f);
     Var q = param(Tensor::from({10, 0.2f}));  // 10 is far from every training point
@@ -78,7 +86,7 @@ TEST(NadarayaWatson, EmptyWindowGivesZeroNotNaN) {
   EXPECT_NEAR(pred.value()[0], 4, 1e-6f);  // all weight on the nearest point, x = 2
 }
 
-TEST(NadarayaWatson, LearningTheWidthLowersTheLoss) {
+TEST_F(NadarayaWatsonTest, LearningTheWidthLowersTheLoss) {
   // y = 2 sin x + x + noise on 40 training points; a separate set of queries with clean targets.
   Rng rng(1);
   Tensor xt = Tensor::rand({40}, rng, 0, 5);
@@ -95,12 +103,11 @@ TEST(NadarayaWatson, LearningTheWidthLowersTheLoss) {
     nw.log_width.value()[0] -= 0.5f * nw.log_width.grad()[0];  // plain SGD on log h
   }
   const real end = loss_now().item();
-  Tape::current().clear();
   EXPECT_LT(end, 0.2f * start);
   EXPECT_LT(nw.width(), 1.5f);
 }
 
-TEST(NadarayaWatson, Gradcheck) {
+TEST_F(NadarayaWatsonTest, Gradcheck) {
   Rng rng(2);
   // Points chosen so no |u| is near the Epanechnikov kink at 1.
   Var q = param(Tensor::from({0.3f, 1.4f})), xt = param(Tensor::from({0.1f, 0.9f, 2.3f})),
@@ -118,7 +125,7 @@ TEST(NadarayaWatson, Gradcheck) {
   EXPECT_TRUE(r.ok) << r.report;
 }
 
-TEST(NadarayaWatson, KernelShapes) {
+TEST_F(NadarayaWatsonTest, KernelShapes) {
   Var u(Tensor::from({-2, -0.5f, 0, 1, 1.5f}));
   EXPECT_EQ(kernel_value(Kernel::boxcar, u).value().to_vector(), (std::vector<real>{0, 1, 1, 1, 0}));
   EXPECT_EQ(kernel_value(Kernel::epanechnikov, u).value().to_vector(), (std::vector<real>{0, 0.75f, 1, 0, 0}));
@@ -126,7 +133,7 @@ TEST(NadarayaWatson, KernelShapes) {
   EXPECT_EQ(kernel_value(Kernel::constant, u).value().to_vector(), (std::vector<real>(5, 1)));
 }
 
-TEST(NadarayaWatson, BadInput) {
+TEST_F(NadarayaWatsonTest, BadInput) {
   EXPECT_THROW(NadarayaWatson(Kernel::gaussian, 0), Error);
   EXPECT_THROW(NadarayaWatson(Kernel::gaussian, -1), Error);
   NadarayaWatson nw;
