@@ -34,9 +34,9 @@ Tensor padding_mask(const Tensor& keep);
 Tensor local_window_mask(int64_t n, int64_t k);
 
 // Child, Gray, Radford & Sutskever (2019), "Generating Long Sequences with Sparse Transformers"
-// (arXiv:1904.10509), §4.2. Both patterns are causal and factorized into two heads; `part`
-// picks one head's set A(1) or A(2), or their union (the default, the "merged" pattern).
-//   strided, stride l:  A(1)_i = {j : max(0, i−l) ≤ j ≤ i}             (the previous l positions)
+// (arXiv:1904.10509), "two-dimensional factorized attention". Both patterns are causal and factorized into two heads;
+// `part` picks one head's set A(1) or A(2), or their union (the default; the paper's "merged" head).
+//   strided, stride l:  A(1)_i = {j : max(0, i−l) ≤ j ≤ i}             (itself and the l before)
 //                       A(2)_i = {j ≤ i : (i−j) mod l = 0}              (every l-th position back)
 //                       union:   j ≤ i and ((i−j) ≤ l or (i−j) mod l = 0),
 //                                the same as (i−j) < l or (i−j) mod l = 0, since i−j = l is a multiple of l.
