@@ -50,8 +50,8 @@ TEST(AdaptiveSpan, MaskValuesByHand) {
   Var c = param(Tensor::from({0, 0.5f}));
   Var m = adaptive_span_mask(c, Tensor::arange(10), 10, 4);
   EXPECT_EQ(m.shape(), (Shape{2, 10}));
-  EXPECT_TRUE(allclose(m.value(), Tensor::from({1, 0.75f, 0.5f, 0.25f, 0, 0, 0, 0, 0, 0,  //
-                                                1, 1, 1, 1, 1, 1, 0.75f, 0.5f, 0.25f, 0},
+  EXPECT_TRUE(allclose(m.value(), Tensor::from({1, 0.75f, 0.5f, 0.25f, 0, 0, 0,     0,    0,     0,  //
+                                                1, 1,     1,    1,     1, 1, 0.75f, 0.5f, 0.25f, 0},
                                                {2, 10})));
   // A [2, 3] table of distances gives [H, 2, 3].
   EXPECT_EQ(adaptive_span_mask(c, Tensor::zeros({2, 3}), 10, 4).shape(), (Shape{2, 2, 3}));
@@ -184,7 +184,7 @@ TEST(AdaptiveSpan, TypeNameNamesAndErrors) {
   AdaptiveSpanAttention attn({.d_model = 4, .n_heads = 2, .max_span = 16, .ramp = 8}, rng);
   EXPECT_EQ(attn.type_name(), "AdaptiveSpanAttention(d_model=4, n_heads=2, max_span=16, ramp=8)");
   auto named = attn.named_parameters();
-  ASSERT_EQ(named.size(), 5u);  // no biases by default
+  ASSERT_EQ(named.size(), 5u);              // no biases by default
   EXPECT_EQ(named[0].first, "span_ratio");  // a module's own parameters come before its children's
   EXPECT_EQ(named[0].second.shape(), (Shape{2}));
   EXPECT_EQ(named[1].first, "wq.weight");

@@ -94,8 +94,10 @@ TEST(NaturalAttention, EnergiesAreQKOverRootDhAndDetached) {
       real dot = 0;
       for (int64_t c = 2; c < 4; ++c) dot += q.at({1, i, c}) * k.at({1, j, c});
       const real got = e.at({1, 1, i, j});
-      if (j > i) EXPECT_EQ(got, -kInf);
-      else EXPECT_NEAR(got, dot / std::sqrt(2.0f), 1e-5);
+      if (j > i)
+        EXPECT_EQ(got, -kInf);
+      else
+        EXPECT_NEAR(got, dot / std::sqrt(2.0f), 1e-5);
     }
   // A plain tensor (no gradient), not the storage of the output; a new forward gives a new
   // tensor, so a handle taken earlier keeps the old values.
@@ -119,8 +121,10 @@ TEST(NaturalAttention, CausalUnlessLeaky) {
     Tensor y = (*m)(Var(x)).value(), y2 = (*m)(Var(x2)).value();
     real diff_before_last = 0;
     for (int64_t i = 0; i < 4 * 4; ++i) diff_before_last = std::max(diff_before_last, std::fabs(y[i] - y2[i]));
-    if (m == &causal) EXPECT_EQ(diff_before_last, 0) << "positions 0..3 must not see token 4";
-    else EXPECT_GT(diff_before_last, 1e-4) << "the leaky variant reads the future";
+    if (m == &causal)
+      EXPECT_EQ(diff_before_last, 0) << "positions 0..3 must not see token 4";
+    else
+      EXPECT_GT(diff_before_last, 1e-4) << "the leaky variant reads the future";
   }
   // Leaky energies are all finite; causal ones have exactly 5·4/2 = 10 −inf per head.
   int64_t inf_count = 0;

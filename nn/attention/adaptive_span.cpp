@@ -33,7 +33,7 @@ Var adaptive_span_mask(const Var& span_ratio, const Tensor& distance, int64_t ma
   // c [H] → [H, 1, ..., 1] so that it broadcasts against the distances D into [H, ...D].
   Shape c_shape = {span_ratio.size(0)};
   c_shape.insert(c_shape.end(), size_t(distance.dim()), 1);
-  Var z = reshape(span_ratio, c_shape) * real(max_span);  // z_h = c_h·S
+  Var z = reshape(span_ratio, c_shape) * real(max_span);     // z_h = c_h·S
   Var r_minus_x = constant(add(neg(distance), real(ramp)));  // R − x: no gradient, it is data
   return clamp((z + r_minus_x) / real(ramp), 0, 1);
 }
@@ -62,8 +62,8 @@ int64_t AdaptiveSpanAttention::window(int64_t T) const {
 
 Var AdaptiveSpanAttention::forward(const Var& x, Tensor* weights) {
   if (x.dim() != 3 || x.size(2) != config.d_model || x.size(1) < 1)
-    fail("AdaptiveSpanAttention: input ", to_string(x.shape()), " is not [B, T, d_model] with T ≥ 1 and d_model=",
-         config.d_model);
+    fail("AdaptiveSpanAttention: input ", to_string(x.shape()),
+         " is not [B, T, d_model] with T ≥ 1 and d_model=", config.d_model);
   const int64_t B = x.size(0), T = x.size(1), H = config.n_heads, W = window(T);
   auto heads = [&](const Var& t) { return permute(reshape(t, {B, T, H, head_dim}), {0, 2, 1, 3}); };
   Var q = heads(wq(x)) * (real(1) / std::sqrt(real(head_dim)));  // scale once, not per block
@@ -112,8 +112,8 @@ Tensor AdaptiveSpanAttention::mask_curve(int64_t n) const {
 }
 
 std::string AdaptiveSpanAttention::type_name() const {
-  return "AdaptiveSpanAttention(d_model=" + std::to_string(config.d_model) + ", n_heads=" +
-         std::to_string(config.n_heads) + ", max_span=" + std::to_string(config.max_span) +
+  return "AdaptiveSpanAttention(d_model=" + std::to_string(config.d_model) +
+         ", n_heads=" + std::to_string(config.n_heads) + ", max_span=" + std::to_string(config.max_span) +
          ", ramp=" + std::to_string(config.ramp) + ")";
 }
 

@@ -37,11 +37,11 @@ namespace atn {
 
 struct AdaptiveSpanConfig {
   int64_t d_model = 0;
-  int64_t n_heads = 1;    // must divide d_model
-  int64_t max_span = 0;   // S, in tokens (≥ 1)
-  int64_t ramp = 32;      // R, in tokens (≥ 1)
-  real span_init = 0;     // initial c_h for every head (the paper starts from 0)
-  bool bias = false;      // biases in the four projections
+  int64_t n_heads = 1;   // must divide d_model
+  int64_t max_span = 0;  // S, in tokens (≥ 1)
+  int64_t ramp = 32;     // R, in tokens (≥ 1)
+  real span_init = 0;    // initial c_h for every head (the paper starts from 0)
+  bool bias = false;     // biases in the four projections
 };
 
 // m_h(x) = clamp((R + c_h·S − x)/R, 0, 1) for every head h and every distance x in `distance`
