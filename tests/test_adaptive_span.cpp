@@ -201,6 +201,7 @@ TEST(AdaptiveSpan, TypeNameNamesAndErrors) {
   EXPECT_THROW(AdaptiveSpanAttention({.d_model = 4, .n_heads = 2, .max_span = 4, .ramp = 0}, rng), Error);
   EXPECT_THROW(AdaptiveSpanAttention({.d_model = 4, .n_heads = 2, .max_span = 4, .span_init = 2}, rng), Error);
   EXPECT_THROW(adaptive_span_mask(param(Tensor::zeros({2, 1})), Tensor::zeros({3}), 4, 2), Error);
+  EXPECT_THROW(adaptive_span_mask(param(Tensor::zeros({2})), Tensor(), 4, 2), Error);
   EXPECT_THROW(attn.mask_curve(0), Error);
 }
 

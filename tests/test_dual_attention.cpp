@@ -200,6 +200,11 @@ TEST(DualAttention, WidthsShapesAndNames) {
   EXPECT_EQ(w.sa.shape(), (Shape{2, 2, 5, 5}));
   EXPECT_EQ(w.ra.shape(), (Shape{2, 1, 5, 5}));
   EXPECT_EQ(w.relations.shape(), (Shape{2, 1, 5, 5}));
+  for (int64_t r = 0; r < 2 * 2 * 5; ++r) {  // rows of the SA weights sum to 1
+    real s = 0;
+    for (int64_t j = 0; j < 5; ++j) s += w.sa.value()[r * 5 + j];
+    EXPECT_NEAR(s, 1, 1e-6);
+  }
   // The first 8 columns are SA's output, the last 4 RA's: the concat, SA first.
   NoGrad ng;
   Tensor sa = da.self_attention->forward(x).value();

@@ -28,6 +28,7 @@ AdaptiveSpanConfig checked(AdaptiveSpanConfig c) {
 
 Var adaptive_span_mask(const Var& span_ratio, const Tensor& distance, int64_t max_span, int64_t ramp) {
   if (span_ratio.dim() != 1) fail("adaptive_span_mask: span_ratio ", to_string(span_ratio.shape()), " is not [H]");
+  if (!distance.defined()) fail("adaptive_span_mask: the distances are undefined");
   if (max_span < 1 || ramp < 1)
     fail("adaptive_span_mask: max_span=", max_span, " and ramp=", ramp, " must be at least 1");
   // c [H] → [H, 1, ..., 1] so that it broadcasts against the distances D into [H, ...D].
