@@ -27,6 +27,10 @@ endif
 ARCH := -march=native
 ifeq ($(PORTABLE),1)
   ARCH :=
+  BUILD := $(BUILD)/portable
+endif
+ifneq ($(findstring clang,$(CXX)),)
+  BUILD := $(BUILD)/clang
 endif
 WARN := -Wall -Wextra -Wpedantic -Wshadow
 ifeq ($(WERROR),1)

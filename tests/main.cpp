@@ -3,8 +3,19 @@
 
 #include <cstdio>
 
+#include "autograd/tape.h"
+
+namespace {
+// Every test starts with an empty tape on the main thread: a test that runs a forward pass
+// without backward() must not leave entries that a later test would count.
+class ClearTape : public testing::EmptyTestEventListener {
+  void OnTestStart(const testing::TestInfo&) override { atn::Tape::current().clear(); }
+};
+}  // namespace
+
 int main(int argc, char** argv) {
   testing::InitGoogleTest(&argc, argv);
+  testing::UnitTest::GetInstance()->listeners().Append(new ClearTape);
   const int status = RUN_ALL_TESTS();
   const auto& unit = *testing::UnitTest::GetInstance();
   std::printf("%d passed, %d failed\n", unit.successful_test_count(), unit.failed_test_count());
