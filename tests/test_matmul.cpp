@@ -1,0 +1,203 @@
+// Matmul: the fast gemm against the naive loops (odd sizes, block edges, transposes, accumulate),
+// the batched broadcasting matmul, bit-identical results for any thread count, and errors.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <vector>
+
+#include "tensor/matmul.h"
+#include "tensor/rng.h"
+#include "tensor/thread_pool.h"
+
+namespace atn {
+namespace {
+
+struct KeepThreadCount {
+  int saved = num_threads();
+  ~KeepThreadCount() { set_num_threads(saved); }
+};
+
+std::vector<real> randn(int64_t n, Rng& rng) {
+  std::vector<real> v(static_cast<size_t>(n));
+  for (auto& x : v) x = rng.normal();
+  return v;
+}
+
+// x stored rows × cols → its transpose, stored cols × rows.
+std::vector<real> transpose(const std::vector<real>& x, int64_t rows, int64_t cols) {
+  std::vector<real> t(x.size());
+  for (int64_t i = 0; i < rows; ++i)
+    for (int64_t j = 0; j < cols; ++j) t[j * rows + i] = x[i * cols + j];
+  return t;
+}
+
+bool same_bits(const std::vector<real>& a, const std::vector<real>& b) {
+  return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(real)) == 0;
+}
+
+TEST(Matmul, HandComputedAllTransposes) {
+  // [[1,2,3],[4,5,6]] · [[1,0],[0,1],[1,1]] = [[1+3, 2+3], [4+6, 5+6]] = [[4,5],[10,11]]
+  const std::vector<real> a = {1, 2, 3, 4, 5, 6}, b = {1, 0, 0, 1, 1, 1};
+  const std::vector<real> at = transpose(a, 2, 3), bt = transpose(b, 3, 2);
+  const std::vector<real> want = {4, 5, 10, 11};
+  for (int t = 0; t < 4; ++t) {
+    const bool ta = t & 1, tb = t & 2;
+    std::vector<real> c(4, -1);
+    gemm(2, 2, 3, (ta ? at : a).data(), ta, (tb ? bt : b).data(), tb, c.data());
+    EXPECT_EQ(c, want) << "trans_a=" << ta << " trans_b=" << tb;
+    gemm(2, 2, 3, (ta ? at : a).data(), ta, (tb ? bt : b).data(), tb, c.data(), true);
+    EXPECT_EQ(c, (std::vector<real>{8, 10, 20, 22})) << "accumulate doubles it";
+  }
+  const Tensor ta = Tensor::from(at, {3, 2}), tb = Tensor::from(b, {3, 2});
+  EXPECT_EQ(matmul(ta, tb, true, false).to_vector(), want);
+}
+
+// For every (M, N, K): the fast gemm with each (trans_a, trans_b), overwriting and accumulating,
+// against the naive loops. Rounding: each result is within K·ε·(|A|·|B|)ᵢⱼ of the exact sum
+// (Higham, "Accuracy and Stability of Numerical Algorithms", §3.5), so two of them differ by at
+// most twice that; the tolerance allows a little more.
+TEST(Matmul, FastAgreesWithNaive) {
+  // Sizes around 1, odd sizes, and both sides of every block size of every build (micro-tile
+  // 6/8/12 rows × 8/12/16/32 columns, tiles of 48/64/96 rows and 64/96/128/256 columns,
+  // KC = 256 along k).
+  const std::vector<std::vector<int64_t>> sizes = {
+      {1, 1, 1},     {7, 7, 7},      {33, 33, 33},   {129, 129, 129}, {1, 33, 7},     {33, 1, 129},
+      {7, 129, 1},   {13, 17, 257},  {12, 32, 256},  {11, 31, 255},   {97, 257, 255}, {49, 130, 513},
+      {96, 256, 64}, {95, 255, 300}, {2, 300, 520},  {300, 3, 40},
+  };
+  Rng rng(7);
+  const real eps = std::numeric_limits<real>::epsilon();
+  for (const auto& s : sizes) {
+    const int64_t M = s[0], N = s[1], K = s[2];
+    const std::vector<real> a = randn(M * K, rng), b = randn(K * N, rng), c0 = randn(M * N, rng);
+    const std::vector<real> at = transpose(a, M, K), bt = transpose(b, K, N);
+    std::vector<real> want(size_t(M * N)), bound(size_t(M * N));
+    gemm_naive(M, N, K, a.data(), false, b.data(), false, want.data());
+    std::vector<real> abs_a(a), abs_b(b);
+    for (auto& x : abs_a) x = std::fabs(x);
+    for (auto& x : abs_b) x = std::fabs(x);
+    gemm_naive(M, N, K, abs_a.data(), false, abs_b.data(), false, bound.data());
+    for (int t = 0; t < 4; ++t) {
+      const bool ta = t & 1, tb = t & 2;
+      const real* pa = ta ? at.data() : a.data();
+      const real* pb = tb ? bt.data() : b.data();
+      std::vector<real> got(size_t(M * N), 99), acc(c0);
+      gemm(M, N, K, pa, ta, pb, tb, got.data());
+      gemm(M, N, K, pa, ta, pb, tb, acc.data(), true);
+      int bad = 0;
+      for (int64_t i = 0; i < M * N && bad < 3; ++i) {
+        const real tol = 3 * real(K + 2) * eps * bound[i] + 1e-30f;
+        if (std::fabs(got[i] - want[i]) > tol || std::fabs(acc[i] - (c0[i] + want[i])) > tol + 2 * eps * std::fabs(c0[i]))
+          ADD_FAILURE() << M << "x" << N << "x" << K << " trans_a=" << ta << " trans_b=" << tb << " at " << i
+                        << ": fast " << got[i] << " (accumulated " << acc[i] << " from " << c0[i] << "), naive "
+                        << want[i] << ", allowed error " << tol << " (" << ++bad << ")";
+      }
+      // The naive loops read the same values in the same order whatever the storage.
+      std::vector<real> naive_t(size_t(M * N));
+      gemm_naive(M, N, K, pa, ta, pb, tb, naive_t.data());
+      EXPECT_TRUE(same_bits(naive_t, want));
+    }
+  }
+}
+
+TEST(Matmul, EmptySizes) {
+  // K = 0: an empty sum is 0; accumulating it leaves C as it was.
+  std::vector<real> c(6, 7);
+  gemm(2, 3, 0, nullptr, false, nullptr, false, c.data(), true);
+  EXPECT_EQ(c, std::vector<real>(6, 7));
+  gemm(2, 3, 0, nullptr, false, nullptr, false, c.data());
+  EXPECT_EQ(c, std::vector<real>(6, 0));
+  gemm(0, 3, 4, nullptr, false, nullptr, false, nullptr);  // nothing to compute, nothing touched
+  EXPECT_EQ(matmul(Tensor({0, 3}), Tensor({3, 4})).shape(), (Shape{0, 4}));
+  EXPECT_EQ(matmul(Tensor({2, 0}), Tensor({0, 3}, 5)).to_vector(), std::vector<real>(6, 0));
+  EXPECT_EQ(matmul(Tensor({0, 2, 3}), Tensor({3, 4})).shape(), (Shape{0, 2, 4}));
+}
+
+// The batched matmul against a plain loop of gemm_naive over the broadcast batch index.
+TEST(Matmul, BatchedBroadcastsBatchDims) {
+  Rng rng(3);
+  const int64_t M = 5, K = 7, N = 4;
+  for (int t = 0; t < 4; ++t) {
+    const bool ta = t & 1, tb = t & 2;
+    // a: [2, 1, M, K] (or [2, 1, K, M]), b: [3, K, N] (or [3, N, K]) → [2, 3, M, N]
+    const Tensor a = Tensor::randn(ta ? Shape{2, 1, K, M} : Shape{2, 1, M, K}, rng);
+    const Tensor b = Tensor::randn(tb ? Shape{3, N, K} : Shape{3, K, N}, rng);
+    const Tensor c = matmul(a, b, ta, tb);
+    ASSERT_EQ(c.shape(), (Shape{2, 3, M, N}));
+    Tensor want({2, 3, M, N});
+    for (int64_t i = 0; i < 2; ++i)
+      for (int64_t j = 0; j < 3; ++j)
+        gemm_naive(M, N, K, a.data() + i * M * K, ta, b.data() + j * K * N, tb, want.data() + (i * 3 + j) * M * N);
+    EXPECT_TRUE(allclose(c, want, 1e-5f, 1e-5f)) << "trans_a=" << ta << " trans_b=" << tb;
+    EXPECT_TRUE(allclose(matmul_naive(a, b, ta, tb), want, 0, 0));
+  }
+  // A plain matrix against a stack of them: [M, K] · [3, K, N] → [3, M, N].
+  const Tensor a = Tensor::randn({M, K}, rng), b = Tensor::randn({3, K, N}, rng);
+  const Tensor c = matmul(a, b);
+  ASSERT_EQ(c.shape(), (Shape{3, M, N}));
+  for (int64_t j = 0; j < 3; ++j) {
+    Tensor want({M, N});
+    gemm_naive(M, N, K, a.data(), false, b.data() + j * K * N, false, want.data());
+    EXPECT_TRUE(allclose(c.narrow0(j, 1).reshape({M, N}), want, 1e-5f, 1e-5f));
+  }
+}
+
+// Result bits for one product with 1, 2 and 3 threads. The shape is far above the size below
+// which gemm stays on one thread, has several tiles to share out and three KC slices along k.
+TEST(Matmul, BitIdenticalForAnyThreadCount) {
+  KeepThreadCount keep;
+  Rng rng(11);
+  const int64_t M = 200, N = 300, K = 600;
+  const std::vector<real> a = randn(M * K, rng), b = randn(K * N, rng), c0 = randn(M * N, rng);
+  for (int t = 0; t < 4; ++t) {
+    const bool ta = t & 1, tb = t & 2;
+    std::vector<std::vector<real>> results;
+    for (int threads : {1, 2, 3}) {
+      set_num_threads(threads);
+      std::vector<real> c(c0);
+      gemm(M, N, K, a.data(), ta, b.data(), tb, c.data(), /*accumulate=*/t == 3);
+      results.push_back(c);
+    }
+    EXPECT_TRUE(same_bits(results[0], results[1])) << "1 vs 2 threads, trans_a=" << ta << " trans_b=" << tb;
+    EXPECT_TRUE(same_bits(results[0], results[2])) << "1 vs 3 threads, trans_a=" << ta << " trans_b=" << tb;
+  }
+}
+
+// Many small matrices are shared out one matrix per task; each must still come out exactly as a
+// lone gemm computes it, and match the naive loops.
+TEST(Matmul, ManySmallMatricesSplitOverBatch) {
+  KeepThreadCount keep;
+  Rng rng(5);
+  const int64_t B = 128, M = 24, N = 20, K = 40;
+  const Tensor a = Tensor::randn({B, M, K}, rng), b = Tensor::randn({B, N, K}, rng);
+  Tensor alone({B, M, N});
+  for (int64_t i = 0; i < B; ++i)
+    gemm(M, N, K, a.data() + i * M * K, false, b.data() + i * N * K, true, alone.data() + i * M * N);
+  for (int threads : {1, 2, 3}) {
+    set_num_threads(threads);
+    const Tensor c = matmul(a, b, false, true);
+    EXPECT_TRUE(same_bits(c.to_vector(), alone.to_vector())) << "threads=" << threads;
+  }
+  EXPECT_TRUE(allclose(alone, matmul_naive(a, b, false, true), 1e-4f, 1e-5f));
+}
+
+TEST(Matmul, BadShapesThrow) {
+  EXPECT_THROW(matmul(Tensor({3, 4}), Tensor({5, 2})), Error);
+  try {
+    matmul(Tensor({3, 4}), Tensor({5, 2}));
+    ADD_FAILURE() << "no exception";
+  } catch (const Error& e) {
+    EXPECT_STREQ(e.what(), "matmul: inner dimensions differ: [3, 4] x [5, 2]");
+  }
+  EXPECT_THROW(matmul(Tensor({4, 3}), Tensor({5, 2}), true, true), Error);  // Aᵀ is [3,4], Bᵀ is [2,5]
+  EXPECT_THROW(matmul(Tensor({3}), Tensor({3, 2})), Error);
+  EXPECT_THROW(matmul(Tensor({2, 3}), Tensor({3})), Error);
+  EXPECT_THROW(matmul(Tensor(Shape{}), Tensor({1, 1})), Error);
+  EXPECT_THROW(matmul(Tensor({2, 3, 4}), Tensor({3, 4, 5})), Error);  // batch 2 vs 3 do not broadcast
+  EXPECT_THROW(matmul_naive(Tensor({3, 4}), Tensor({5, 2})), Error);
+}
+
+}  // namespace
+}  // namespace atn
