@@ -64,11 +64,13 @@ constexpr int kLanes = 4, MR = 6, NV = 2;  // SSE2 (plain x86-64) and anything e
 constexpr int NR = NV * kLanes;  // columns of the micro-tile
 
 // Cache blocking. Only KC decides the summation order (see the top of the file); MC and NC only
-// decide which thread computes what. KC·NR floats of B (16-32 KB) sit in L1 during a sweep over
-// the MC rows of a tile. Tiles are kept small so even 256×256 products give every thread work.
+// decide which thread computes what. KC·NR floats of B (8-32 KB) sit in L1 during a sweep over
+// the MC rows of a tile, and the tile's MC·KC floats of A stay in L2. Tiles of about 48×128 are
+// small enough that a 256×256 product already makes a dozen tasks to share out, and large enough
+// that the per-tile overhead is lost in the arithmetic. (Tile sides are whole micro-tiles.)
 constexpr int64_t KC = 256;
-constexpr int64_t MC = MR * 8;
-constexpr int64_t NC = NR * 8;
+constexpr int64_t MC = (48 + MR - 1) / MR * MR;
+constexpr int64_t NC = (128 + NR - 1) / NR * NR;
 // Below this many flops (2·M·N·K) a product runs on the calling thread: waking a worker costs
 // tens of microseconds, as long as the whole product.
 constexpr double kParallelFlops = 4e6;

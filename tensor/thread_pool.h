@@ -17,7 +17,7 @@
 namespace atn {
 
 // Threads used by parallel_for, counting the caller: ATN_THREADS, or all cores, or the last
-// set_num_threads(). Throws Error if ATN_THREADS is set but is not a whole number ≥ 1.
+// set_num_threads(). Throws Error if ATN_THREADS is set but is not a whole number from 1 to 4096.
 int num_threads();
 
 // Changes the thread count (n ≥ 1, else Error). Waits for a running parallel_for to finish.
