@@ -2,7 +2,8 @@
 // sparse local window against the dense masked computation as T grows, and linear attention.
 // One line per measurement, e.g.
 //   attention fused B=8 H=4 T=256 dh=32 fwd+bwd threads=1: 4.1 ms (composed: 19.8 ms)
-// Each time is the median of 5 timed runs after one warm-up run.
+// Each time is the best of several timed runs after one warm-up run: other programs on the
+// machine can only make a run slower, so the fastest run is the closest to the true cost.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -22,8 +23,8 @@ using atn::Tensor;
 using atn::Var;
 using Clock = std::chrono::steady_clock;
 
-// Median milliseconds of fn over `runs` runs, after one untimed warm-up.
-double median_ms(const std::function<void()>& fn, int runs = 5) {
+// Fastest of `runs` runs of fn in milliseconds, after one untimed warm-up.
+double best_ms(const std::function<void()>& fn, int runs = 7) {
   fn();
   std::vector<double> ms;
   for (int r = 0; r < runs; ++r) {
@@ -31,8 +32,7 @@ double median_ms(const std::function<void()>& fn, int runs = 5) {
     fn();
     ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - start).count());
   }
-  std::sort(ms.begin(), ms.end());
-  return ms[ms.size() / 2];
+  return *std::min_element(ms.begin(), ms.end());
 }
 
 atn::SdpaOptions causal_options() {
@@ -62,10 +62,10 @@ void fwd_bwd(const Qkv& x, const std::function<Var()>& attend) {
 void bench_fused(int64_t B, int64_t H, int64_t T, int64_t dh, int threads) {
   atn::set_num_threads(threads);
   const Qkv x = make_qkv(B, H, T, dh, true);
-  const double fused = median_ms([&] {
+  const double fused = best_ms([&] {
     fwd_bwd(x, [&] { return atn::sdpa_fused(x.q, x.k, x.v, causal_options()); });
   });
-  const double composed = median_ms([&] {
+  const double composed = best_ms([&] {
     fwd_bwd(x, [&] { return atn::sdpa_composed(x.q, x.k, x.v, Tensor(), true); });
   });
   std::printf("attention fused B=%lld H=%lld T=%lld dh=%lld fwd+bwd threads=%d: %.1f ms (composed: %.1f ms)\n",
@@ -79,12 +79,12 @@ void bench_local(int64_t window, int64_t T, bool run_dense) {
   atn::set_num_threads(1);
   const Qkv x = make_qkv(B, H, T, dh, false);
   atn::NoGrad no_grad;
-  const double local = median_ms([&] { atn::local_attention(x.q, x.k, x.v, window); });
+  const double local = best_ms([&] { atn::local_attention(x.q, x.k, x.v, window); });
   std::printf("attention local k=%lld T=%lld fwd threads=1: %.2f ms (dense masked: ", (long long)window,
               (long long)T, local);
   if (run_dense) {
     const Tensor mask = atn::local_window_mask(T, window);
-    std::printf("%.2f ms)\n", median_ms([&] { atn::sdpa_composed(x.q, x.k, x.v, mask, false); }, 3));
+    std::printf("%.2f ms)\n", best_ms([&] { atn::sdpa_composed(x.q, x.k, x.v, mask, false); }, 3));
   } else {
     std::printf("skipped)\n");
   }
@@ -95,8 +95,8 @@ void bench_linear(int64_t T) {
   const int64_t B = 1, H = 4, dh = 32;
   atn::set_num_threads(1);
   const Qkv x = make_qkv(B, H, T, dh, true);
-  const double linear = median_ms([&] { fwd_bwd(x, [&] { return atn::linear_attention(x.q, x.k, x.v, true); }); });
-  const double fused = median_ms([&] {
+  const double linear = best_ms([&] { fwd_bwd(x, [&] { return atn::linear_attention(x.q, x.k, x.v, true); }); });
+  const double fused = best_ms([&] {
     fwd_bwd(x, [&] { return atn::sdpa_fused(x.q, x.k, x.v, causal_options()); });
   });
   std::printf("attention linear causal B=%lld H=%lld T=%lld dh=%lld fwd+bwd threads=1: %.2f ms (softmax fused: %.2f ms)\n",
