@@ -62,12 +62,9 @@ void fwd_bwd(const Qkv& x, const std::function<Var()>& attend) {
 void bench_fused(int64_t B, int64_t H, int64_t T, int64_t dh, int threads) {
   atn::set_num_threads(threads);
   const Qkv x = make_qkv(B, H, T, dh, true);
-  const double fused = best_ms([&] {
-    fwd_bwd(x, [&] { return atn::sdpa_fused(x.q, x.k, x.v, causal_options()); });
-  });
-  const double composed = best_ms([&] {
-    fwd_bwd(x, [&] { return atn::sdpa_composed(x.q, x.k, x.v, Tensor(), true); });
-  });
+  const double fused = best_ms([&] { fwd_bwd(x, [&] { return atn::sdpa_fused(x.q, x.k, x.v, causal_options()); }); });
+  const double composed =
+      best_ms([&] { fwd_bwd(x, [&] { return atn::sdpa_composed(x.q, x.k, x.v, Tensor(), true); }); });
   std::printf("attention fused B=%lld H=%lld T=%lld dh=%lld fwd+bwd threads=%d: %.1f ms (composed: %.1f ms)\n",
               (long long)B, (long long)H, (long long)T, (long long)dh, threads, fused, composed);
   std::fflush(stdout);
@@ -80,8 +77,8 @@ void bench_local(int64_t window, int64_t T, bool run_dense) {
   const Qkv x = make_qkv(B, H, T, dh, false);
   atn::NoGrad no_grad;
   const double local = best_ms([&] { atn::local_attention(x.q, x.k, x.v, window); });
-  std::printf("attention local k=%lld T=%lld fwd threads=1: %.2f ms (dense masked: ", (long long)window,
-              (long long)T, local);
+  std::printf("attention local k=%lld T=%lld fwd threads=1: %.2f ms (dense masked: ", (long long)window, (long long)T,
+              local);
   if (run_dense) {
     const Tensor mask = atn::local_window_mask(T, window);
     std::printf("%.2f ms)\n", best_ms([&] { atn::sdpa_composed(x.q, x.k, x.v, mask, false); }, 3));
@@ -96,11 +93,10 @@ void bench_linear(int64_t T) {
   atn::set_num_threads(1);
   const Qkv x = make_qkv(B, H, T, dh, true);
   const double linear = best_ms([&] { fwd_bwd(x, [&] { return atn::linear_attention(x.q, x.k, x.v, true); }); });
-  const double fused = best_ms([&] {
-    fwd_bwd(x, [&] { return atn::sdpa_fused(x.q, x.k, x.v, causal_options()); });
-  });
-  std::printf("attention linear causal B=%lld H=%lld T=%lld dh=%lld fwd+bwd threads=1: %.2f ms (softmax fused: %.2f ms)\n",
-              (long long)B, (long long)H, (long long)T, (long long)dh, linear, fused);
+  const double fused = best_ms([&] { fwd_bwd(x, [&] { return atn::sdpa_fused(x.q, x.k, x.v, causal_options()); }); });
+  std::printf(
+      "attention linear causal B=%lld H=%lld T=%lld dh=%lld fwd+bwd threads=1: %.2f ms (softmax fused: %.2f ms)\n",
+      (long long)B, (long long)H, (long long)T, (long long)dh, linear, fused);
   std::fflush(stdout);
 }
 

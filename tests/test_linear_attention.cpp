@@ -51,10 +51,10 @@ TEST(LinearAttention, LinearFormsEqualTheQuadraticForm) {
     int64_t Tq, Tk, d, dv;
     bool causal;
   };
-  for (const Case& c : std::vector<Case>{{1, 1, 3, 3, true}, {7, 7, 4, 5, true}, {33, 33, 8, 8, true},
-                                         {7, 7, 4, 5, false}, {5, 33, 8, 3, false}}) {
-    const std::string what = "Tq=" + std::to_string(c.Tq) + " Tk=" + std::to_string(c.Tk) + " causal=" +
-                             std::to_string(c.causal);
+  for (const Case& c : std::vector<Case>{
+           {1, 1, 3, 3, true}, {7, 7, 4, 5, true}, {33, 33, 8, 8, true}, {7, 7, 4, 5, false}, {5, 33, 8, 3, false}}) {
+    const std::string what =
+        "Tq=" + std::to_string(c.Tq) + " Tk=" + std::to_string(c.Tk) + " causal=" + std::to_string(c.causal);
     const Tensor q = Tensor::randn({2, 3, c.Tq, c.d}, rng), k = Tensor::randn({2, 3, c.Tk, c.d}, rng);
     const Tensor v = Tensor::randn({2, 3, c.Tk, c.dv}, rng), seed = Tensor::randn({2, 3, c.Tq, c.dv}, rng);
     std::vector<Tensor> results[2];
@@ -75,8 +75,8 @@ TEST(LinearAttention, Gradcheck) {
   Var q = param(Tensor::randn({2, 2, 5, 3}, rng)), k = param(Tensor::randn({2, 2, 5, 3}, rng));
   Var v = param(Tensor::randn({2, 2, 5, 2}, rng));
   for (bool causal : {false, true}) {
-    const auto r = gradcheck([&](const std::vector<Var>& x) { return linear_attention(x[0], x[1], x[2], causal); },
-                             {q, k, v});
+    const auto r =
+        gradcheck([&](const std::vector<Var>& x) { return linear_attention(x[0], x[1], x[2], causal); }, {q, k, v});
     EXPECT_TRUE(r.ok) << "causal " << causal << "\n" << r.report;
   }
   // The running-sum op on its own, with positive features as it requires.
@@ -100,8 +100,10 @@ TEST(LinearAttention, SameBitsForAnyThreadCount) {
     const std::vector<real> now[4] = {out.value().to_vector(), vq.grad().to_vector(), vk.grad().to_vector(),
                                       vv.grad().to_vector()};
     for (int t = 0; t < 4; ++t) {
-      if (threads == 1) first[t] = now[t];
-      else EXPECT_EQ(now[t], first[t]) << t;
+      if (threads == 1)
+        first[t] = now[t];
+      else
+        EXPECT_EQ(now[t], first[t]) << t;
     }
   }
 }
@@ -112,8 +114,9 @@ TEST(LinearAttention, BadInputThrows) {
     linear_attention(q, k, k, true);
     FAIL() << "no error";
   } catch (const Error& e) {
-    EXPECT_STREQ(e.what(),
-                 "linear_attention: causal attention needs as many queries as keys, got q [1, 2, 3, 4], k [1, 2, 5, 4]");
+    EXPECT_STREQ(
+        e.what(),
+        "linear_attention: causal attention needs as many queries as keys, got q [1, 2, 3, 4], k [1, 2, 5, 4]");
   }
   EXPECT_THROW(linear_attention(Var(Tensor({2, 3, 4})), k, k, false), Error);
   EXPECT_THROW(linear_attention(q, Var(Tensor({1, 2, 5, 3})), k, false), Error);  // head sizes differ

@@ -21,8 +21,7 @@ struct KeepThreadCount {
 
 TEST(LocalAttention, WindowMaskAndBandToDenseByHand) {
   // T = 4, window 2: N(0) = {0}, N(1) = {0,1}, N(2) = {1,2}, N(3) = {2,3}.
-  EXPECT_EQ(local_window_mask(4, 2).to_vector(),
-            (std::vector<real>{1, 0, 0, 0, 1, 1, 0, 0, 0, 1, 1, 0, 0, 0, 1, 1}));
+  EXPECT_EQ(local_window_mask(4, 2).to_vector(), (std::vector<real>{1, 0, 0, 0, 1, 1, 0, 0, 0, 1, 1, 0, 0, 0, 1, 1}));
   // Band row i holds keys i−1, i: row 0's first entry (key −1) does not exist and is dropped.
   const Tensor band = Tensor::from({9, 1, 2, 3, 4, 5, 6, 7}, {4, 2});
   EXPECT_EQ(band_to_dense(band).to_vector(), (std::vector<real>{1, 0, 0, 0, 2, 3, 0, 0, 0, 4, 5, 0, 0, 0, 6, 7}));
@@ -80,11 +79,13 @@ TEST(LocalAttention, EqualsDenseMaskedAttentionForwardAndBackward) {
     EXPECT_LE(max_abs_diff(band_to_dense(sparse.weights), dense.weights), 1e-6f) << what;
   }
   // Window 2 of causal attention in the fused op, too: sdpa_fused with the same mask.
-  const Tensor q = Tensor::randn({1, 2, 9, 4}, rng), k = Tensor::randn({1, 2, 9, 4}, rng), v = Tensor::randn({1, 2, 9, 4}, rng);
+  const Tensor q = Tensor::randn({1, 2, 9, 4}, rng), k = Tensor::randn({1, 2, 9, 4}, rng),
+               v = Tensor::randn({1, 2, 9, 4}, rng);
   SdpaOptions o;
   o.mask = local_window_mask(9, 2);
-  EXPECT_LE(max_abs_diff(local_attention(Var(q), Var(k), Var(v), 2).value(), sdpa_fused(Var(q), Var(k), Var(v), o).value()),
-            1e-5f);
+  EXPECT_LE(
+      max_abs_diff(local_attention(Var(q), Var(k), Var(v), 2).value(), sdpa_fused(Var(q), Var(k), Var(v), o).value()),
+      1e-5f);
 }
 
 TEST(LocalAttention, Gradcheck) {
@@ -92,7 +93,8 @@ TEST(LocalAttention, Gradcheck) {
   Var q = param(Tensor::randn({2, 2, 5, 3}, rng)), k = param(Tensor::randn({2, 2, 5, 3}, rng));
   Var v = param(Tensor::randn({2, 2, 5, 2}, rng));
   for (int64_t window : {1, 2, 4}) {
-    const auto r = gradcheck([&](const std::vector<Var>& x) { return local_attention(x[0], x[1], x[2], window); }, {q, k, v});
+    const auto r =
+        gradcheck([&](const std::vector<Var>& x) { return local_attention(x[0], x[1], x[2], window); }, {q, k, v});
     EXPECT_TRUE(r.ok) << "window " << window << "\n" << r.report;
   }
   // The same Var as query, key and value gets all three contributions.
@@ -123,10 +125,10 @@ TEST(LocalAttention, BadInputThrows) {
   } catch (const Error& e) {
     EXPECT_STREQ(e.what(), "local_attention: window must be at least 1 (it counts the token itself), got 0");
   }
-  EXPECT_THROW(local_attention(Var(Tensor({2, 6, 4})), x, x, 2), Error);          // 3 axes
-  EXPECT_THROW(local_attention(x, Var(Tensor({1, 2, 5, 4})), x, 2), Error);       // k shorter than q
-  EXPECT_THROW(local_attention(x, x, Var(Tensor({1, 2, 5, 4})), 2), Error);       // v shorter
-  EXPECT_THROW(local_attention(x, Var(Tensor({1, 2, 6, 3})), x, 2), Error);       // head sizes differ
+  EXPECT_THROW(local_attention(Var(Tensor({2, 6, 4})), x, x, 2), Error);     // 3 axes
+  EXPECT_THROW(local_attention(x, Var(Tensor({1, 2, 5, 4})), x, 2), Error);  // k shorter than q
+  EXPECT_THROW(local_attention(x, x, Var(Tensor({1, 2, 5, 4})), 2), Error);  // v shorter
+  EXPECT_THROW(local_attention(x, Var(Tensor({1, 2, 6, 3})), x, 2), Error);  // head sizes differ
   EXPECT_THROW(local_window_mask(4, 0), Error);
   EXPECT_THROW(band_to_dense(Tensor({3})), Error);
 }

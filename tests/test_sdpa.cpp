@@ -74,7 +74,8 @@ TEST(Sdpa, HandComputedValues) {
   EXPECT_NEAR(fused[1], 2.660477f, 1e-5f);
   // With a causal mask and Tq = Tk = 2, query 0 sees only key 0: its output is v_0 exactly.
   const Var q2(Tensor::from({1, 0, 0, 1}, {1, 1, 2, 2}));
-  for (const Tensor& out : {sdpa_composed(q2, k, v, Tensor(), true).value(), sdpa_fused(q2, k, v, options(true)).value()}) {
+  for (const Tensor& out :
+       {sdpa_composed(q2, k, v, Tensor(), true).value(), sdpa_fused(q2, k, v, options(true)).value()}) {
     EXPECT_NEAR(out[0], 1, 1e-6f);
     EXPECT_NEAR(out[1], 2, 1e-6f);
     // query 1 = [0, 1] sees both keys, scores [0, 0.707107]: weights [0.330238, 0.669762],
@@ -108,23 +109,25 @@ Tensor make_mask(const Case& c, Rng& rng) {
 
 TEST(Sdpa, FusedEqualsComposedForwardAndBackward) {
   const std::vector<Case> cases = {
-      {1, 1, 1, 1, 4, 4, false, 0},   {2, 3, 7, 7, 8, 8, true, 0},     {2, 2, 33, 33, 16, 16, false, 1},
-      {1, 2, 70, 70, 8, 8, true, 0},  {2, 1, 70, 70, 8, 4, true, 1},   {1, 2, 33, 33, 4, 4, true, 2},
-      {2, 2, 5, 70, 8, 8, true, 1},   {1, 1, 70, 33, 8, 8, true, 0},   {1, 2, 70, 33, 4, 8, false, 2},
+      {1, 1, 1, 1, 4, 4, false, 0},    {2, 3, 7, 7, 8, 8, true, 0},    {2, 2, 33, 33, 16, 16, false, 1},
+      {1, 2, 70, 70, 8, 8, true, 0},   {2, 1, 70, 70, 8, 4, true, 1},  {1, 2, 33, 33, 4, 4, true, 2},
+      {2, 2, 5, 70, 8, 8, true, 1},    {1, 1, 70, 33, 8, 8, true, 0},  {1, 2, 70, 33, 4, 8, false, 2},
       {1, 1, 130, 130, 4, 4, true, 0}, {1, 1, 7, 130, 4, 4, false, 1},
   };
   Rng rng(3);
   for (const Case& c : cases) {
     const std::string what = "B=" + std::to_string(c.B) + " H=" + std::to_string(c.H) + " Tq=" + std::to_string(c.Tq) +
-                              " Tk=" + std::to_string(c.Tk) + " causal=" + std::to_string(c.causal) +
-                              " mask=" + std::to_string(c.mask);
+                             " Tk=" + std::to_string(c.Tk) + " causal=" + std::to_string(c.causal) +
+                             " mask=" + std::to_string(c.mask);
     const Tensor q = Tensor::randn({c.B, c.H, c.Tq, c.d}, rng), k = Tensor::randn({c.B, c.H, c.Tk, c.d}, rng);
     const Tensor v = Tensor::randn({c.B, c.H, c.Tk, c.dv}, rng), seed = Tensor::randn({c.B, c.H, c.Tq, c.dv}, rng);
     const Tensor mask = make_mask(c, rng);
-    const Result want = run([&](const Var& a, const Var& b, const Var& e) { return sdpa_composed(a, b, e, mask, c.causal); },
-                            q, k, v, seed);
-    const Result got = run([&](const Var& a, const Var& b, const Var& e) { return sdpa_fused(a, b, e, options(c.causal, mask)); },
-                           q, k, v, seed);
+    const Result want =
+        run([&](const Var& a, const Var& b, const Var& e) { return sdpa_composed(a, b, e, mask, c.causal); }, q, k, v,
+            seed);
+    const Result got =
+        run([&](const Var& a, const Var& b, const Var& e) { return sdpa_fused(a, b, e, options(c.causal, mask)); }, q,
+            k, v, seed);
     expect_same_result(got, want, what);
   }
 }
@@ -139,9 +142,9 @@ TEST(Sdpa, SmallBlocksExerciseTheOnlineSoftmax) {
   const Tensor mask = make_mask({B, H, Tq, Tk, d, d, true, 1}, rng);
   for (bool causal : {false, true}) {
     Var weights;
-    const Result want = run(
-        [&](const Var& a, const Var& b, const Var& e) { return sdpa_composed(a, b, e, mask, causal, &weights); }, q, k, v,
-        seed);
+    const Result want =
+        run([&](const Var& a, const Var& b, const Var& e) { return sdpa_composed(a, b, e, mask, causal, &weights); }, q,
+            k, v, seed);
     detail::SdpaProblem p = detail::make_sdpa_problem(q, k, v, mask, causal, std::nullopt, "test");
     p.block_q = 3, p.block_k = 5;
     Tensor out({B, H, Tq, d}), lse({B, H, Tq}), w({B, H, Tq, Tk}), dq(q.shape()), dk(k.shape()), dv(v.shape());
@@ -172,8 +175,10 @@ TEST(Sdpa, WeightsWhenRequestedEqualComposedAndRowsSumToOne) {
     real sum = 0, allowed = 0;
     for (int64_t j = 0; j < c.Tk; ++j) {
       sum += fused[row * c.Tk + j];
-      if (j <= i + 3) allowed += mask[i * c.Tk + j];
-      else EXPECT_EQ(fused[row * c.Tk + j], 0) << "future key " << j << " of query " << i;
+      if (j <= i + 3)
+        allowed += mask[i * c.Tk + j];
+      else
+        EXPECT_EQ(fused[row * c.Tk + j], 0) << "future key " << j << " of query " << i;
     }
     EXPECT_NEAR(sum, allowed > 0 ? 1 : 0, 1e-5f) << "row " << row;
   }
@@ -191,8 +196,9 @@ TEST(Sdpa, FullyMaskedRowsGiveZeroNotNaN) {
   const Tensor v = Tensor::randn({2, 1, 3, 4}, rng), seed = Tensor::ones({2, 1, 4, 4});
   const Tensor mask = Tensor::from({1, 0, 0, 0, 0, 0}, {2, 1, 1, 3});
   for (bool causal : {false, true}) {
-    const Result fused = run([&](const Var& a, const Var& b, const Var& e) { return sdpa_fused(a, b, e, options(causal, mask)); },
-                             q, k, v, seed);
+    const Result fused =
+        run([&](const Var& a, const Var& b, const Var& e) { return sdpa_fused(a, b, e, options(causal, mask)); }, q, k,
+            v, seed);
     const Result composed = run(
         [&](const Var& a, const Var& b, const Var& e) { return sdpa_composed(a, b, e, mask, causal); }, q, k, v, seed);
     expect_same_result(fused, composed, causal ? "causal" : "not causal");
@@ -219,7 +225,8 @@ TEST(Sdpa, GradcheckFusedOp) {
 
 TEST(Sdpa, CustomScaleAndOneTapeEntry) {
   Rng rng(9);
-  const Tensor q = Tensor::randn({1, 2, 5, 4}, rng), k = Tensor::randn({1, 2, 5, 4}, rng), v = Tensor::randn({1, 2, 5, 4}, rng);
+  const Tensor q = Tensor::randn({1, 2, 5, 4}, rng), k = Tensor::randn({1, 2, 5, 4}, rng),
+               v = Tensor::randn({1, 2, 5, 4}, rng);
   // scale s on q·k equals the default 1/√4 = 0.5 applied to (2s)·q.
   SdpaOptions o;
   o.scale = 0.3f;
@@ -269,12 +276,12 @@ TEST(Sdpa, BadShapesThrow) {
   } catch (const Error& e) {
     EXPECT_STREQ(e.what(), "sdpa_fused: q and k head sizes differ: q [1, 2, 3, 4], k [1, 2, 5, 3]");
   }
-  EXPECT_THROW(sdpa_fused(Var(Tensor({2, 3, 4})), k, v), Error);                  // 3 axes
-  EXPECT_THROW(sdpa_fused(q, Var(Tensor({1, 3, 5, 4})), v), Error);               // heads differ
-  EXPECT_THROW(sdpa_fused(q, k, Var(Tensor({1, 2, 4, 6}))), Error);               // k, v lengths differ
-  EXPECT_THROW(sdpa_fused(q, k, v, options(false, Tensor({4, 5}))), Error);       // mask rows ≠ Tq
+  EXPECT_THROW(sdpa_fused(Var(Tensor({2, 3, 4})), k, v), Error);                      // 3 axes
+  EXPECT_THROW(sdpa_fused(q, Var(Tensor({1, 3, 5, 4})), v), Error);                   // heads differ
+  EXPECT_THROW(sdpa_fused(q, k, Var(Tensor({1, 2, 4, 6}))), Error);                   // k, v lengths differ
+  EXPECT_THROW(sdpa_fused(q, k, v, options(false, Tensor({4, 5}))), Error);           // mask rows ≠ Tq
   EXPECT_THROW(sdpa_fused(q, k, v, options(false, Tensor({1, 1, 1, 1, 5}))), Error);  // mask with 5 axes
-  EXPECT_THROW(sdpa_composed(q, k, v, Tensor({2, 1, 1, 5})), Error);               // mask batch ≠ B
+  EXPECT_THROW(sdpa_composed(q, k, v, Tensor({2, 1, 1, 5})), Error);                  // mask batch ≠ B
   EXPECT_THROW(sdpa_composed(q, Var(Tensor({1, 2, 5, 3})), v), Error);
   SdpaOptions o;
   o.return_weights = true;

@@ -13,7 +13,8 @@ Var elu_feature_map(const Var& x) {
   // expm1 would be the careful elu, but φ adds the 1 back: for x ≤ 0, elu(x) + 1 = eˣ exactly.
   Tensor y = map(x.value(), [](real t) { return t > 0 ? t + 1 : std::exp(t); });
   return record("elu_feature_map", y, {x}, [x, y](const Tensor& g) {
-    const Tensor slope = zip(x.value(), y, [](real t, real yy) { return t > 0 ? real(1) : yy; }, "elu_feature_map");
+    const Tensor slope = zip(
+        x.value(), y, [](real t, real yy) { return t > 0 ? real(1) : yy; }, "elu_feature_map");
     x.accumulate_grad(mul(g, slope));
   });
 }
@@ -158,10 +159,10 @@ Var linear_attention(const Var& q, const Var& k, const Var& v, bool causal) {
          to_string(k.shape()));
   const Var fq = elu_feature_map(q), fk = elu_feature_map(k);
   if (causal) return prefix_linear_attention(fq, fk, v);
-  const Var kv = matmul(fk, v, true, false);        // Σ_j φ(k_j) v_jᵀ     [B, H, d, dv]
-  const Var z = sum(fk, 2, true);                    // Σ_j φ(k_j)          [B, H, 1, d]
-  const Var num = matmul(fq, kv);                    // φ(q_i)ᵀ Σ φ(k_j) v_jᵀ  [B, H, Tq, dv]
-  const Var den = sum(fq * z, 3, true);              // φ(q_i) · Σ φ(k_j)   [B, H, Tq, 1]
+  const Var kv = matmul(fk, v, true, false);  // Σ_j φ(k_j) v_jᵀ     [B, H, d, dv]
+  const Var z = sum(fk, 2, true);             // Σ_j φ(k_j)          [B, H, 1, d]
+  const Var num = matmul(fq, kv);             // φ(q_i)ᵀ Σ φ(k_j) v_jᵀ  [B, H, Tq, dv]
+  const Var den = sum(fq * z, 3, true);       // φ(q_i) · Σ φ(k_j)   [B, H, Tq, 1]
   return num / den;
 }
 

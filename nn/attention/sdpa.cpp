@@ -71,8 +71,10 @@ SdpaProblem make_sdpa_problem(const Tensor& q, const Tensor& k, const Tensor& v,
     for (int64_t a = 0; ok && a < 4; ++a) {
       if (a < lead) continue;  // a missing leading axis broadcasts: stride 0
       const int64_t size = sm[size_t(a - lead)];
-      if (size == target[size_t(a)]) p.mask_stride[a] = strides[size_t(a - lead)];
-      else if (size != 1) ok = false;
+      if (size == target[size_t(a)])
+        p.mask_stride[a] = strides[size_t(a - lead)];
+      else if (size != 1)
+        ok = false;
     }
     if (!ok) fail(op, ": mask ", to_string(sm), " does not broadcast to [B, H, Tq, Tk] = ", to_string(target));
     p.mask = mask.data();
@@ -206,8 +208,8 @@ Var sdpa_composed(const Var& q, const Var& k, const Var& v, const Tensor& mask, 
 }
 
 Var sdpa_fused(const Var& q, const Var& k, const Var& v, const SdpaOptions& options, Tensor* weights_out) {
-  const detail::SdpaProblem p = detail::make_sdpa_problem(q.value(), k.value(), v.value(), options.mask,
-                                                          options.causal, options.scale, "sdpa_fused");
+  const detail::SdpaProblem p = detail::make_sdpa_problem(q.value(), k.value(), v.value(), options.mask, options.causal,
+                                                          options.scale, "sdpa_fused");
   if (options.return_weights && !weights_out) fail("sdpa_fused: return_weights is set but weights_out is null");
   Tensor out({p.B, p.H, p.Tq, p.dv}), lse({p.B, p.H, p.Tq});
   Tensor weights;

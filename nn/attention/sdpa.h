@@ -35,14 +35,15 @@ Var sdpa_composed(const Var& q, const Var& k, const Var& v, const Tensor& mask =
 
 struct SdpaOptions {
   bool causal = false;
-  Tensor mask;                 // optional; see above
-  std::optional<real> scale;   // unset: 1/√d
-  bool return_weights = false; // fill *weights_out with [B, H, Tq, Tk] (costs Tq×Tk memory)
+  Tensor mask;                  // optional; see above
+  std::optional<real> scale;    // unset: 1/√d
+  bool return_weights = false;  // fill *weights_out with [B, H, Tq, Tk] (costs Tq×Tk memory)
 };
 
 // The fused op: one tape entry. Weights, when requested, are a plain Tensor for inspection and
 // plots; no gradient flows through them.
-Var sdpa_fused(const Var& q, const Var& k, const Var& v, const SdpaOptions& options = {}, Tensor* weights_out = nullptr);
+Var sdpa_fused(const Var& q, const Var& k, const Var& v, const SdpaOptions& options = {},
+               Tensor* weights_out = nullptr);
 
 namespace detail {
 
@@ -51,8 +52,8 @@ struct SdpaProblem {
   int64_t B = 0, H = 0, Tq = 0, Tk = 0, d = 0, dv = 0;
   real scale = 1;
   bool causal = false;
-  const real* mask = nullptr;       // null: no mask
-  int64_t mask_stride[4] = {};      // strides of the mask broadcast to [B, H, Tq, Tk] (0 where broadcast)
+  const real* mask = nullptr;   // null: no mask
+  int64_t mask_stride[4] = {};  // strides of the mask broadcast to [B, H, Tq, Tk] (0 where broadcast)
   int64_t block_q = 64, block_k = 64;
 
   // Last key index query i may see under the causal rule (Tk − 1 when not causal).
@@ -113,9 +114,9 @@ inline real exp_approx(real x) {
 // that exp(s − lse) = 0 there). weights, if not null, receives [B,H,Tq,Tk] normalized weights.
 void sdpa_forward(const SdpaProblem& p, const real* q, const real* k, const real* v, real* out, real* lse,
                   real* weights);
-// Backward by recomputation: given dout, adds nothing but WRITES dq, dk, dv (same shapes as q, k, v).
-void sdpa_backward(const SdpaProblem& p, const real* q, const real* k, const real* v, const real* out,
-                   const real* lse, const real* dout, real* dq, real* dk, real* dv);
+// Backward by recomputation: given dout, writes (does not add to) dq, dk, dv, shaped like q, k, v.
+void sdpa_backward(const SdpaProblem& p, const real* q, const real* k, const real* v, const real* out, const real* lse,
+                   const real* dout, real* dq, real* dk, real* dv);
 
 }  // namespace detail
 }  // namespace atn

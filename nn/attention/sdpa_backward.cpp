@@ -47,8 +47,8 @@ void backward_head(const SdpaProblem& p, int64_t bh, const real* q, const real* 
         real* row = s.data() + r * cols;
         for (int64_t c = 0; c < cols; ++c) row[c] = exp_approx(row[c] - L);
       }
-      gemm(cols, p.dv, rows, s.data(), true, doi, false, dv + j0 * p.dv, true);               // dV_j += Pᵀ dO_i
-      gemm(rows, cols, p.dv, doi, false, vt.data() + j0 * p.dv, false, ds.data(), false);     // dP = dO_i V_jᵀ
+      gemm(cols, p.dv, rows, s.data(), true, doi, false, dv + j0 * p.dv, true);            // dV_j += Pᵀ dO_i
+      gemm(rows, cols, p.dv, doi, false, vt.data() + j0 * p.dv, false, ds.data(), false);  // dP = dO_i V_jᵀ
       for (int64_t r = 0; r < rows; ++r) {  // dS = scale · P ⊙ (dP − D), written over dP
         const real Di = D[size_t(i0 + r)];
         const real* pr = s.data() + r * cols;
@@ -63,8 +63,8 @@ void backward_head(const SdpaProblem& p, int64_t bh, const real* q, const real* 
 
 }  // namespace
 
-void sdpa_backward(const SdpaProblem& p, const real* q, const real* k, const real* v, const real* out,
-                   const real* lse, const real* dout, real* dq, real* dk, real* dv) {
+void sdpa_backward(const SdpaProblem& p, const real* q, const real* k, const real* v, const real* out, const real* lse,
+                   const real* dout, real* dq, real* dk, real* dv) {
   // One thread per (batch, head), as in the forward: dK and dV of a head receive contributions
   // from every query block, always in the same order, so any thread count gives the same bits.
   parallel_for(p.B * p.H, [&](int64_t begin, int64_t end) {
