@@ -1,0 +1,122 @@
+// Scaled dot-product attention, softmax(Q Kᵀ · scale) V, twice:
+//
+//  * sdpa_composed: the formula written with differentiable ops (matmul, scale, masked_fill,
+//    softmax, matmul). Each op records its own tape entry and keeps its own intermediates, so
+//    the Tq×Tk scores and weights live until backward. This is the readable reference.
+//  * sdpa_fused: one op with its own backward, computed the FlashAttention way (Dao et al.,
+//    "FlashAttention", 2022; online softmax from Milakov & Gimelshein, "Online normalizer
+//    calculation for softmax", 2018). Queries and keys are processed in blocks; the Tq×Tk matrix
+//    is never stored (unless the weights are asked for), only the output O and one number per
+//    query row, the log-sum-exp L = log Σ_j exp(s_ij). Backward recomputes each block of weights
+//    from L. With a causal mask whole key blocks above the diagonal are skipped.
+//
+// Both take q [B, H, Tq, d], k [B, H, Tk, d], v [B, H, Tk, dv] and return [B, H, Tq, dv].
+//
+// Masks. `mask` (optional) broadcasts to [B, H, Tq, Tk]; nonzero = may attend, 0 = blocked
+// (e.g. a padding mask [B, 1, 1, Tk]). `causal` blocks the future. When Tq ≠ Tk the queries are
+// taken to be the LAST Tq positions of the Tk keys (query i sits at position i + Tk − Tq), which
+// is what decoding with a key/value cache needs: query i sees key j iff j ≤ i + Tk − Tq.
+// A query row that may attend to nothing gets output 0 (and weights 0), never NaN.
+#pragma once
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <cstdint>
+#include <optional>
+
+#include "autograd/tape.h"
+
+namespace atn {
+
+// The readable reference. If weights_out is given it receives the attention weights
+// [B, H, Tq, Tk] as a Var on the tape (so a loss may depend on them too).
+Var sdpa_composed(const Var& q, const Var& k, const Var& v, const Tensor& mask = Tensor(), bool causal = false,
+                  Var* weights_out = nullptr);
+
+struct SdpaOptions {
+  bool causal = false;
+  Tensor mask;                  // optional; see above
+  std::optional<real> scale;    // unset: 1/√d
+  bool return_weights = false;  // fill *weights_out with [B, H, Tq, Tk] (costs Tq×Tk memory)
+};
+
+// The fused op: one tape entry. Weights, when requested, are a plain Tensor for inspection and
+// plots; no gradient flows through them.
+Var sdpa_fused(const Var& q, const Var& k, const Var& v, const SdpaOptions& options = {},
+               Tensor* weights_out = nullptr);
+
+namespace detail {
+
+// Everything the fused kernels need to know about one call, validated by sdpa_fused.
+struct SdpaProblem {
+  int64_t B = 0, H = 0, Tq = 0, Tk = 0, d = 0, dv = 0;
+  real scale = 1;
+  bool causal = false;
+  const real* mask = nullptr;   // null: no mask
+  int64_t mask_stride[4] = {};  // strides of the mask broadcast to [B, H, Tq, Tk] (0 where broadcast)
+  int64_t block_q = 64, block_k = 64;
+
+  // Last key index query i may see under the causal rule (Tk − 1 when not causal).
+  int64_t last_key(int64_t i) const { return causal ? i + Tk - Tq : Tk - 1; }
+  // Keys [0, key_end) can matter to query rows [i0, i0 + rows): the causal rule hides the rest
+  // from every one of those rows, so their blocks are never touched. May be ≤ 0.
+  int64_t key_end(int64_t i0, int64_t rows) const { return std::min(Tk, last_key(i0 + rows - 1) + 1); }
+};
+
+// Checks shapes (throwing Error naming `op`) and fills a problem. The mask is only pointed to.
+SdpaProblem make_sdpa_problem(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& mask, bool causal,
+                              std::optional<real> scale, const char* op);
+
+// Key block j0 of a head spans keys [j0, j0 + block_cols(j0)).
+inline int64_t block_cols(const SdpaProblem& p, int64_t j0) { return std::min(p.block_k, p.Tk - j0); }
+
+// x [Tk, width] (one head's keys or values) → its transpose cut into key blocks: block j0 is the
+// [width, block_cols(j0)] matrix starting at out + j0·width. gemm runs fastest with neither
+// operand transposed, and this copy costs only Tk·width.
+void transpose_key_blocks(const SdpaProblem& p, const real* x, int64_t width, real* out);
+
+// One block of scores: s[r, c] = scale · q_{i0+r} · k_{j0+c} for r < rows, c < block_cols(j0), or
+// −inf where the mask or the causal rule blocks the pair. q_rows points at row i0 of head bh,
+// kt_block at block j0 of that head's transposed keys.
+void sdpa_scores(const SdpaProblem& p, int64_t bh, const real* q_rows, int64_t i0, int64_t rows, const real* kt_block,
+                 int64_t j0, real* s);
+
+// exp(x) for the softmax loops, written so that the compiler can vectorize it (a call to
+// std::exp stops that, and the exponentials cost as much as the products here).
+// eˣ = 2ⁿ·eʳ with n = round(x / ln 2) and r = x − n·ln 2 in [−ln2/2, ln2/2]; eʳ comes from the
+// polynomial of Cephes' expf (S. Moshier), accurate to about 1 ulp, and 2ⁿ is built directly
+// in the exponent bits. Below −87.3 (eˣ < 2⁻¹²⁶, the smallest normal float) the result is 0,
+// which is what a masked score of −inf needs. Inputs are expected to be finite or −inf.
+inline real exp_approx(real x) {
+  if constexpr (sizeof(real) != sizeof(float)) {
+    return std::exp(x);
+  } else {
+    const bool underflow = x < -87.3f;
+    x = x > -87.3f ? x : -87.3f;
+    x = x < 88.3f ? x : 88.3f;
+    // Round to nearest by adding and removing 1.5·2²³: the sum has no bits left below 1. (std::round
+    // or std::floor would be a library call here, which is what we are avoiding.)
+    const float n = (x * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
+    const float r = (x - n * 0.693359375f) + n * 2.12194440e-4f;  // ln 2 in two parts: the first is exact in n·C
+    float p = 1.9875691500e-4f;
+    p = p * r + 1.3981999507e-3f;
+    p = p * r + 8.3334519073e-3f;
+    p = p * r + 4.1665795894e-2f;
+    p = p * r + 1.6666665459e-1f;
+    p = p * r + 5.0000001201e-1f;
+    p = p * r * r + r + 1.0f;
+    const float two_n = std::bit_cast<float>(int32_t(n + 127.0f) << 23);
+    return underflow ? 0.0f : p * two_n;
+  }
+}
+
+// Forward: fills out [B,H,Tq,dv] and lse [B,H,Tq] (+inf for a row that attends to nothing, so
+// that exp(s − lse) = 0 there). weights, if not null, receives [B,H,Tq,Tk] normalized weights.
+void sdpa_forward(const SdpaProblem& p, const real* q, const real* k, const real* v, real* out, real* lse,
+                  real* weights);
+// Backward by recomputation: given dout, writes (does not add to) dq, dk, dv, shaped like q, k, v.
+void sdpa_backward(const SdpaProblem& p, const real* q, const real* k, const real* v, const real* out, const real* lse,
+                   const real* dout, real* dq, real* dk, real* dv);
+
+}  // namespace detail
+}  // namespace atn
