@@ -144,14 +144,6 @@ Var local_attention(const Var& q, const Var& k, const Var& v, int64_t window, Te
   });
 }
 
-Tensor local_window_mask(int64_t T, int64_t window) {
-  if (T < 0 || window < 1) fail("local_window_mask: need T ≥ 0 and window ≥ 1, got T = ", T, ", window = ", window);
-  Tensor mask({T, T});
-  for (int64_t i = 0; i < T; ++i)
-    for (int64_t j = std::max<int64_t>(0, i - window + 1); j <= i; ++j) mask[i * T + j] = 1;
-  return mask;
-}
-
 Tensor band_to_dense(const Tensor& band) {
   if (band.dim() < 2) fail("band_to_dense: need a band [..., T, k], got ", to_string(band.shape()));
   const int64_t T = band.size(-2), w = band.size(-1);

@@ -13,6 +13,7 @@
 // so the last column (c = k−1) is the token itself and positions before the sequence start
 // (j < 0) hold 0. band_to_dense spreads it out to [B, H, T, T] for a heatmap.
 #pragma once
+#include "nn/attention/masks.h"  // local_window_mask: the mask of the dense equivalent
 #include "autograd/tape.h"
 
 namespace atn {
@@ -21,9 +22,6 @@ namespace atn {
 // If weights_out is given it receives the band of weights [B, H, T, window] (a copy; no
 // gradient flows through it).
 Var local_attention(const Var& q, const Var& k, const Var& v, int64_t window, Tensor* weights_out = nullptr);
-
-// [T, T] with 1 where j ∈ N(i) (the window) and 0 elsewhere: the mask of the dense equivalent.
-Tensor local_window_mask(int64_t T, int64_t window);
 
 // A band [..., T, k] as above → the dense [..., T, T] matrix it stands for (zeros off the band).
 Tensor band_to_dense(const Tensor& band);

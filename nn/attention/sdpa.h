@@ -35,8 +35,8 @@ Var sdpa_composed(const Var& q, const Var& k, const Var& v, const Tensor& mask =
 
 struct SdpaOptions {
   bool causal = false;
-  Tensor mask;                  // optional; see above
-  std::optional<real> scale;    // unset: 1/√d
+  Tensor mask{};                // optional; see above
+  std::optional<real> scale{};  // unset: 1/√d
   bool return_weights = false;  // fill *weights_out with [B, H, Tq, Tk] (costs Tq×Tk memory)
 };
 
