@@ -46,7 +46,8 @@ Tensor DMatrix::to_tensor() const {
 DMatrix matmul(const DMatrix& a, const DMatrix& b, bool trans_a, bool trans_b) {
   const int64_t m = trans_a ? a.cols : a.rows, k = trans_a ? a.rows : a.cols;
   const int64_t k2 = trans_b ? b.cols : b.rows, n = trans_b ? b.rows : b.cols;
-  if (k != k2) fail("matmul: inner dimensions differ: ", dims(a), (trans_a ? "ᵀ" : ""), " x ", dims(b), (trans_b ? "ᵀ" : ""));
+  if (k != k2)
+    fail("matmul: inner dimensions differ: ", dims(a), (trans_a ? "ᵀ" : ""), " x ", dims(b), (trans_b ? "ᵀ" : ""));
   DMatrix c(m, n);
   for (int64_t i = 0; i < m; ++i)
     for (int64_t p = 0; p < k; ++p) {

@@ -212,8 +212,9 @@ void ExactNaturalGradient::fisher_pass(const Var& outputs) {
 
 void ExactNaturalGradient::step() {
   if (!fresh_)
-    fail(name_, ".step: no Fisher for this batch; call fisher_pass(outputs) after the forward pass and before "
-                "backward(loss)");
+    fail(name_,
+         ".step: no Fisher for this batch; call fisher_pass(outputs) after the forward pass and before "
+         "backward(loss)");
   ++steps_;
   direction_ = natural_gradient(fisher_, flat_grad(params_), cfg_.damping);
   add_to_params(params_, direction_, -double(lr_));

@@ -94,7 +94,7 @@ class ExactNaturalGradient : public Optimizer {
   void step() override;
 
   const ExactFisherConfig& config() const { return cfg_; }
-  const DMatrix& fisher() const { return fisher_; }                        // of the last fisher_pass
+  const DMatrix& fisher() const { return fisher_; }                         // of the last fisher_pass
   const std::vector<double>& last_direction() const { return direction_; }  // x of the last step
 
  private:

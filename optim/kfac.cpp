@@ -70,8 +70,7 @@ Kfac::Kfac(std::vector<std::pair<std::string, Linear*>> layers, std::vector<Var>
            Fallback fallback)
     : Kfac(params_of(layers, std::move(others)), layers, cfg, std::move(fallback)) {}
 
-Kfac::Kfac(std::vector<Var> all, std::vector<std::pair<std::string, Linear*>> layers, KfacConfig cfg,
-           Fallback fallback)
+Kfac::Kfac(std::vector<Var> all, std::vector<std::pair<std::string, Linear*>> layers, KfacConfig cfg, Fallback fallback)
     : Optimizer(std::move(all), cfg.lr, "Kfac"), cfg_(cfg), rng_(cfg.seed) {
   check_at_least("damping", cfg.damping, 0);
   check_in_unit("decay", cfg.decay);
@@ -131,7 +130,8 @@ std::vector<std::string> Kfac::buffer_names(size_t i) const {
 
 Shape Kfac::buffer_shape(size_t i, const std::string& name) const {
   for (const auto& s : slots_)
-    if (s.weight == i) return name == "kfac_A" || name == "kfac_A_inv" ? Shape{s.a_dim, s.a_dim} : Shape{s.g_dim, s.g_dim};
+    if (s.weight == i)
+      return name == "kfac_A" || name == "kfac_A_inv" ? Shape{s.a_dim, s.a_dim} : Shape{s.g_dim, s.g_dim};
   return params_[i].shape();
 }
 
@@ -140,6 +140,14 @@ Tensor Kfac::layer_buffer(size_t layer, const std::string& name) const {
   const auto& buffers = buffers_[slots_[layer].weight];
   auto it = buffers.find(name);
   return it == buffers.end() ? Tensor() : it->second;
+}
+
+std::vector<double> Kfac::last_direction_flat() const {
+  std::vector<double> out;
+  for (size_t i = 0; i < params_.size(); ++i)
+    for (int64_t k = 0; k < params_[i].numel(); ++k)
+      out.push_back(direction_[i].defined() ? double(direction_[i][k]) : 0.0);
+  return out;
 }
 
 Var Kfac::track(Linear& layer, const Var& x) {
@@ -244,8 +252,9 @@ void Kfac::step() {
 
 void Kfac::update_layer(Slot& s) {
   if (s.a_rows == 0)
-    fail(name_, ".step: layer '", s.name, "' has a gradient but no input statistics: call kfac.track(layer, x) "
-                "instead of layer(x) in the forward pass");
+    fail(name_, ".step: layer '", s.name,
+         "' has a gradient but no input statistics: call kfac.track(layer, x) "
+         "instead of layer(x) in the forward pass");
   if (s.g_rows == 0)
     fail(name_, ".step: layer '", s.name, "' has no output-gradient statistics: ",
          cfg_.fisher == KfacFisher::Empirical
@@ -332,8 +341,10 @@ void Kfac::load_state_dict(const StateDict& state) {
   StateDict own, theirs;
   const std::string prefix = "fallback.";
   for (const auto& [key, value] : state) {
-    if (fallback_ && key.compare(0, prefix.size(), prefix) == 0) theirs[key.substr(prefix.size())] = value;
-    else if (key != "kfac.rng") own[key] = value;
+    if (fallback_ && key.compare(0, prefix.size(), prefix) == 0)
+      theirs[key.substr(prefix.size())] = value;
+    else if (key != "kfac.rng")
+      own[key] = value;
   }
   // The sampler's state: 24 whole numbers in [0, 2^16).
   auto it = state.find("kfac.rng");

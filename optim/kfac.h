@@ -33,11 +33,16 @@
 // so the factors never carry a bias towards 0 (a tiny A would make A⁻¹ explode). The damped
 // inverses are recomputed (Cholesky, optim/cholesky.h) at a layer's 1st update and then every
 // inverse_every updates, and used in between: the factors change slowly, the inverses cost n³.
+// Factors and inverses are stored as float tensors (the optimizer's buffers, which state_dict
+// saves exactly); the sums, the Cholesky and the preconditioning products run in double.
+// lr()/set_lr() are K-FAC's own; the fallback keeps its lr (fallback()->set_lr(...)).
 //
 // Damping: factored Tikhonov damping (Martens & Grosse 2015, §6.3): (A ⊗ G + λI) is replaced by
 // (A + π√λ I) ⊗ (G + √λ/π I) with π = √((tr A / dim A) / (tr G / dim G)), which puts the same
 // relative damping on both factors whatever their scales. pi_damping = false uses π = 1.
 // Weight decay (optional) is L2: λ_wd·W̄ is added to ∇W̄ before the preconditioning.
+// Left out for clarity: the paper's momentum, its adaptive λ (Levenberg–Marquardt) and its
+// rescaling of the step by a quadratic model; here lr and λ are fixed by the caller.
 //
 // HOW A MODEL FEEDS K-FAC (Linear is not changed): where the model calls layer(x), it calls
 // kfac.track(layer, x) instead. track runs the Linear as usual, adds its input rows to A, and
@@ -83,9 +88,9 @@ struct KfacConfig {
   real weight_decay = 0;       // L2 on W and b
   KfacFisher fisher = KfacFisher::Sampled;
   Likelihood likelihood = Likelihood::Categorical;  // what fisher_pass's outputs parameterize
-  real loss_examples = 0;  // Empirical only: N of the mean loss (0: the rows of each call)
-  uint64_t seed = 0;       // Sampled only: the generator of ŷ
-  real fallback_lr = 1e-3f;  // lr of the default fallback (Adam)
+  real loss_examples = 0;                           // Empirical only: N of the mean loss (0: the rows of each call)
+  uint64_t seed = 0;                                // Sampled only: the generator of ŷ
+  real fallback_lr = 1e-3f;                         // lr of the default fallback (Adam)
 };
 
 class Kfac : public Optimizer {
@@ -128,6 +133,9 @@ class Kfac : public Optimizer {
   // Per parameter (params() order): the K-FAC direction ΔW or Δb of the last step, before lr;
   // undefined for fallback parameters and for layers the last step skipped.
   const std::vector<Tensor>& last_direction() const { return direction_; }
+  // The same flattened like flat_grad(params()), with zeros where K-FAC did not move anything:
+  // ready for cosine() against exact_fisher.h's directions.
+  std::vector<double> last_direction_flat() const;
 
  protected:
   std::vector<std::string> buffer_names(size_t i) const override;

@@ -89,7 +89,8 @@ TEST(ExactFisher, JacobianOfALinearModelByHand) {
   const size_t tape_size = Tape::current().size();
   const DMatrix j = output_jacobian(z, fc.parameters());
   ASSERT_EQ(j.rows, 4);
-  ASSERT_EQ(j.cols, 6);  // W00 W01 W10 W11 b0 b1
+  // Columns: W00 W01 W10 W11 b0 b1.
+  ASSERT_EQ(j.cols, 6);
   const std::vector<double> expect = {1,  2, 0,  0, 1, 0,   // n=0, c=0
                                       0,  0, 1,  2, 0, 1,   // n=0, c=1
                                       -3, 4, 0,  0, 1, 0,   // n=1, c=0
@@ -226,9 +227,9 @@ TEST(ExactFisher, BadInput) {
   Rng rng(8);
   Linear fc(2, 2, rng);
   Var z = fc(Var(Tensor::randn({3, 2}, rng)));
-  EXPECT_THROW(vjp(z, Tensor::zeros({2, 2}), {fc.weight}), Error);  // seed shape
+  EXPECT_THROW(vjp(z, Tensor::zeros({2, 2}), {fc.weight}), Error);            // seed shape
   EXPECT_THROW(vjp(Var(Tensor::zeros({2})), Tensor::zeros({2}), {}), Error);  // nothing needs a grad
-  EXPECT_THROW(output_jacobian(z, {fc.weight, fc.weight}), Error);  // the same Var twice
+  EXPECT_THROW(output_jacobian(z, {fc.weight, fc.weight}), Error);            // the same Var twice
   EXPECT_THROW(output_jacobian(Var(), {fc.weight}), Error);
   EXPECT_THROW(fisher_from_jacobian(DMatrix(5, 6), z.value(), Likelihood::Gaussian), Error);  // 5 ≠ 3·2 rows
   DMatrix f = DMatrix::identity(2);

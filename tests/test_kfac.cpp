@@ -109,7 +109,10 @@ TEST(Kfac, LinearLeastSquaresExactFactorsEqualExactFisherStep) {
   // K-FAC's step is the natural-gradient step, and with λ → 0 and lr = 1 it is Newton's step,
   // which lands on the least-squares solution.
   LeastSquares ls, twin;  // same seed: the same layer and data, one for each optimizer
-  Kfac kfac(ls.fc, {.lr = 1, .damping = 1e-10f, .inverse_every = 1, .fisher = KfacFisher::Exact,
+  Kfac kfac(ls.fc, {.lr = 1,
+                    .damping = 1e-10f,
+                    .inverse_every = 1,
+                    .fisher = KfacFisher::Exact,
                     .likelihood = Likelihood::Gaussian});
   EXPECT_EQ(kfac.layer_name(0), "linear");
   EXPECT_EQ(kfac.fallback(), nullptr);
@@ -137,6 +140,40 @@ TEST(Kfac, LinearLeastSquaresExactFactorsEqualExactFisherStep) {
     for (int i = 0; i < 3; ++i) EXPECT_NEAR(ls.fc.weight.value().at({o, i}), best(o, i), 1e-4);
     EXPECT_NEAR(ls.fc.bias.value()[o], best(o, 3), 1e-4);
   }
+}
+
+TEST(Kfac, WeightDecayIsAddedToTheGradientBeforePreconditioning) {
+  // Two identical steps but for λ_wd = 0.1; no damping, G = I (Exact, Gaussian): the directions
+  // differ by 0.1·W̄·A⁻¹, so (d_wd − d_0)·A = 0.1·W̄ (W̄ = [W b] before the step).
+  std::vector<Tensor> dirs;
+  Tensor w_before, b_before, a;
+  for (real wd : {0.0f, 0.1f}) {
+    LeastSquares ls;
+    w_before = ls.fc.weight.value().clone();
+    b_before = ls.fc.bias.value().clone();
+    Kfac kfac(ls.fc, {.lr = 0,
+                      .damping = 0,
+                      .inverse_every = 1,
+                      .weight_decay = wd,
+                      .fisher = KfacFisher::Exact,
+                      .likelihood = Likelihood::Gaussian});
+    Var z = kfac.track(ls.fc, Var(ls.a));
+    kfac.fisher_pass(z);
+    backward(ls.loss(z));
+    kfac.step();
+    dirs.push_back(kfac.last_direction()[0].clone());
+    dirs.push_back(kfac.last_direction()[1].clone());
+    a = kfac.factor_a(0);
+  }
+  for (int64_t o = 0; o < 2; ++o)
+    for (int64_t j = 0; j < 4; ++j) {
+      double s = 0;  // row o of (d_wd − d_0)·A, column j
+      for (int64_t i = 0; i < 4; ++i) {
+        const double d = i < 3 ? dirs[2].at({o, i}) - dirs[0].at({o, i}) : dirs[3][o] - dirs[1][o];
+        s += d * a.at({i, j});
+      }
+      EXPECT_NEAR(s, 0.1 * (j < 3 ? w_before.at({o, j}) : b_before[o]), 1e-5);
+    }
 }
 
 TEST(Kfac, EmpiricalGIsTheMeanOfPerExampleResidualProducts) {
@@ -215,7 +252,7 @@ TEST(Kfac, ExactOnALinearClassifierWithConstantPredictions) {
   // Same F, so the same direction up to the form of the damping: (A + π√λ)⊗(G + √λ/π) differs
   // from A⊗G + λI by O(√λ) = 1e-2 relative, which tilts the direction by about that angle; its
   // cosine is then 1 − O(1e-4).
-  EXPECT_GT(cosine(flatten(kfac.last_direction()), natural), 0.999);
+  EXPECT_GT(cosine(kfac.last_direction_flat(), natural), 0.999);
 }
 
 TEST(Kfac, ClassifierDirectionSolvesTheDampedKroneckerSystem) {
@@ -281,6 +318,10 @@ TEST(Kfac, EveryModeTrainsTheClassifierWithAFallbackParameter) {
     // params(): scale (a module's own parameters come before its children's), fc1.w, fc1.b, fc2.w, fc2.b.
     EXPECT_FALSE(kfac.last_direction()[0].defined());  // scale: not K-FAC's
     EXPECT_EQ(kfac.last_direction()[1].shape(), (Shape{5, 3}));
+    const std::vector<double> flat = kfac.last_direction_flat();
+    ASSERT_EQ(int64_t(flat.size()), flat_size(kfac.params()));
+    EXPECT_EQ(flat[0] + flat[1] + flat[2], 0.0);              // scale's three zeros
+    EXPECT_EQ(flat[3], double(kfac.last_direction()[1][0]));  // then fc1.weight
   }
 }
 
@@ -329,10 +370,10 @@ TEST(Kfac, StateSurvivesSaveAndLoad) {
   const StateDict params = first.state_dict();
   const StateDict saved = opt_first->state_dict();
   // params(): scale, fc1.weight, fc1.bias, fc2.weight, fc2.bias; a layer's factors sit on its weight.
-  for (const char* key : {"step", "param.1.kfac_A", "param.1.kfac_G_inv", "param.3.kfac_A", "fallback.param.0.exp_avg",
-                          "kfac.rng"})
+  for (const char* key :
+       {"step", "param.1.kfac_A", "param.1.kfac_G_inv", "param.3.kfac_A", "fallback.param.0.exp_avg", "kfac.rng"})
     EXPECT_EQ(saved.count(key), 1u) << key;
-  EXPECT_EQ(saved.count("param.2.kfac_A"), 0u);                   // nothing on a bias
+  EXPECT_EQ(saved.count("param.2.kfac_A"), 0u);                  // nothing on a bias
   EXPECT_EQ(saved.at("param.1.kfac_A").shape(), (Shape{4, 4}));  // fc1: 3 inputs + the bias's 1
   EXPECT_EQ(saved.at("param.3.kfac_G").shape(), (Shape{3, 3}));  // fc2: 3 outputs
 
@@ -370,8 +411,8 @@ TEST(Kfac, BadInput) {
   EXPECT_THROW(Kfac(net, {.damping = -1}), Error);
   EXPECT_THROW(Kfac(net, {.decay = 1}), Error);
   EXPECT_THROW(Kfac(net, {.inverse_every = 0}), Error);
-  EXPECT_THROW(Kfac({}, {net.fc1.weight}), Error);                        // no layer
-  EXPECT_THROW(Kfac({{"a", &net.fc1}, {"b", &net.fc1}}, {}), Error);      // twice
+  EXPECT_THROW(Kfac({}, {net.fc1.weight}), Error);                    // no layer
+  EXPECT_THROW(Kfac({{"a", &net.fc1}, {"b", &net.fc1}}, {}), Error);  // twice
   EXPECT_THROW(Kfac({{"a", nullptr}}, {}), Error);
 
   Kfac kfac({{"fc1", &net.fc1}}, {net.fc2.weight, net.fc2.bias}, {.fisher = KfacFisher::Empirical},
