@@ -37,6 +37,7 @@
 #include <vector>
 
 #include "autograd/tape.h"
+#include "autograd/vjp.h"
 #include "optim/cholesky.h"
 #include "optim/optimizer.h"
 
@@ -44,13 +45,6 @@ namespace atn {
 
 // The output distribution p(y | z) whose Fisher we take (see the top of this file).
 enum class Likelihood { Categorical, Gaussian };
-
-// seedᵀ·∂out/∂w for each w in wrt (a vector-Jacobian product: PyTorch's
-// torch.autograd.grad(out, wrt, seed, retain_graph=True)). It runs backward over a COPY of the
-// current tape, so the tape is still there afterwards and another pass (or backward(loss)) can
-// follow; every gradient it touched is restored to what it was, so the loss gradients of the
-// training step are not disturbed. A w that out does not depend on gets zeros.
-std::vector<Tensor> vjp(const Var& out, const Tensor& seed, const std::vector<Var>& wrt);
 
 // Flattening θ: the parameters' numbers one after another, each row-major, in list order.
 int64_t flat_size(const std::vector<Var>& params);
