@@ -37,7 +37,8 @@ class KVCache {
   Entry& layer(int64_t i);  // i in [0, n_layers)
   const Entry& layer(int64_t i) const;
   int64_t length(int64_t i = 0) const { return layer(i).length(); }  // tokens cached in layer i
-  void clear();  // forget everything (a new sequence)
+  // Forgets everything (before a new sequence).
+  void clear();
 
  private:
   std::vector<Entry> entries_;

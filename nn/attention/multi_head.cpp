@@ -46,9 +46,7 @@ Var split_heads(const Var& x, int64_t heads, int64_t dh) {
 }
 
 // The inverse: [B, H, T, dh] → [B, T, H, dh] → [B, T, H·dh] (head h in columns h·dh … h·dh+dh−1).
-Var merge_heads(const Var& x) {
-  return reshape(transpose(x, 1, 2), {x.size(0), x.size(2), x.size(1) * x.size(3)});
-}
+Var merge_heads(const Var& x) { return reshape(transpose(x, 1, 2), {x.size(0), x.size(2), x.size(1) * x.size(3)}); }
 
 // 1 where query i may NOT attend to key j: the user's mask turned around (blocked = mask == 0)
 // and, if causal, every key in the future of the query (j > past + i). Undefined if nothing is
@@ -121,8 +119,9 @@ AttentionOutput MultiHeadAttention::attend(const Var& query, const Var& key_valu
   if (query.dim() != 3 || query.size(2) != d || query.size(1) < 1)
     fail("MultiHeadAttention: query ", to_string(query.shape()), " is not [B, Tq, d_model] with d_model=", d);
   if (key_value.dim() != 3 || key_value.size(2) != d || key_value.size(1) < 1 || key_value.size(0) != query.size(0))
-    fail("MultiHeadAttention: key_value ", to_string(key_value.shape()), " is not [B, Tk, d_model] with B=",
-         query.size(0), " (from the query ", to_string(query.shape()), ") and d_model=", d);
+    fail("MultiHeadAttention: key_value ", to_string(key_value.shape()),
+         " is not [B, Tk, d_model] with B=", query.size(0), " (from the query ", to_string(query.shape()),
+         ") and d_model=", d);
   if (cache && cache->length() > 0 &&
       (cache->keys.size(0) != query.size(0) || cache->keys.size(1) != n_kv_heads || cache->keys.size(3) != d_head))
     fail("MultiHeadAttention: the KV cache holds keys ", to_string(cache->keys.shape()), ", not [B=", query.size(0),
@@ -140,8 +139,8 @@ AttentionOutput MultiHeadAttention::attend(const Var& query, const Var& key_valu
       ok = m == 1 || m == s;
     }
     if (!ok)
-      fail("MultiHeadAttention: mask ", to_string(mask.shape()), " does not broadcast to the scores [B, H, Tq, Tk] = ",
-           to_string(scores));
+      fail("MultiHeadAttention: mask ", to_string(mask.shape()),
+           " does not broadcast to the scores [B, H, Tq, Tk] = ", to_string(scores));
   }
 
   // 1. Project, then cut the last axis into heads: q [B, H, Tq, dh], k and v [B, H_kv, Tk_new, dh].

@@ -91,17 +91,20 @@ class MultiHeadAttention : public Module {
 
   const MultiHeadAttentionConfig config;
   const int64_t n_heads, n_kv_heads, d_head;
-  Linear wq, wk, wv, wo;  // d → H·d_head, d → H_kv·d_head (twice), H·d_head → d
-  Dropout attn_dropout;   // no parameters; follows train()/eval()
-  std::unique_ptr<RotaryPositionalEmbedding> rope;  // each defined only for its `positions`
+  // wq: d → H·d_head; wk, wv: d → H_kv·d_head; wo: H·d_head → d.
+  Linear wq, wk, wv, wo;
+  // No parameters; follows train()/eval().
+  Dropout attn_dropout;
+  // Each defined only for its `positions`.
+  std::unique_ptr<RotaryPositionalEmbedding> rope;
   std::unique_ptr<ALiBi> alibi;
   std::unique_ptr<RelativePositionEmbedding> rel_pos;
 
  private:
   // The whole computation. past = positions already cached (0 without a cache); with a cache
   // entry the new keys and values are appended to it and attention runs over all of it.
-  AttentionOutput attend(const Var& query, const Var& key_value, const Tensor& mask, bool causal,
-                         bool need_weights, KVCache::Entry* cache);
+  AttentionOutput attend(const Var& query, const Var& key_value, const Tensor& mask, bool causal, bool need_weights,
+                         KVCache::Entry* cache);
 };
 
 }  // namespace atn
