@@ -58,8 +58,11 @@ struct MultiHeadAttentionConfig {
 };
 
 struct AttentionOutput {
-  Var output;   // [B, Tq, d_model]
-  Var weights;  // [B, n_heads, Tq, Tk], the softmax before dropout; undefined unless requested
+  Var output;  // [B, Tq, d_model]
+  // [B, n_heads, Tq, Tk], undefined unless requested. The softmax itself, before dropout, so
+  // that rows sum to 1 and heatmaps show what each head looks at (PyTorch returns them after
+  // dropout and, by default, averaged over the heads). A Var of the graph: a loss may use it.
+  Var weights;
 };
 
 class MultiHeadAttention : public Module {
