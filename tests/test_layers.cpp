@@ -2,6 +2,8 @@
 // PyTorch's names and counts, gradcheck with respect to the input and every parameter, errors.
 #include <gtest/gtest.h>
 
+#include "tests/test_util.h"
+
 #include <cmath>
 
 #include "autograd/gradcheck.h"
@@ -17,22 +19,7 @@
 namespace atn {
 namespace {
 
-using Vars = std::vector<Var>;
-using Names = std::vector<std::string>;
-
-Names names_of(const Module& m) {
-  Names out;
-  for (const auto& [name, _] : m.named_parameters()) out.push_back(name);
-  return out;
-}
-
-// gradcheck of layer(x) with respect to x and every parameter (perturbed in place by gradcheck).
-void expect_layer_gradcheck(Layer& layer, const Var& x, const std::string& what) {
-  Vars inputs = {x};
-  for (const Var& p : layer.parameters()) inputs.push_back(p);
-  const auto r = gradcheck([&layer](const Vars& v) { return layer(v[0]); }, inputs);
-  EXPECT_TRUE(r.ok) << what << "\n" << r.report;
-}
+using namespace testing_util;
 
 TEST(EmbeddingLayer, LooksUpRowsForIdsOfAnyShape) {
   Rng rng(1);

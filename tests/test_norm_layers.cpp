@@ -2,6 +2,8 @@
 // running statistics, gradcheck with respect to the input and every parameter, names, errors.
 #include <gtest/gtest.h>
 
+#include "tests/test_util.h"
+
 #include <cmath>
 
 #include "autograd/gradcheck.h"
@@ -15,22 +17,7 @@
 namespace atn {
 namespace {
 
-using Vars = std::vector<Var>;
-
-std::vector<std::string> names_of(const Module& m) {
-  std::vector<std::string> out;
-  for (const auto& [name, _] : m.named_parameters()) out.push_back(name);
-  return out;
-}
-
-// gradcheck of layer(x) with respect to x and every parameter of the layer. The parameters
-// are passed as gradcheck inputs, which perturbs them in place: the layer sees each change.
-void expect_layer_gradcheck(Layer& layer, const Var& x, const std::string& what) {
-  Vars inputs = {x};
-  for (const Var& p : layer.parameters()) inputs.push_back(p);
-  const auto r = gradcheck([&layer](const Vars& v) { return layer(v[0]); }, inputs);
-  EXPECT_TRUE(r.ok) << what << "\n" << r.report;
-}
+using namespace testing_util;
 
 // Gives the affine parameters values away from 1 and 0 so their gradients are really tested.
 void randomize_parameters(Module& m, Rng& rng) {

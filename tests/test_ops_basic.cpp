@@ -1,6 +1,8 @@
 // Arithmetic, matmul and sum/mean on Vars: values, gradients (gradcheck with broadcasting), errors.
 #include <gtest/gtest.h>
 
+#include "tests/test_util.h"
+
 #include "autograd/gradcheck.h"
 #include "autograd/ops_basic.h"
 #include "tensor/rng.h"
@@ -8,7 +10,7 @@
 namespace atn {
 namespace {
 
-Var rand_param(Shape shape, Rng& rng) { return param(Tensor::randn(std::move(shape), rng)); }
+using namespace testing_util;
 
 // Denominators kept away from zero so finite differences stay well-conditioned.
 Var positive_param(Shape shape, Rng& rng) { return param(Tensor::rand(std::move(shape), rng, 0.5f, 2.0f)); }

@@ -2,6 +2,8 @@
 // (with broadcasting for where/masked_fill), accumulation of repeated indices, ties, errors.
 #include <gtest/gtest.h>
 
+#include "tests/test_util.h"
+
 #include <cmath>
 
 #include "autograd/gradcheck.h"
@@ -12,11 +14,9 @@
 namespace atn {
 namespace {
 
+using namespace testing_util;
+
 using V = std::vector<real>;
-using Vars = std::vector<Var>;
-
-Var rand_param(Shape shape, Rng& rng) { return param(Tensor::randn(std::move(shape), rng)); }
-
 void expect_gradcheck(const GradcheckFn& fn, const Vars& inputs, const std::string& what) {
   const auto r = gradcheck(fn, inputs);
   EXPECT_TRUE(r.ok) << what << "\n" << r.report;

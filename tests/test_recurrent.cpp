@@ -3,6 +3,8 @@
 // over a few steps with respect to the input, the initial state and every parameter, errors.
 #include <gtest/gtest.h>
 
+#include "tests/test_util.h"
+
 #include <cmath>
 
 #include "autograd/gradcheck.h"
@@ -16,14 +18,7 @@
 namespace atn {
 namespace {
 
-using Vars = std::vector<Var>;
-using Names = std::vector<std::string>;
-
-Names names_of(const Module& m) {
-  Names out;
-  for (const auto& [name, _] : m.named_parameters()) out.push_back(name);
-  return out;
-}
+using namespace testing_util;
 
 void set(Var& v, std::vector<real> values) { v.value().copy_from(Tensor::from(std::move(values))); }
 
