@@ -2,8 +2,6 @@
 // PyTorch's names and counts, gradcheck with respect to the input and every parameter, errors.
 #include <gtest/gtest.h>
 
-#include "tests/test_util.h"
-
 #include <cmath>
 
 #include "autograd/gradcheck.h"
@@ -15,6 +13,7 @@
 #include "tensor/elementwise.h"
 #include "tensor/reduce.h"
 #include "tensor/rng.h"
+#include "tests/test_util.h"
 
 namespace atn {
 namespace {

@@ -2,8 +2,6 @@
 // running statistics, gradcheck with respect to the input and every parameter, names, errors.
 #include <gtest/gtest.h>
 
-#include "tests/test_util.h"
-
 #include <cmath>
 
 #include "autograd/gradcheck.h"
@@ -13,6 +11,7 @@
 #include "nn/norm.h"
 #include "tensor/rng.h"
 #include "tensor/shape_ops.h"
+#include "tests/test_util.h"
 
 namespace atn {
 namespace {

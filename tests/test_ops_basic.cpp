@@ -1,11 +1,10 @@
 // Arithmetic, matmul and sum/mean on Vars: values, gradients (gradcheck with broadcasting), errors.
 #include <gtest/gtest.h>
 
-#include "tests/test_util.h"
-
 #include "autograd/gradcheck.h"
 #include "autograd/ops_basic.h"
 #include "tensor/rng.h"
+#include "tests/test_util.h"
 
 namespace atn {
 namespace {

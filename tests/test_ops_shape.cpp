@@ -2,14 +2,13 @@
 // (with broadcasting for where/masked_fill), accumulation of repeated indices, ties, errors.
 #include <gtest/gtest.h>
 
-#include "tests/test_util.h"
-
 #include <cmath>
 
 #include "autograd/gradcheck.h"
 #include "autograd/ops_basic.h"
 #include "autograd/ops_shape.h"
 #include "tensor/rng.h"
+#include "tests/test_util.h"
 
 namespace atn {
 namespace {

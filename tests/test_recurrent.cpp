@@ -3,8 +3,6 @@
 // over a few steps with respect to the input, the initial state and every parameter, errors.
 #include <gtest/gtest.h>
 
-#include "tests/test_util.h"
-
 #include <cmath>
 
 #include "autograd/gradcheck.h"
@@ -14,6 +12,7 @@
 #include "nn/lstm.h"
 #include "nn/rnn.h"
 #include "tensor/rng.h"
+#include "tests/test_util.h"
 
 namespace atn {
 namespace {
