@@ -10,12 +10,40 @@ namespace atn {
 
 namespace {
 
+// The smoothed target distribution of a row whose class is c: q_c = on, q_j = off for the
+// other classes, except q_zero = 0 (the padding class; −1 when there is none).
+struct Smoothing {
+  double on = 1, off = 0;
+  int64_t zero = -1;
+  double weight(int64_t j, int64_t c) const { return j == c ? on : j == zero ? 0.0 : off; }
+};
+
 // The targets checked against an input [..., C]: one class per row, −1 for an ignored row.
 struct Targets {
   int64_t rows = 0, classes = 0;
   std::vector<int64_t> cls;
   int64_t count = 0;  // rows that are not ignored: the divisor of the mean
+  Smoothing q;
 };
+
+Smoothing smoothing_of(const CrossEntropyOptions& o, int64_t classes, const char* op) {
+  const double eps = o.label_smoothing;
+  Smoothing q;
+  if (eps == 0 || classes == 0) return q;
+  if (o.smoothing_style == SmoothingStyle::pytorch) {
+    q.off = eps / double(classes);
+    q.on = 1 - eps + q.off;
+    return q;
+  }
+  if (classes < 3) fail(op, ": annotated_transformer smoothing needs at least 3 classes, got ", classes);
+  if (o.ignore_index < 0 || o.ignore_index >= classes)
+    fail(op, ": annotated_transformer smoothing needs ignore_index to be the padding class in [0, ", classes,
+         "), got ", o.ignore_index);
+  q.on = 1 - eps;
+  q.off = eps / double(classes - 2);
+  q.zero = o.ignore_index;
+  return q;
+}
 
 Targets check_targets(const Shape& input, const Tensor& targets, const CrossEntropyOptions& o, const char* op) {
   if (input.empty()) fail(op, ": the input needs a class axis (the last one), got shape ", to_string(input));
@@ -44,18 +72,17 @@ Targets check_targets(const Shape& input, const Tensor& targets, const CrossEntr
     t.cls[size_t(i)] = int64_t(v);
     ++t.count;
   }
+  t.q = smoothing_of(o, t.classes, op);
   return t;
 }
 
-// −Σ_j q_j lp_j for q = (1 − ε)·onehot(c) + ε/C. A term whose weight is 0 is skipped rather
-// than multiplied, so a −inf log-probability with zero weight gives no 0·(−inf) = NaN.
-double smoothed_nll(const real* lp, int64_t classes, int64_t c, double eps) {
+// −Σ_j q_j lp_j. A term whose weight is 0 is skipped rather than multiplied, so a −inf
+// log-probability with zero weight gives no 0·(−inf) = NaN.
+double smoothed_nll(const real* lp, int64_t classes, int64_t c, const Smoothing& q) {
   double loss = 0;
-  if (eps < 1) loss -= (1 - eps) * lp[c];
-  if (eps > 0) {
-    double s = 0;
-    for (int64_t j = 0; j < classes; ++j) s += lp[j];
-    loss -= eps / double(classes) * s;
+  for (int64_t j = 0; j < classes; ++j) {
+    const double w = q.weight(j, c);
+    if (w != 0) loss -= w * lp[j];
   }
   return loss;
 }
@@ -85,7 +112,6 @@ real row_scale(const Tensor& g, const Targets& t, Reduction r, int64_t i) {
 Var cross_entropy(const Var& logits, const Tensor& targets, CrossEntropyOptions options) {
   const Targets t = check_targets(logits.shape(), targets, options, "cross_entropy");
   const int64_t C = t.classes;
-  const double eps = options.label_smoothing;
   const real* x = logits.value().data();
 
   // Forward: one log-softmax per row into a scratch row, then the smoothed NLL of that row.
@@ -94,27 +120,24 @@ Var cross_entropy(const Var& logits, const Tensor& targets, CrossEntropyOptions 
   for (int64_t i = 0; i < t.rows; ++i) {
     if (t.cls[size_t(i)] < 0) continue;
     detail::log_softmax_row(x + i * C, lp.data(), C);
-    losses[size_t(i)] = smoothed_nll(lp.data(), C, t.cls[size_t(i)], eps);
+    losses[size_t(i)] = smoothed_nll(lp.data(), C, t.cls[size_t(i)], t.q);
   }
 
   const Reduction red = options.reduction;
   Tensor value = reduce_rows(losses, targets, t, red);
-  return record("cross_entropy", value, {logits}, [logits, t, eps, red](const Tensor& g) {
+  return record("cross_entropy", value, {logits}, [logits, t, red](const Tensor& g) {
     // dloss_i/dlogits_i = softmax(logits_i) − q_i, because Σ_j q_ij = 1. Written straight into
-    // the gradient: softmax first, then subtract ε/C everywhere and (1 − ε) at the target.
+    // the gradient: the softmax, minus the target distribution, times the reduction's scale.
     const int64_t n = t.classes;
     Tensor d = Tensor::zeros(logits.shape());
     const real* px = logits.value().data();
-    const real uniform = n > 0 ? real(eps / double(n)) : real(0);  // n = 0 only if every row is ignored
-    const real on = real(1 - eps);
     for (int64_t i = 0; i < t.rows; ++i) {
       const int64_t c = t.cls[size_t(i)];
       if (c < 0) continue;  // ignored: zero gradient
       real* row = d.data() + i * n;
       detail::softmax_row(px + i * n, row, n);
-      row[c] -= on;
       const real s = row_scale(g, t, red, i);
-      for (int64_t j = 0; j < n; ++j) row[j] = (row[j] - uniform) * s;
+      for (int64_t j = 0; j < n; ++j) row[j] = (row[j] - real(t.q.weight(j, c))) * s;
     }
     logits.accumulate_grad(d);
   });
@@ -122,27 +145,23 @@ Var cross_entropy(const Var& logits, const Tensor& targets, CrossEntropyOptions 
 
 Var nll_loss(const Var& log_probs, const Tensor& targets, CrossEntropyOptions options) {
   const Targets t = check_targets(log_probs.shape(), targets, options, "nll_loss");
-  const double eps = options.label_smoothing;
   const real* lp = log_probs.value().data();
   std::vector<double> losses(size_t(t.rows), 0.0);
   for (int64_t i = 0; i < t.rows; ++i)
-    if (t.cls[size_t(i)] >= 0) losses[size_t(i)] = smoothed_nll(lp + i * t.classes, t.classes, t.cls[size_t(i)], eps);
+    if (t.cls[size_t(i)] >= 0) losses[size_t(i)] = smoothed_nll(lp + i * t.classes, t.classes, t.cls[size_t(i)], t.q);
 
   const Reduction red = options.reduction;
   Tensor value = reduce_rows(losses, targets, t, red);
-  return record("nll_loss", value, {log_probs}, [log_probs, t, eps, red](const Tensor& g) {
+  return record("nll_loss", value, {log_probs}, [log_probs, t, red](const Tensor& g) {
     // The loss is linear in the log-probabilities: dloss_i/dlp_ij = −q_ij.
     const int64_t n = t.classes;
     Tensor d = Tensor::zeros(log_probs.shape());
-    const real uniform = n > 0 ? real(eps / double(n)) : real(0);  // n = 0 only if every row is ignored
-    const real on = real(1 - eps);
     for (int64_t i = 0; i < t.rows; ++i) {
       const int64_t c = t.cls[size_t(i)];
       if (c < 0) continue;
       real* row = d.data() + i * n;
       const real s = row_scale(g, t, red, i);
-      for (int64_t j = 0; j < n; ++j) row[j] = -uniform * s;
-      row[c] -= on * s;
+      for (int64_t j = 0; j < n; ++j) row[j] = -real(t.q.weight(j, c)) * s;
     }
     log_probs.accumulate_grad(d);
   });

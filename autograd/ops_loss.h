@@ -12,17 +12,26 @@ namespace atn {
 // none (one loss per target, in the targets' shape).
 enum class Reduction { mean, sum, none };
 
+// Where label smoothing puts the mass ε it takes from the true class t:
+//  pytorch: q = (1 − ε)·onehot(t) + ε/C on every one of the C classes, t included
+//    (torch.nn.CrossEntropyLoss(label_smoothing=ε); Szegedy et al. 2016, "Rethinking the
+//    Inception Architecture", §7).
+//  annotated_transformer: q_t = 1 − ε, ε/(C − 2) on each class that is neither t nor the
+//    padding class, and 0 on the padding class, which is ignore_index (so ignore_index must be
+//    a real class and C ≥ 3). This is the Annotated Transformer's LabelSmoothing (Rush 2018).
+//    It trains with KLDivLoss(q ‖ p) = Σ q log q − Σ q log p; we return −Σ q log p, which
+//    differs by the constant Σ q log q and has the same gradient.
+// With ε > 0 a class whose logit is −inf and whose q is not 0 makes the loss infinite, as in
+// PyTorch: the smoothed target puts mass on it.
+enum class SmoothingStyle { pytorch, annotated_transformer };
+
 struct CrossEntropyOptions {
   // Targets equal to this index contribute no loss and no gradient, and are left out of the
   // mean's count (padding). It may be a real class (e.g. 0 for a PAD token).
   int64_t ignore_index = -100;
-  // ε in [0, 1]. The target distribution becomes q = (1 − ε)·onehot(t) + ε/C on every one of
-  // the C classes, the true class included: PyTorch's CrossEntropyLoss(label_smoothing=ε), after
-  // Szegedy et al. 2016, "Rethinking the Inception Architecture", §7. (The Annotated
-  // Transformer's LabelSmoothing instead spreads ε over the C − 2 classes that are neither the
-  // target nor padding; we follow PyTorch.) With ε > 0 a class whose logit is −inf makes the
-  // loss infinite, as in PyTorch: the smoothed target puts mass on it.
+  // ε in [0, 1]: label smoothing, in one of two styles (see SmoothingStyle).
   real label_smoothing = 0;
+  SmoothingStyle smoothing_style = SmoothingStyle::pytorch;
   Reduction reduction = Reduction::mean;
 };
 

@@ -76,6 +76,46 @@ TEST(OpsLoss, LabelSmoothingHandValue) {
 
 // The same loss through composed ops: −Σ(log_softmax(x) ⊙ Q) / count, with Q the smoothed one-hot
 // rows (zero for ignored rows). Values and gradients must agree with the fused op.
+// Annotated Transformer style, C = 4, padding class 0, ε = 0.2, target 2:
+//   q = [0, 0.2/2, 0.8, 0.2/2] = [0, 0.1, 0.8, 0.1]   (nothing on the padding class)
+// logits [1, 2, 3, 0]: log Z = log(e + e² + e³ + 1) = 3.4401897;  lp = x − log Z
+//   loss = −(0.1·(2 − logZ) + 0.8·(3 − logZ) + 0.1·(0 − logZ)) = logZ − 2.6 = 0.8401897
+// dloss/dx = softmax(x) − q.
+TEST(OpsLoss, AnnotatedTransformerSmoothingHandValueAndGradient) {
+  Var x = param(Tensor::from({1, 2, 3, 0}, {1, 4}));
+  CrossEntropyOptions o{.ignore_index = 0, .label_smoothing = 0.2f,
+                        .smoothing_style = SmoothingStyle::annotated_transformer};
+  Var loss = cross_entropy(x, Tensor::from({2}, {1}), o);
+  EXPECT_NEAR(loss.item(), 0.8401897, 1e-5);
+  backward(loss);
+  const double z = std::exp(1.0) + std::exp(2.0) + std::exp(3.0) + 1.0;
+  const double q[4] = {0, 0.1, 0.8, 0.1}, xs[4] = {1, 2, 3, 0};
+  for (int j = 0; j < 4; ++j) EXPECT_NEAR(x.grad()[j], std::exp(xs[j]) / z - q[j], 1e-6) << j;
+  // nll_loss on the log-probabilities gives the same value, and rows whose target is padding
+  // are still ignored.
+  Var x2(Tensor::from({1, 2, 3, 0, 5, 5, 5, 5}, {2, 4}));
+  EXPECT_NEAR(nll_loss(log_softmax(x2), Tensor::from({2, 0}), o).item(), 0.8401897, 1e-5);
+  Rng rng(3);
+  auto r = gradcheck([&](const std::vector<Var>& v) { return cross_entropy(v[0], Tensor::from({2, 1, 0}), o); },
+                     {param(Tensor::randn({3, 4}, rng))});
+  EXPECT_TRUE(r.ok) << r.report;
+}
+
+TEST(OpsLoss, AnnotatedTransformerSmoothingNeedsAPaddingClass) {
+  Var x(Tensor::zeros({1, 4}));
+  CrossEntropyOptions o{.label_smoothing = 0.1f, .smoothing_style = SmoothingStyle::annotated_transformer};
+  try {
+    cross_entropy(x, Tensor::from({1}, {1}), o);  // ignore_index −100 is not a class
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_STREQ(e.what(),
+                 "cross_entropy: annotated_transformer smoothing needs ignore_index to be the padding class in [0, 4), "
+                 "got -100");
+  }
+  o.ignore_index = 0;
+  EXPECT_THROW(cross_entropy(Var(Tensor::zeros({1, 2})), Tensor::from({1}, {1}), o), Error);  // C < 3
+}
+
 TEST(OpsLoss, CrossEntropyMatchesComposedLogSoftmaxPick) {
   Rng rng(5);
   const int64_t B = 2, T = 3, C = 4;
