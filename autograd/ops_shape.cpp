@@ -112,12 +112,7 @@ std::vector<Var> split(const Var& a, int64_t axis, const std::vector<int64_t>& s
 }
 
 std::vector<Var> chunk(const Var& a, int64_t n, int64_t axis) {
-  const int64_t ax = normalize_axis(axis, a.dim(), "chunk");
-  const int64_t size = a.shape()[size_t(ax)];
-  if (n <= 0 || size % n != 0)
-    fail("chunk: axis ", ax, " (size ", size, ") of ", to_string(a.shape()), " does not divide into ", n,
-         " equal pieces");
-  return split(a, ax, std::vector<int64_t>(size_t(n), size / n));
+  return split(a, axis, chunk_sizes(a.shape(), n, axis));
 }
 
 // out[.., k, ..] = a[.., indices[k], ..], so dA[.., i, ..] = Σ over the k with indices[k] = i of

@@ -168,13 +168,17 @@ std::vector<Tensor> split(const Tensor& t, int64_t axis, const std::vector<int64
   return pieces;
 }
 
-std::vector<Tensor> chunk(const Tensor& t, int64_t n, int64_t axis) {
-  const int64_t ax = normalize_axis(axis, t.dim(), "chunk");
-  const int64_t size = t.shape()[size_t(ax)];
+std::vector<int64_t> chunk_sizes(const Shape& shape, int64_t n, int64_t axis) {
+  const int64_t ax = normalize_axis(axis, int64_t(shape.size()), "chunk");
+  const int64_t size = shape[size_t(ax)];
   if (n <= 0 || size % n != 0)
-    fail("chunk: axis ", ax, " (size ", size, ") of ", to_string(t.shape()), " does not divide into ", n,
+    fail("chunk: axis ", ax, " (size ", size, ") of ", to_string(shape), " does not divide into ", n,
          " equal pieces");
-  return split(t, ax, std::vector<int64_t>(size_t(n), size / n));
+  return std::vector<int64_t>(size_t(n), size / n);
+}
+
+std::vector<Tensor> chunk(const Tensor& t, int64_t n, int64_t axis) {
+  return split(t, axis, chunk_sizes(t.shape(), n, axis));
 }
 
 Tensor unsqueeze(const Tensor& t, int64_t axis) {

@@ -43,6 +43,8 @@ std::vector<Tensor> split(const Tensor& t, int64_t axis, const std::vector<int64
 // n equal pieces along `axis` (the size must be divisible by n; unlike torch.chunk there is
 // never a shorter last piece, so the number of pieces is always n).
 std::vector<Tensor> chunk(const Tensor& t, int64_t n, int64_t axis);
+// The sizes chunk uses: n copies of size/n (checked), for split() on a tensor or a Var.
+std::vector<int64_t> chunk_sizes(const Shape& shape, int64_t n, int64_t axis);
 
 // Views: insert a size-1 axis at `axis` (in [-(dim+1), dim]), or remove a size-1 axis.
 Tensor unsqueeze(const Tensor& t, int64_t axis);
