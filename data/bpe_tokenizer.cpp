@@ -1,8 +1,7 @@
 #include "data/bpe_tokenizer.h"
 
-#include <functional>
+#include <algorithm>
 #include <limits>
-#include <queue>
 
 #include "tensor/error.h"
 
@@ -30,6 +29,7 @@ BpeTokenizer::BpeTokenizer(std::vector<BpeMerge> merges) : merges_(std::move(mer
     const auto [it, fresh] = ranks_.emplace(pair_key(m.left, m.right), int64_t(i));
     if (!fresh) fail("BpeTokenizer: merge ", i, " repeats merge ", it->second, " [", m.left, ", ", m.right, "]");
     token_bytes_.push_back(token_bytes_[size_t(m.left)] + token_bytes_[size_t(m.right)]);
+    if (m.left < 256 && m.right < 256) byte_pair_rank_[size_t(m.left * 256 + m.right)] = int32_t(i);
   }
 }
 
@@ -49,6 +49,7 @@ BpeTokenizer BpeTokenizer::from_json(const Json& json) {
 }
 
 int64_t BpeTokenizer::rank_of(int64_t left, int64_t right) const {
+  if (left < 256 && right < 256) return byte_pair_rank_[size_t(left * 256 + right)];
   const auto it = ranks_.find(pair_key(left, right));
   return it == ranks_.end() ? -1 : it->second;
 }
@@ -56,41 +57,45 @@ int64_t BpeTokenizer::rank_of(int64_t left, int64_t right) const {
 std::vector<int64_t> BpeTokenizer::encode(std::string_view text) const {
   if (text.size() > size_t(std::numeric_limits<int32_t>::max()))
     fail("BpeTokenizer::encode: the text has ", text.size(), " bytes; at most 2^31 - 1 are supported");
-  const auto n = int64_t(text.size());
+  const auto n = int32_t(text.size());
   // The text as a linked list of tokens; a merge keeps the left position and unlinks the right.
-  std::vector<int64_t> tok(static_cast<size_t>(n)), next(tok.size()), prev(tok.size());
-  for (int64_t i = 0; i < n; ++i) {
+  std::vector<int32_t> tok(text.size()), next(text.size()), prev(text.size());
+  for (int32_t i = 0; i < n; ++i) {
     tok[size_t(i)] = static_cast<unsigned char>(text[size_t(i)]);
     next[size_t(i)] = i + 1 < n ? i + 1 : -1;
     prev[size_t(i)] = i - 1;
   }
-  // Candidates (merge index, left position), smallest first: the earliest merge, leftmost.
-  // A merge only creates pairs that hold its new token, and those have later indices, so
-  // popping in this order is exactly applying the merges one after another.
-  using Candidate = std::pair<int64_t, int64_t>;
-  std::priority_queue<Candidate, std::vector<Candidate>, std::greater<>> heap;
-  auto push_pair_at = [&](int64_t i) {
-    const int64_t j = next[size_t(i)];
+  // pending[r]: left positions where the pair of merge r may sit. A merge only creates pairs
+  // that hold its new token, and those belong to later merges, so handling r = 0, 1, 2, ...
+  // in turn, each from left to right, is exactly applying the merges one after another.
+  std::vector<std::vector<int32_t>> pending(merges_.size());
+  auto note_pair_at = [&](int32_t i) {
+    const int32_t j = next[size_t(i)];
     if (j < 0) return;
     const int64_t r = rank_of(tok[size_t(i)], tok[size_t(j)]);
-    if (r >= 0) heap.push({r, i});
+    if (r >= 0) pending[size_t(r)].push_back(i);
   };
-  for (int64_t i = 0; i + 1 < n; ++i) push_pair_at(i);
-  while (!heap.empty()) {
-    const auto [r, i] = heap.top();
-    heap.pop();
-    const int64_t j = next[size_t(i)];
-    // Stale when an earlier merge consumed position i or changed one of its two tokens.
-    if (tok[size_t(i)] < 0 || j < 0 || rank_of(tok[size_t(i)], tok[size_t(j)]) != r) continue;
-    tok[size_t(i)] = 256 + r;
-    tok[size_t(j)] = -1;
-    next[size_t(i)] = next[size_t(j)];
-    if (next[size_t(i)] >= 0) prev[size_t(next[size_t(i)])] = i;
-    if (prev[size_t(i)] >= 0) push_pair_at(prev[size_t(i)]);
-    push_pair_at(i);
+  for (int32_t i = 0; i + 1 < n; ++i) note_pair_at(i);
+  for (size_t r = 0; r < merges_.size(); ++r) {
+    const auto a = int32_t(merges_[r].left), b = int32_t(merges_[r].right);
+    // Each list is filled during a single earlier merge (the one that made the newer of its
+    // two tokens), from left to right, so it is sorted already; the check costs little.
+    if (!std::is_sorted(pending[r].begin(), pending[r].end())) std::sort(pending[r].begin(), pending[r].end());
+    for (const int32_t i : pending[r]) {
+      // Stale when an earlier merge, or an overlapping one of these ("aaa"), changed the pair.
+      const int32_t j = next[size_t(i)];
+      if (tok[size_t(i)] != a || j < 0 || tok[size_t(j)] != b) continue;
+      tok[size_t(i)] = int32_t(256 + r);
+      tok[size_t(j)] = -1;
+      next[size_t(i)] = next[size_t(j)];
+      if (next[size_t(i)] >= 0) prev[size_t(next[size_t(i)])] = i;
+      if (prev[size_t(i)] >= 0) note_pair_at(prev[size_t(i)]);
+      note_pair_at(i);
+    }
+    std::vector<int32_t>().swap(pending[r]);  // done with it: free the memory
   }
   std::vector<int64_t> ids;
-  for (int64_t i = n > 0 ? 0 : -1; i >= 0; i = next[size_t(i)]) ids.push_back(tok[size_t(i)]);
+  for (int32_t i = n > 0 ? 0 : -1; i >= 0; i = next[size_t(i)]) ids.push_back(tok[size_t(i)]);
   return ids;
 }
 

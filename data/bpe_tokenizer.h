@@ -26,9 +26,9 @@ class BpeTokenizer : public Tokenizer {
   explicit BpeTokenizer(std::vector<BpeMerge> merges);
   static BpeTokenizer from_json(const Json& json);
 
-  // Applies the merges in the order they were learned: the lowest-numbered merge present
-  // first, its occurrences from left to right. A heap of candidate pairs makes this
-  // O(n log n) instead of one pass over the text per merge (encode_naive).
+  // Applies the merges in the order they were learned: merge 0 at every place it fits, from
+  // left to right, then merge 1, and so on. Lists of candidate positions per merge make this
+  // one pass over the text instead of one pass per merge (encode_naive).
   std::vector<int64_t> encode(std::string_view text) const override;
   std::vector<int64_t> encode_naive(std::string_view text) const;  // minbpe's loop, for tests
   std::string decode(const std::vector<int64_t>& ids) const override;  // Error: id out of range
@@ -45,6 +45,7 @@ class BpeTokenizer : public Tokenizer {
   std::vector<BpeMerge> merges_;
   std::vector<std::string> token_bytes_;            // id -> bytes
   std::unordered_map<uint64_t, int64_t> ranks_;     // (left, right) -> merge index
+  std::vector<int32_t> byte_pair_rank_ = std::vector<int32_t>(65536, -1);  // the same for two bytes, faster
 };
 
 }  // namespace atn

@@ -85,15 +85,21 @@ std::vector<BpeMerge> bpe_train(std::string_view text, int64_t n_merges) {
   TokenList list(text);
   std::unordered_map<uint64_t, PairStats> stats;
   {
-    // The first count is over byte pairs: a flat table is much faster than hashing 1M times.
-    std::vector<PairStats> byte_pairs(65536);
+    // The first count is over byte pairs: a flat table of slots is much faster than hashing
+    // every position of a long text.
+    std::vector<int32_t> slot(65536, -1);
+    std::vector<std::pair<uint64_t, PairStats>> found;
     for (size_t i = 0; i + 1 < text.size(); ++i) {
-      PairStats& s = byte_pairs[size_t(list.tok[i]) * 256 + size_t(list.tok[i + 1])];
+      const size_t k = size_t(list.tok[i]) * 256 + size_t(list.tok[i + 1]);
+      if (slot[k] < 0) {
+        slot[k] = int32_t(found.size());
+        found.push_back({pair_key(list.tok[i], list.tok[i + 1]), PairStats{}});
+      }
+      PairStats& s = found[size_t(slot[k])].second;
       ++s.count;
       s.positions.push_back(int32_t(i));
     }
-    for (size_t k = 0; k < byte_pairs.size(); ++k)
-      if (byte_pairs[k].count > 0) stats.emplace(pair_key(int32_t(k / 256), int32_t(k % 256)), std::move(byte_pairs[k]));
+    for (auto& [key, s] : found) stats.emplace(key, std::move(s));
   }
   std::priority_queue<HeapEntry> heap;
   for (const auto& [key, s] : stats) heap.push({s.count, key});
