@@ -1,7 +1,5 @@
 #include "data/text_loader.h"
 
-#include <cmath>
-
 #include "tensor/error.h"
 
 namespace atn {
@@ -10,7 +8,8 @@ TextSplit split_train_val(const std::vector<int64_t>& ids, double val_fraction) 
   if (!(val_fraction >= 0 && val_fraction < 1))
     fail("split_train_val: val_fraction must be in [0, 1), got ", val_fraction);
   const auto n = int64_t(ids.size());
-  const auto n_train = n - int64_t(std::llround(double(n) * val_fraction));
+  // nanoGPT's prepare.py: train_data = data[:int(n * 0.9)].
+  const auto n_train = int64_t(double(n) * (1 - val_fraction));
   TextSplit s;
   s.train.assign(ids.begin(), ids.begin() + n_train);
   s.val.assign(ids.begin() + n_train, ids.end());
