@@ -179,4 +179,80 @@ const std::vector<const char*>& sights() {
   return list;
 }
 
+// Narrative sentences. {A} is the chapter's protagonist, {B} the companion, {P} its place and
+// {the_obj} its object; the other slots are drawn afresh each time (see ChapterWriter::slot).
+const std::vector<const char*>& narrative_frames() {
+  static const std::vector<const char*> list = {
+      "{time}, {A} {did} {en_P}.",
+      "{S}fue {a_P} para {task}.",
+      "{A} y {B} fueron {a_place} a {task}.",
+      "{P} estaba {place_adj}.",
+      "{S}estaba muy {mood_A} porque {reason}.",
+      "Todos los días, {A} {was_doing} {en_place}.",
+      "{S}tenía {age_A} años y vivía {home_A}.",
+      "En {place} había {num} personas esperando.",
+      "{weather}",
+      "{time}, {weather_lc}",
+      "{S}le preguntó {a_B} si quería {task}.",
+      "Cuando {A} llegó {a_P}, {B} ya {lo_A} estaba esperando.",
+      "{S}no encontraba {the_obj} por ningún lado.",
+      "Al final, {A} y {B} regresaron a casa muy {mood_AB}.",
+      "{B} le dijo {a_A} que {the_obj} estaba {en_place}.",
+      "{S}sonrió y siguió caminando hacia {place}.",
+      "Desde {P} {sight}.",
+      "{B_role} saludó {a_A} desde lejos.",
+      "Mientras {A} {was_doing}, {B} {was_doing}.",
+      "{S}guardó {the_obj} y salió {de_P}.",
+      "{A} y {B} {did_AB} y después se sentaron a platicar {en_P}.",
+      "{time}, {B} {did_gift}.",
+      "{S}pensó que {B} tenía razón, pero no dijo nada.",
+      "{S}se quedó {en_P} hasta las {hour_pm} de la tarde.",
+      "{the_obj} costaba {price} pesos.",
+      "{B} estaba {mood_B}, así que {A} le contó un chiste.",
+      "{person} llegó corriendo {a_P} con {obj}.",
+      "{S}recordó que tenía que {task} antes de las {hour}.",
+      "{S}le enseñó {the_obj} {a_B}, que {lo_obj} miró con mucha atención.",
+      "Nadie sabía quién había dejado {obj} {en_place}.",
+  };
+  return list;
+}
+
+// Dialogue paragraphs, one line per turn, in the Spanish way: a dash opens each turn and
+// another one sets off who speaks.
+const std::vector<std::vector<const char*>>& dialogue_frames() {
+  static const std::vector<std::vector<const char*>> list = {
+      {"—¿A dónde vas, {B_voc}? —preguntó {A}.", "—Voy {a_place} a {task} —contestó {B}—. ¿Vienes?",
+       "—Ahorita no puedo, tengo que {task}.", "—Bueno, nos vemos al rato."},
+      {"—¡{B_voc}! ¿Has visto {the_obj}?", "—No, ¿por qué? —respondió {B}.",
+       "—Porque no {lo_obj} encuentro por ningún lado.", "—A lo mejor {lo_obj} dejaste {en_place}."},
+      {"—¿Cuánto cuesta {the_obj}? —preguntó {A}.", "—{price} pesos —contestó {B}.",
+       "—¡Híjole, está {caro_obj}! ¿No me {lo_obj} deja más barato?", "—Ándele, pues, nomás porque es usted."},
+      {"—¿Qué onda, {B_voc}? ¿Cómo te fue?", "—Muy bien. Fui {a_place} y {did_1s}.",
+       "—¡Qué padre! ¿Y luego?", "—Luego me encontré {a_person} y nos pusimos a platicar."},
+      {"—¿Me ayudas a {task}? —le pidió {A} {a_B}.", "—Claro que sí. ¿Cuándo?",
+       "—{future}, si puedes.", "—Va, ahí nos vemos."},
+      {"—¡Qué {bonito_P} está {P}! —exclamó {A}.",
+       "—Sí, es que mañana es la fiesta del pueblo —explicó {B}."},
+      {"—¿Tienes hambre? —preguntó {B}.", "—Muchísima. ¿Vamos a comer algo?",
+       "—Órale. Conozco un lugar cerca {de_P} donde venden {food_pl}."},
+      {"—Oye, {B_voc}, ¿a qué hora sale el camión?", "—A las {hour}, creo.",
+       "—Entonces hay que apurarnos."},
+      {"—¡{B_voc}! —gritó {A} desde {place}.", "—¿Mande?", "—¿Me puedes traer {obj}?",
+       "—Ahorita voy."},
+      {"—No sé qué le pasa {a_B} —dijo {A}—. Hoy anda muy {mood_B}.",
+       "—Déja{lo_B}, ya se le pasará —contestó {person}."},
+      {"—¿Sabes qué? Ayer {did_1s} —le contó {A} {a_B}.", "—¿De veras? ¡No te creo!",
+       "—Pregúntale {a_person} si no me crees."},
+  };
+  return list;
+}
+
+const std::vector<const char*>& title_frames() {
+  static const std::vector<const char*> list = {
+      "{A} y {the_obj}", "Una tarde {en_P}", "Lo que pasó {en_P}", "{B} y el secreto {de_A}",
+      "El día que {A} {did}", "Camino {a_P}",
+  };
+  return list;
+}
+
 }  // namespace atn::lexicon

@@ -1,6 +1,7 @@
 // The vocabulary of the generated Spanish corpus (data/spanish_text.h): people, places,
-// things, adjectives and verbs, each with what agreement needs (gender, plural, verb forms).
-// Kept apart from the grammar so a reader can add a word without reading the generator.
+// things, adjectives and verbs, each with what agreement needs (gender, plural, verb forms),
+// and the sentence frames. Kept apart from the generator so a reader can add a word or a
+// sentence without reading the code that fills them.
 #pragma once
 #include <vector>
 
@@ -60,5 +61,12 @@ const std::vector<const char*>& future_times();   // "Mañana temprano"
 const std::vector<const char*>& weather();        // whole sentences
 const std::vector<const char*>& reasons();        // clauses after "porque", with {slots}
 const std::vector<const char*>& sights();         // "se veía el volcán nevado"
+
+// Sentence frames with {slots} that data/spanish_text.cpp fills (ChapterWriter::slot lists
+// them): {A} is the chapter's protagonist, {B} the companion, {P} its place, {the_obj} its
+// object; {S} is {A} as a subject that may be left implicit; the rest is drawn each time.
+const std::vector<const char*>& narrative_frames();
+const std::vector<std::vector<const char*>>& dialogue_frames();  // one line per turn
+const std::vector<const char*>& title_frames();
 
 }  // namespace atn::lexicon

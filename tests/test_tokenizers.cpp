@@ -161,7 +161,8 @@ TEST(WordTokenizer, BadInputIsAnError) {
 }
 
 TEST(Tokenizer, MakeTokenizerAndJsonRoundTripForEveryKind) {
-  const std::string text = "¿Dónde está el niño?\n—En la plaza, con su papá.\t\"Sí\" \\ fin";
+  // Quotes, backslashes, control characters and NUL must survive the JSON too.
+  const std::string text = "¿Dónde está el niño?\n—En la plaza, con su papá.\t\"Sí\" \\ fin" + std::string(1, '\0') + "\x01.";
   for (const std::string kind : {"char", "word", "bpe"}) {
     const auto tok = make_tokenizer(kind, text, 20);
     EXPECT_EQ(tok->kind(), kind);
