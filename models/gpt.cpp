@@ -10,6 +10,7 @@
 #include "autograd/ops_loss.h"
 #include "autograd/ops_shape.h"
 #include "nn/init.h"
+#include "tensor/safetensors.h"
 
 namespace atn {
 
@@ -85,9 +86,13 @@ Var GPT::embed(const Tensor& idx, int64_t past) {
 
 Var GPT::head(Var x) { return lm_head(transformer.ln_f(x)); }
 
-Var GPT::forward(const Tensor& idx) {
+Var GPT::forward(const Tensor& idx) { return forward(idx, nullptr); }
+
+Var GPT::forward(const Tensor& idx, std::vector<Tensor>* attention_weights) {
   Var x = embed(idx, 0);
-  for (int64_t i = 0; i < cfg_.n_layer; ++i) x = transformer.h[i].forward(x);
+  if (attention_weights) attention_weights->assign(size_t(cfg_.n_layer), Tensor());
+  for (int64_t i = 0; i < cfg_.n_layer; ++i)
+    x = transformer.h[i].forward(x, Tensor(), nullptr, attention_weights ? &(*attention_weights)[size_t(i)] : nullptr);
   return head(x);
 }
 
@@ -203,6 +208,20 @@ void GPT::load_nanogpt_state_dict(const StateDict& state) {
     }
   }
   load_state_dict(rest);
+}
+
+void GPT::save_nanogpt(const std::string& path, bool include_causal_mask_buffers) const {
+  save_safetensors(path, nanogpt_state_dict(include_causal_mask_buffers));
+}
+
+void GPT::load_nanogpt(const std::string& path) {
+  try {
+    load_nanogpt_state_dict(load_safetensors_floats(path));
+  } catch (const Error& e) {
+    std::string what = e.what();
+    if (what.find(path) == std::string::npos) what = path + ": " + what;
+    throw Error(what);
+  }
 }
 
 }  // namespace atn

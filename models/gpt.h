@@ -54,6 +54,9 @@ class GPT : public Module {
   const GPTConfig& config() const { return cfg_; }
 
   Var forward(const Tensor& idx);                      // idx [B, T], T ≤ block → logits [B, T, V]
+  // The same, also filling attention_weights with one [B, n_head, T, T] tensor per layer (the
+  // softmax before dropout; rows sum to 1, zero above the diagonal), for plots.
+  Var forward(const Tensor& idx, std::vector<Tensor>* attention_weights);
   Var loss(const Tensor& idx, const Tensor& targets);  // mean cross-entropy; target −1 is ignored (nanoGPT)
   // The next positions of sequences whose earlier positions are in `cache` (one entry per
   // layer): idx_new [B, T_new] sits at positions past … past + T_new − 1, past = cache.length().
@@ -75,6 +78,9 @@ class GPT : public Module {
   // Loads a state dict from nanoGPT: the torch < 2 mask buffers, if present, are checked (shape)
   // and skipped; everything else must match exactly (names, shapes; tied names agree).
   void load_nanogpt_state_dict(const StateDict& state);
+  // The same as safetensors files: what `atencion export` writes for PyTorch, and reads back.
+  void save_nanogpt(const std::string& path, bool include_causal_mask_buffers = false) const;
+  void load_nanogpt(const std::string& path);
 
   Rng& dropout_rng() { return dropout_rng_; }  // its state() belongs in a checkpoint
   std::string type_name() const override { return "GPT"; }

@@ -1,5 +1,6 @@
 // GPT (models/gpt.h): nanoGPT's names and shapes, gradients, causality, tying, init,
-// generation with and without the KV cache, sampling restrictions, save/load, a training run.
+// attention weights, thread-count independence, save/load, a training run, bad input. Generation
+// and sampling are in test_gpt_generate.cpp.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -11,8 +12,10 @@
 #include <sstream>
 
 #include "autograd/ops_basic.h"
+#include "autograd/tape.h"
 #include "models/gpt.h"
 #include "optim/adam.h"
+#include "tensor/thread_pool.h"
 #include "test_util.h"
 
 namespace atn {
@@ -243,82 +246,6 @@ TEST(GPT, SameSeedSameModel) {
   for (const auto& [name, t] : ga.state_dict()) EXPECT_EQ(max_abs_diff(t, gb.state_dict().at(name)), 0) << name;
 }
 
-TEST(GPT, CachedForwardMatchesFullForward) {
-  Rng rng(9);
-  GPT gpt(tiny(), rng);
-  for (Var& p : gpt.parameters()) p.value().copy_from(Tensor::randn(p.shape(), rng, 0, 0.3f));
-  NoGrad no_grad;
-  Tensor x = random_ids(2, 8, 11, rng);
-  Tensor full = gpt.forward(x).value();
-  KVCache cache(2);
-  std::vector<Tensor> parts;
-  int64_t t = 0;
-  for (int64_t n : {3, 1, 2, 2}) {  // a prompt of 3, then pieces
-    Tensor piece({2, n});
-    for (int64_t b = 0; b < 2; ++b)
-      for (int64_t i = 0; i < n; ++i) piece[b * n + i] = x[b * 8 + t + i];
-    Tensor out = gpt.forward_cached(piece, cache).value();
-    for (int64_t b = 0; b < 2; ++b)
-      for (int64_t i = 0; i < n; ++i)
-        for (int64_t v = 0; v < 11; ++v)
-          EXPECT_NEAR(out[(b * n + i) * 11 + v], full[(b * 8 + t + i) * 11 + v], 1e-5f);
-    t += n;
-  }
-  EXPECT_EQ(cache.length(), 8);
-  EXPECT_THROW(gpt.forward_cached(ids({1, 1}, 2, 1), cache), Error);  // past the block
-}
-
-TEST(GPT, GenerationIsDeterministicAndTheCacheChangesNothing) {
-  Rng rng(10);
-  GPT gpt(tiny(), rng);
-  for (Var& p : gpt.parameters()) p.value().copy_from(Tensor::randn(p.shape(), rng, 0, 0.3f));
-  const std::vector<int64_t> prompt = {1, 2, 3};
-  for (GenerateOptions o : {GenerateOptions{}, GenerateOptions{.temperature = 0.8f, .top_k = 4},
-                            GenerateOptions{.top_p = 0.7f}, GenerateOptions{.temperature = 0}}) {
-    o.use_kv_cache = true;
-    Rng r1(11), r2(11), r3(11);
-    const auto with = gpt.generate(prompt, 14, o, r1);  // 17 tokens: well past block = 8
-    const auto again = gpt.generate(prompt, 14, o, r2);
-    o.use_kv_cache = false;
-    const auto without = gpt.generate(prompt, 14, o, r3);
-    ASSERT_EQ(with.size(), 17u);
-    EXPECT_EQ(std::vector<int64_t>(with.begin(), with.begin() + 3), prompt);
-    EXPECT_EQ(with, again);
-    EXPECT_EQ(with, without);
-    for (int64_t id : with) EXPECT_TRUE(id >= 0 && id < 11);
-  }
-  EXPECT_TRUE(gpt.training());  // generate restores the mode
-  Rng r(1);
-  EXPECT_THROW(gpt.generate({}, 3, {}, r), Error);
-  EXPECT_THROW(gpt.generate({1, 11}, 3, {}, r), Error);
-  EXPECT_THROW(gpt.generate({1}, 3, {.temperature = -1}, r), Error);
-}
-
-TEST(GPT, TopKAndTopPNeverSampleOutside) {
-  // Probabilities 0.4, 0.3, 0.2, 0.1 in a shuffled order.
-  Tensor logits = Tensor::from({std::log(0.2f), std::log(0.4f), std::log(0.1f), std::log(0.3f)});
-  Rng rng(12);
-  std::set<int64_t> seen_k2, seen_p65, seen_p35, seen_all;
-  for (int i = 0; i < 2000; ++i) {
-    seen_k2.insert(sample_next_token(logits, {.top_k = 2}, rng));
-    seen_p65.insert(sample_next_token(logits, {.top_p = 0.65f}, rng));
-    seen_p35.insert(sample_next_token(logits, {.top_p = 0.35f}, rng));
-    seen_all.insert(sample_next_token(logits, {}, rng));
-  }
-  EXPECT_EQ(seen_k2, (std::set<int64_t>{1, 3}));
-  EXPECT_EQ(seen_p65, (std::set<int64_t>{1, 3}));  // 0.4 + 0.3 ≥ 0.65
-  EXPECT_EQ(seen_p35, (std::set<int64_t>{1}));     // 0.4 ≥ 0.35 already
-  EXPECT_EQ(seen_all, (std::set<int64_t>{0, 1, 2, 3}));
-  EXPECT_EQ(sample_next_token(logits, {.temperature = 0}, rng), 1);
-  // Ties with the k-th value are kept, as nanoGPT's `logits < v[-1]`.
-  Tensor tied = Tensor::from({1, 2, 2, 0});
-  std::set<int64_t> seen_tie;
-  for (int i = 0; i < 500; ++i) seen_tie.insert(sample_next_token(tied, {.top_k = 1}, rng));
-  EXPECT_EQ(seen_tie, (std::set<int64_t>{1, 2}));
-  EXPECT_THROW(sample_next_token(logits, {.top_p = 0}, rng), Error);
-  EXPECT_THROW(sample_next_token(logits, {.top_k = -1}, rng), Error);
-}
-
 TEST(GPT, SaveLoadRoundTripAndNanoGPTForms) {
   Rng rng(13);
   GPT a(tiny(), rng), b(tiny(), rng);
@@ -344,6 +271,13 @@ TEST(GPT, SaveLoadRoundTripAndNanoGPTForms) {
   old_form.at("transformer.h.0.attn.bias") = Tensor::ones({1, 1, 4, 4});
   EXPECT_THROW(c.load_nanogpt_state_dict(old_form), Error);
   EXPECT_THROW(c.load_state_dict(a.nanogpt_state_dict(true)), Error);  // plain load: unexpected buffers
+  // As files, the form `atencion export` writes.
+  GPT d(tiny(), rng);
+  a.save_nanogpt(path, true);
+  d.load_nanogpt(path);
+  std::remove(path.c_str());
+  EXPECT_EQ(max_abs_diff(a.forward(x).value(), d.forward(x).value()), 0);
+  EXPECT_THROW(d.load_nanogpt(path), Error);  // gone
 }
 
 TEST(GPT, DropoutOnlyInTrainingAndSpelledOutPathAgreesWithFused) {
@@ -366,6 +300,46 @@ TEST(GPT, DropoutOnlyInTrainingAndSpelledOutPathAgreesWithFused) {
   }
   gpt.transformer.drop.p = 0;
   EXPECT_LE(max_abs_diff(gpt.forward(x).value(), e1), 1e-5f);
+}
+
+TEST(GPT, AttentionWeightsAreCausalDistributions) {
+  Rng rng(17);
+  GPT gpt(tiny(), rng);
+  for (Var& p : gpt.parameters()) p.value().copy_from(Tensor::randn(p.shape(), rng, 0, 0.3f));
+  NoGrad no_grad;
+  std::vector<Tensor> weights;
+  Tensor x = random_ids(2, 5, 11, rng);
+  EXPECT_EQ(max_abs_diff(gpt.forward(x, &weights).value(), gpt.forward(x).value()), 0);
+  ASSERT_EQ(weights.size(), 2u);
+  for (const Tensor& w : weights) {
+    ASSERT_EQ(w.shape(), (Shape{2, 2, 5, 5}));
+    for (int64_t row = 0; row < 2 * 2 * 5; ++row) {
+      const int64_t i = row % 5;
+      real total = 0;
+      for (int64_t j = 0; j < 5; ++j) {
+        total += w[row * 5 + j];
+        if (j > i) EXPECT_EQ(w[row * 5 + j], 0);
+      }
+      EXPECT_NEAR(total, 1, 1e-5f);
+    }
+  }
+}
+
+TEST(GPT, SameResultsWithOneOrTwoThreads) {
+  const int before = num_threads();
+  Tensor losses[2], grads[2];
+  for (int threads : {1, 2}) {
+    set_num_threads(threads);
+    Rng rng(18);
+    GPT gpt(GPTConfig{.vocab = 11, .block = 16, .n_layer = 2, .n_head = 2, .d_model = 64}, rng);
+    Var l = gpt.loss(random_ids(4, 16, 11, rng), random_ids(4, 16, 11, rng));
+    backward(l);
+    losses[threads - 1] = l.value();
+    grads[threads - 1] = gpt.transformer.h[0].attn.c_attn.weight.grad();
+  }
+  set_num_threads(before);
+  EXPECT_EQ(losses[0].item(), losses[1].item());
+  EXPECT_EQ(max_abs_diff(grads[0], grads[1]), 0);
 }
 
 TEST(GPT, BadInputThrows) {
