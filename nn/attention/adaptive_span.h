@@ -24,8 +24,10 @@
 // S previous tokens but not to itself, through a Transformer-XL cache, and adds a learned relative
 // position embedding on the key side; we leave both out.)
 //
-// Cost. Keys at distance ≥ W = min(T, S, ceil(max_h z_h) + R) get m = 0 for every head, so they
-// are never read: query i attends to the band of keys i − W + 1 .. i. The forward walks the
+// Cost. Keys at distance ≥ W = min(T, S, floor(max_h z_h) + R + 1) get m = 0 and no gradient for
+// every head, so they are never read: query i attends to the band of keys i − W + 1 .. i. (The
+// farthest key of the band, x = floor(z) + R, has m = 0 when z is an integer, but u = 0 there is a
+// kink whose gradient upstream keeps, so it is read.) The forward walks the
 // sequence in blocks of W queries; a block reads its W queries' keys, at most 2W − 1 of them,
 // and builds a [B, H, W, 2W − 1] score matrix. Work and tape memory are about
 // 2·B·H·T·W·d_h multiply-adds instead of B·H·T²·d_h, a saving once W < T/2. The full T×T matrix
@@ -74,9 +76,9 @@ class AdaptiveSpanAttention : public Layer {
   void clamp_params();
   // z_h = c_h·S, in tokens [H].
   Tensor spans() const;
-  // The number of keys each query reads for a sequence of length T: min(T, S, ceil(max_h z_h) + R).
+  // The number of keys each query reads for a sequence of length T: min(T, S, floor(max_h z_h) + R + 1).
   int64_t window(int64_t T) const;
-  // m_h(x) for x = 0 .. n − 1 [H, n]: the mask curves, for plots.
+  // m_h(x) for x = 0 .. n − 1 [H, n]: the mask curves, for plots (0 from x = S on).
   Tensor mask_curve(int64_t n) const;
 
   AdaptiveSpanConfig config;
