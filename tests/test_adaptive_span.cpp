@@ -97,6 +97,8 @@ TEST(AdaptiveSpan, Window) {
   EXPECT_EQ(attn.window(100), 10);  // z = 5: m(8) = 0.25, u(9) = 0; 5 + 4 + 1 = 10 = S
   attn.span_ratio.value().copy_from(Tensor::from({1, 0}));
   EXPECT_EQ(attn.window(100), 10);  // z + R = 14 keys would have m > 0, but the mask stops at S = 10
+  attn.span_ratio.value().copy_from(Tensor::from({-1, -0.5f}));
+  EXPECT_EQ(attn.window(100), 1);  // before clamp_params: z = −5 leaves no key with u ≥ 0; the query itself
 }
 
 TEST(AdaptiveSpan, ForwardByHand) {

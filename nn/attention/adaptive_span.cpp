@@ -77,9 +77,12 @@ int64_t AdaptiveSpanAttention::window(int64_t T) const {
   // The keys with u = (R + z − x)/R ≥ 0 are x = 0 .. floor(z) + R. The last one may have m = 0
   // (when z is an integer) but it sits on the kink u = 0, where the gradient reaches c: it must
   // be read for the gradient to be upstream's (whose cache, trimmed in multiples of 64, has it).
-  // Compare in double before converting: a huge or NaN c (before clamp_params) must not overflow.
-  if (!(std::floor(z_max) + double(config.ramp) + 1 < double(cap))) return cap;
-  return std::max<int64_t>(1, int64_t(std::floor(z_max)) + config.ramp + 1);
+  // Compare in double before converting: a huge, negative or NaN c (before clamp_params) must not
+  // overflow. The query itself is always read.
+  const double last = std::floor(z_max) + double(config.ramp);  // the farthest key with u ≥ 0
+  if (!(last + 1 < double(cap))) return cap;
+  if (!(last >= 0)) return std::min<int64_t>(cap, 1);
+  return int64_t(last) + 1;
 }
 
 Var AdaptiveSpanAttention::forward(const Var& x, Tensor* weights) {

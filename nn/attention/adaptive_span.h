@@ -9,20 +9,21 @@
 //
 // is 1 up to distance z, falls linearly to 0 at z + R, and is applied after the softmax, which is
 // then renormalized:  a'_ij = m(i − j)·a_ij / (Σ_k m(i − k)·a_ik + 1e-8).
-// The mask covers the S nearest keys, distances 0 .. S − 1, as upstream's (its template has S
-// entries): keys S or more back get m = 0 whatever c is, and are never read.
+// The mask covers the S nearest keys, distances 0 .. S − 1 (upstream's template has S entries):
+// keys S or more back get m = 0 whatever c is, and are never read.
 // The loss reaches c through the ramp only, with slope S/R. At the kinks (u = (R + z − x)/R
 // exactly 0 or 1, i.e. z an integer) we use upstream's derivative, that of PyTorch's clamp: 1 on
 // the closed interval 0 ≤ u ≤ 1. This matters: c starts at 0 and clamp_params() puts it back to
 // 0, a kink where the nearest key has u = 1 and the key R back has u = 0; with the derivative
-// taken on the open interval only, the gradient there ignores both keys and can have the wrong
-// sign, so a span never grows from 0. Keys fully in (u > 1) or fully out (u < 0) say nothing
-// about c.
+// taken on the open interval only, the gradient there ignores both keys and can point the wrong
+// way (tests/test_adaptive_span.cpp has a task where it does, and c never leaves 0). Keys fully
+// in (u > 1) or fully out (u < 0) say nothing about c.
 //
 // Which keys a query sees. Ours is the causal GPT variant of the spec: query i attends to j ≤ i,
-// ITSELF INCLUDED (distance 0, the nearest key, always m = 1 when z ≥ 0). (Upstream attends to the
-// S previous tokens but not to itself, through a Transformer-XL cache, and adds a learned relative
-// position embedding on the key side; we leave both out.)
+// ITSELF INCLUDED (distance 0, the nearest key, always m = 1 when z ≥ 0), so at most itself and
+// the S − 1 tokens before it. (Upstream attends to the S previous tokens but not to itself,
+// through a Transformer-XL cache, and adds a learned relative position embedding on the key side;
+// we leave both out.)
 //
 // Cost. Keys at distance ≥ W = min(T, S, floor(max_h z_h) + R + 1) get m = 0 and no gradient for
 // every head, so they are never read: query i attends to the band of keys i − W + 1 .. i. (The
