@@ -1,5 +1,6 @@
 #include "nn/module.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <functional>
 #include <set>
@@ -123,8 +124,19 @@ void Module::load_state_dict(const StateDict& state) {
     list("wrong shape", wrong);
     throw Error(os.str());
   }
-  // The entries of `mine` share storage with the module, so copying into them loads it.
-  for (auto& [name, t] : mine) t.copy_from(state.at(name));
+  // The entries of `mine` share storage with the module, so copying into them loads it. A
+  // source may itself be one of the module's tensors (a state dict of this very module with
+  // names swapped): such sources are copied first, so none is overwritten before it is read.
+  auto is_mine = [&](const Tensor& source) {
+    return std::any_of(mine.begin(), mine.end(), [&](const auto& m) { return m.second.shares_storage_with(source); });
+  };
+  std::vector<Tensor> sources;
+  for (const auto& [name, _] : mine) {
+    const Tensor& source = state.at(name);
+    sources.push_back(is_mine(source) ? source.clone() : source);
+  }
+  size_t i = 0;
+  for (auto& [name, t] : mine) t.copy_from(sources[i++]);
 }
 
 void Module::save(const std::string& path) const { save_safetensors(path, state_dict()); }
