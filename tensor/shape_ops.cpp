@@ -170,11 +170,15 @@ std::vector<Tensor> split(const Tensor& t, int64_t axis, const std::vector<int64
 
 std::vector<int64_t> chunk_sizes(const Shape& shape, int64_t n, int64_t axis) {
   const int64_t ax = normalize_axis(axis, int64_t(shape.size()), "chunk");
+  if (n <= 0) fail("chunk: the number of pieces must be positive, got ", n, " for ", to_string(shape));
   const int64_t size = shape[size_t(ax)];
-  if (n <= 0 || size % n != 0)
-    fail("chunk: axis ", ax, " (size ", size, ") of ", to_string(shape), " does not divide into ", n,
-         " equal pieces");
-  return std::vector<int64_t>(size_t(n), size / n);
+  if (size == 0) return {0};
+  // Both ceilings written as quotient + (remainder ≠ 0): (size + n − 1)/n overflows for huge n.
+  const int64_t piece = size / n + (size % n != 0);
+  const int64_t count = size / piece + (size % piece != 0);
+  std::vector<int64_t> sizes(size_t(count), piece);
+  sizes.back() = size - piece * (count - 1);
+  return sizes;
 }
 
 std::vector<Tensor> chunk(const Tensor& t, int64_t n, int64_t axis) {
