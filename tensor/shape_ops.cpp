@@ -112,8 +112,9 @@ void slice_add_(Tensor& target, int64_t axis, int64_t start, int64_t step, const
   if (src.dim() == target.dim()) expected[size_t(ax)] = src.shape()[size_t(ax)];
   const int64_t n = target.shape()[size_t(ax)], length = expected[size_t(ax)];
   // The last position written, start + (length − 1)·step, must be below n; checked by division.
-  const bool fits = length == 0 || (start < n && length - 1 <= (n - 1 - start) / step);
-  if (src.shape() != expected || step <= 0 || start < 0 || !fits)
+  // (step and start are checked first: the division needs step > 0, and n − 1 − start start ≥ 0.)
+  const bool fits = step > 0 && start >= 0 && (length == 0 || (start < n && length - 1 <= (n - 1 - start) / step));
+  if (src.shape() != expected || !fits)
     fail("slice_add_: cannot add ", to_string(src.shape()), " into ", to_string(target.shape()), " at axis ", ax,
          " from ", start, " with step ", step);
   Shape strides = contiguous_strides(target.shape());
