@@ -107,11 +107,15 @@ $(BUILD)/bench_%: $(OBJ)/bench/%.o $(LIB)
 	$(call say,LD,$@)$(CXX) $^ $(LDFLAGS) -o $@
 
 # `make lessonNN` builds and runs lesson NN; a number with no lesson file says which lessons exist
-# (instead of a linker error about a missing main).
-lesson%: $$(if $$(wildcard lessons/lesson$$*_*.cpp),$(BUILD)/lesson$$*) FORCE
+# (instead of a linker error about a missing main). A static pattern rule over the goals only: a
+# plain `lesson%` would also match files such as lessons/lesson00_x.cpp named in dependency lists.
+LESSON_GOALS := $(filter-out lessons,$(filter lesson%,$(MAKECMDGOALS)))
+ifneq ($(LESSON_GOALS),)
+$(LESSON_GOALS): lesson%: $$(if $$(wildcard lessons/lesson$$*_*.cpp),$(BUILD)/lesson$$*) FORCE
 	$(if $(wildcard lessons/lesson$*_*.cpp),,$(error no hay lección $* / no lesson $* (lessons/lesson$*_*.cpp); \
 	  existen / available: $(LESSON_IDS)))
 	./$(BUILD)/lesson$* $(ARGS)
+endif
 
 lessons: $(LESSON_BINS)
 	@set -e; for b in $(LESSON_BINS); do echo "== $$b --quick"; ./$$b --quick </dev/null; done
