@@ -1,5 +1,4 @@
-// mi_programa.cpp: atención causal con 2 cabezas sobre 6 tokens, entrenada unos pasos con Adam.
-//   make run FILE=docs/mi_programa.cpp
+// Atención causal con 2 cabezas sobre 6 tokens, entrenada con Adam: make run FILE=docs/mi_programa.cpp
 #include <iostream>
 
 #include "atencion.h"
