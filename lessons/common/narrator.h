@@ -160,9 +160,10 @@ class Narrator {
   std::vector<std::string> figure_notes_;
 };
 
-// Everything a lesson's main() does: parse the flags (--help → usage, exit 0; bad flag or bad
-// --out folder → one line on stderr, exit 2), print the title, run the lesson, print the figures. An atn::Error
-// that escapes the lesson is printed on stderr with exit status 1.
+// Everything a lesson's main() does: parse the flags (--help → usage in the lesson's language,
+// exit 0; bad flag or bad --out folder → one line on stderr, exit 2), print the title, run the
+// lesson, print the figures. An atn::Error that escapes the lesson is printed on stderr with exit
+// status 1.
 int run_lesson(int argc, char** argv, const std::string& lesson, const Text& name,
                const std::function<void(Narrator&)>& body);
 
