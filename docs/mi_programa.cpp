@@ -17,6 +17,6 @@ int main() {
     if (paso % 50 == 0) std::cout << "paso " << paso << "  pérdida " << perdida.item() << "\n";
   }
   NoGrad sin_cinta;
-  Tensor pesos = atencion.forward(x, Tensor(), true).weights.value();  // [1, 2, 6, 6]
+  Tensor pesos = atencion.forward(x, Tensor(), true).weights.value();     // [1, 2, 6, 6]
   std::cout << terminal_heatmap(narrow(pesos, 1, 0, 1).reshape({6, 6}));  // cabeza 0: fila = token
 }

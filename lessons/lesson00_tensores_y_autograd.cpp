@@ -195,10 +195,11 @@ void paso4_a_mano(Narrator& n) {
     tabla += std::string(nombre) + fixed(u, 6, 11) + fixed(v, 6, 13) + "\n";
   n.show(tabla);
   const double d = diferencia(mano, cinta);
-  n.say("{}: la mayor diferencia es {}, {} que la tolerancia {} (la cinta calcula en float32, la mano en double).",
-        "{}: the largest difference is {}, {} than the tolerance {} (the tape computes in float32, the hand in double).",
-        d < kToleranciaAMano ? n.tr("Coinciden", "They agree") : n.tr("NO coinciden", "They do NOT agree"), sci(d),
-        d < kToleranciaAMano ? n.tr("menor", "smaller") : n.tr("mayor", "larger"), sci(kToleranciaAMano, 0));
+  n.say(
+      "{}: la mayor diferencia es {}, {} que la tolerancia {} (la cinta calcula en float32, la mano en double).",
+      "{}: the largest difference is {}, {} than the tolerance {} (the tape computes in float32, the hand in double).",
+      d < kToleranciaAMano ? n.tr("Coinciden", "They agree") : n.tr("NO coinciden", "They do NOT agree"), sci(d),
+      d < kToleranciaAMano ? n.tr("menor", "smaller") : n.tr("mayor", "larger"), sci(kToleranciaAMano, 0));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -415,7 +416,7 @@ struct Mlp {
 };
 
 struct AjusteMlp {
-  Tensor x, y, prediccion;  // [N, 1] cada uno
+  Tensor x, y, prediccion;     // [N, 1] cada uno
   std::vector<real> perdidas;  // perdidas[e]: la pérdida tras e épocas, e = 0 … epocas
   Mlp red;
 };
@@ -503,7 +504,11 @@ void paso7_mlp(Narrator& n, const ConfigMlp& cfg) {
   for (int j = 0; j < ocultas; ++j) {
     const real c = v.centros[size_t(j)];
     const double c1 = std::round(c * 10) / 10 + 0.0;  // + 0.0: −0.0 se escribe 0.0
-    filas.push_back("h" + std::to_string(j) + " (" + (std::fabs(c) < 100 ? fixed(c1, 1) : c > 0 ? ">99" : "<-99") + ")");
+    filas.push_back("h" + std::to_string(j) + " (" +
+                    (std::fabs(c) < 100 ? fixed(c1, 1)
+                     : c > 0            ? ">99"
+                                        : "<-99") +
+                    ")");
   }
   for (int x = -3; x <= 3; ++x) columnas.push_back("x=" + std::to_string(x));
   const int fuera = ocultas - v.dentro;

@@ -1,8 +1,6 @@
 // atencion.h, the one header for students' programs: it compiles on its own (it is the first
 // include here), a program written against it alone builds and runs, and it lists every header
 // of the library folders, so a header added without adding it here fails this test.
-#include "atencion.h"
-
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -11,6 +9,8 @@
 #include <set>
 #include <sstream>
 #include <string>
+
+#include "atencion.h"
 
 namespace atn {
 namespace {
@@ -54,7 +54,8 @@ TEST(AtencionHeader, ListsEveryLibraryHeader) {
   const std::set<std::string> included = headers_included(text.str()), on_disk = headers_on_disk();
   ASSERT_GT(on_disk.size(), 50u);  // the walk found the library (not an empty or wrong folder)
   for (const std::string& h : on_disk) EXPECT_TRUE(included.count(h)) << "atencion.h does not include " << h;
-  for (const std::string& h : included) EXPECT_TRUE(on_disk.count(h)) << "atencion.h includes " << h << ", not a library header";
+  for (const std::string& h : included)
+    EXPECT_TRUE(on_disk.count(h)) << "atencion.h includes " << h << ", not a library header";
 }
 
 TEST(AtencionHeader, IncludedHeadersAreFoundInIncludeLines) {

@@ -165,7 +165,9 @@ void expect_neuron_claims_hold(const Mlp& red, Activacion act) {
     for (int64_t i = 0; i < 7; ++i) {
       const real y = v.valores.at({j, i});
       lo = std::min(lo, y), hi = std::max(hi, y), todas_nulas = todas_nulas && y == 0;
-      if (i > 0) creciente = creciente && y >= v.valores.at({j, i - 1}), decreciente = decreciente && y <= v.valores.at({j, i - 1});
+      if (i > 0)
+        creciente = creciente && y >= v.valores.at({j, i - 1}),
+        decreciente = decreciente && y <= v.valores.at({j, i - 1});
     }
     const bool centro_dentro = std::fabs(v.centros[size_t(j)]) < 3;
     dentro += centro_dentro, nulas += todas_nulas;
@@ -179,7 +181,8 @@ void expect_neuron_claims_hold(const Mlp& red, Activacion act) {
       EXPECT_EQ(centro_dentro, lo == 0 && hi > 0) << "row " << j << " kink " << v.centros[size_t(j)];
       if (!centro_dentro && !todas_nulas) {
         for (int64_t i = 2; i < 7; ++i)  // equal steps between x = −3, −2, …, 3: a straight line
-          EXPECT_NEAR(v.valores.at({j, i}) - v.valores.at({j, i - 1}), v.valores.at({j, 1}) - v.valores.at({j, 0}), 1e-4);
+          EXPECT_NEAR(v.valores.at({j, i}) - v.valores.at({j, i - 1}), v.valores.at({j, 1}) - v.valores.at({j, 0}),
+                      1e-4);
       }
     }
   }
@@ -276,12 +279,14 @@ TEST(Lesson00, QuickRunPrintsTheClaimsAndWritesTheFigures) {
     for (const char* claim :
          {"shape=[3, 4]", "atn::Error: add: shapes do not broadcast: [3] and [4]", "  3: mul(e[], t[]) -> f[]",
           es ? "Coinciden" : "They agree", es ? "menor que la tolerancia 1e-05" : "smaller than the tolerance 1e-05",
-          es ? "«bien» si en cada componente |cinta − numérica| ≤ 1e-03 + 1e-02·|numérica|\n  expresión con vectores [6]: bien, error máximo"
-             : "\"ok\" if on every component |tape − numeric| ≤ 1e-03 + 1e-02·|numeric|\n  expression on vectors [6]: ok, max error",
+          es ? "«bien» si en cada componente |cinta − numérica| ≤ 1e-03 + 1e-02·|numérica|\n  expresión con vectores "
+               "[6]: bien, error máximo"
+             : "\"ok\" if on every component |tape − numeric| ≤ 1e-03 + 1e-02·|numeric|\n  expression on vectors [6]: "
+               "ok, max error",
           es ? "llegó a ella (|w − w*| y |b − b*| < 0.001)" : "reached it (|w − w*| and |b − b*| < 0.001)",
-          es ? "ruido (desviación estándar 0.1)" : "noise (std 0.1)",
-          es ? "aprende sen(x)" : "learns sin(x)", es ? "1 → 16 → 1 con tanh" : "1 → 16 → 1 with tanh", es ? "La pérdida bajó" : "The loss went down", es ? "Resumen" : "Summary",
-          es ? "Ejercicios" : "Exercises", es ? "Figuras escritas:" : "Figures written:"})
+          es ? "ruido (desviación estándar 0.1)" : "noise (std 0.1)", es ? "aprende sen(x)" : "learns sin(x)",
+          es ? "1 → 16 → 1 con tanh" : "1 → 16 → 1 with tanh", es ? "La pérdida bajó" : "The loss went down",
+          es ? "Resumen" : "Summary", es ? "Ejercicios" : "Exercises", es ? "Figuras escritas:" : "Figures written:"})
       EXPECT_TRUE(text.find(claim) != std::string::npos || flat.find(claim) != std::string::npos) << claim;
     for (const char* wrong : {"FALLA", "FAILS", "NO llegó", "did NOT", "NO coinciden", "do NOT", "subió", "went up",
                               es ? "sin(x)" : "sen(x)", "sólo"})

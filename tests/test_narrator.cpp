@@ -1,7 +1,6 @@
 // The lesson narration helper: flag parsing (good flags, each kind of bad flag), both languages,
 // steps, wrapping, summary/exercises/figures, run_lesson's exit statuses.
 #include <gtest/gtest.h>
-
 #include <unistd.h>
 
 #include <filesystem>
@@ -81,7 +80,8 @@ TEST(NarratorFlags, BadFlagsInEnglishWhenLangEnComesBeforeOrAfter) {
 }
 
 TEST(NarratorFlags, UsageInTheChosenLanguageFitsEightyColumns) {
-  const std::string es = lesson_usage("build/lesson07", "07", Lang::es), en = lesson_usage("build/lesson07", "07", Lang::en);
+  const std::string es = lesson_usage("build/lesson07", "07", Lang::es),
+                    en = lesson_usage("build/lesson07", "07", Lang::en);
   EXPECT_NE(es.find("semilla aleatoria"), std::string::npos);
   EXPECT_EQ(es.find("random seed"), std::string::npos);
   EXPECT_NE(es.find("--help --lang en"), std::string::npos);  // how to get it in English
@@ -206,11 +206,12 @@ TEST(NarratorRun, BadOutFolderIsReportedBeforeTheFirstStep) {
     const Captured c = run({"--out", under_file.c_str(), "--lang", lang}, body);
     EXPECT_EQ(c.status, 2);
     EXPECT_EQ(c.out, "");  // not even the title
-    EXPECT_EQ(c.err.rfind(std::string("lesson07: ") + (lang == std::string("es") ? "--out: no se puede escribir en '"
-                                                                               : "--out: cannot write in '") +
-                              under_file + "': ",
-                          0),
-              0u)
+    EXPECT_EQ(
+        c.err.rfind(std::string("lesson07: ") +
+                        (lang == std::string("es") ? "--out: no se puede escribir en '" : "--out: cannot write in '") +
+                        under_file + "': ",
+                    0),
+        0u)
         << c.err;
     EXPECT_EQ(std::count(c.err.begin(), c.err.end(), '\n'), 1);  // one line
     EXPECT_FALSE(ran);
@@ -273,7 +274,7 @@ TEST(Narrator, WrapsLongParagraphsWithHangingIndent) {
 }
 
 TEST(Narrator, WrapWidthFollowsColumnsThenTheTerminal) {
-  EXPECT_EQ(wrap_width(nullptr, 0), 96u);  // not a terminal
+  EXPECT_EQ(wrap_width(nullptr, 0), 96u);   // not a terminal
   EXPECT_EQ(wrap_width(nullptr, 80), 80u);  // an 80-column projector terminal
   EXPECT_EQ(wrap_width("72", 80), 72u);     // COLUMNS first
   EXPECT_EQ(wrap_width("", 80), 80u);

@@ -57,9 +57,12 @@ std::string terminal_heatmap(const Tensor& m, const TerminalHeatmap& o) {
   if (o.vmin) lo = *o.vmin;
   if (o.vmax) hi = *o.vmax;
   if (!(lo <= hi)) {  // nothing finite, or one bound given beyond all the data: a one-point scale there
-    if (o.vmin) hi = lo;
-    else if (o.vmax) lo = hi;
-    else lo = 0, hi = 1;
+    if (o.vmin)
+      hi = lo;
+    else if (o.vmax)
+      lo = hi;
+    else
+      lo = 0, hi = 1;
   }
   // Position in the scale, 0..1: values outside [lo, hi] (and ±inf) take the ends; a constant
   // matrix sits in the middle.

@@ -105,8 +105,9 @@ ParseResult parse_lesson_args(int argc, const char* const* argv, const std::stri
         r.error = say("--lang: se esperaba 'es' o 'en', no '", "--lang: expected 'es' or 'en', got '") + value + "'";
     } else if (arg == "--seed") {
       if (!parse_u64(value, r.options.seed))
-        r.error = say("--seed: se esperaba un número entero no negativo, no '", "--seed: expected a whole number, got '") +
-                  value + "'";
+        r.error =
+            say("--seed: se esperaba un número entero no negativo, no '", "--seed: expected a whole number, got '") +
+            value + "'";
     } else if (arg == "--out") {
       if (value.empty()) r.error = say("--out: nombre de carpeta vacío", "--out: empty folder name");
       r.options.out_dir = value;
@@ -130,7 +131,8 @@ std::string check_out_dir(const std::string& dir, Lang lang) {
       return en ? "a file is in the way, not a folder" : "hay un archivo en el camino, no una carpeta";
     if (ec == std::errc::permission_denied || ec == std::errc::operation_not_permitted)
       return en ? "permission denied" : "permiso denegado";
-    if (ec == std::errc::read_only_file_system) return en ? "read-only file system" : "sistema de archivos de solo lectura";
+    if (ec == std::errc::read_only_file_system)
+      return en ? "read-only file system" : "sistema de archivos de solo lectura";
     return ec.message();
   };
   std::error_code ec;
@@ -291,8 +293,10 @@ void Narrator::paragraph(const std::string& text, size_t hang) {
       const bool in_brackets = std::count(word.begin(), word.end(), '[') > std::count(word.begin(), word.end(), ']');
       const bool after_equals = word == "=" || (word.size() >= 2 && word.compare(word.size() - 2, 2, " =") == 0);
       const bool before_equals = text.compare(i + 1, 2, "= ") == 0;
-      if (in_brackets || after_equals || before_equals) word += ' ';
-      else flush_word();
+      if (in_brackets || after_equals || before_equals)
+        word += ' ';
+      else
+        flush_word();
     }
   }
   flush_word();
