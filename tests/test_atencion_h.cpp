@@ -1,6 +1,7 @@
 // atencion.h, the one header for students' programs: it compiles on its own (it is the first
 // include here), a program written against it alone builds and runs, and it lists every header
-// of the library folders, so a header added without adding it here fails this test.
+// of the library folders, so a header added without adding it here fails this test. Also: the
+// README's example is the program CI builds and runs.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -62,6 +63,27 @@ TEST(AtencionHeader, IncludedHeadersAreFoundInIncludeLines) {
   // The parser above, on a small text: only #include "..." lines at the start of a line count.
   EXPECT_EQ(headers_included("#include \"a/b.h\"\n// #include \"c.h\"\n#include <vector>\n  #include \"d.h\"\n"),
             (std::set<std::string>{"a/b.h"}));
+}
+
+std::string read_text(const fs::path& path) {
+  std::ifstream file(path);
+  std::stringstream text;
+  text << file.rdbuf();
+  return text.str();
+}
+
+TEST(AtencionHeader, ReadmeShowsTheExampleProgramThatCiRuns) {
+  // The README's ```cpp block is docs/mi_programa.cpp, which .ci/run builds and runs.
+  const std::string readme = read_text(repo_root() / "README.md"),
+                    program = read_text(repo_root() / "docs/mi_programa.cpp");
+  ASSERT_FALSE(program.empty());
+  const size_t open = readme.find("```cpp\n");
+  ASSERT_NE(open, std::string::npos);
+  const size_t start = open + 7, end = readme.find("```\n", start);
+  ASSERT_NE(end, std::string::npos);
+  EXPECT_EQ(readme.substr(start, end - start), program);
+  EXPECT_NE(read_text(repo_root() / ".ci/run").find("make run -j\"$jobs\" WERROR=1 FILE=docs/mi_programa.cpp"),
+            std::string::npos);
 }
 
 TEST(AtencionHeader, AProgramUsingOnlyItRuns) {
