@@ -240,6 +240,22 @@ TEST(Lesson00, StepSevenDescribesTheNetworkItTrains) {
   }
 }
 
+TEST(Lesson00, VerbAgreesWithTheCount) {
+  std::ostringstream out;
+  LessonOptions o = quick();
+  Narrator es(o, out);
+  o.lang = Lang::en;
+  Narrator en(o, out);
+  EXPECT_EQ(verbo(es, 1, "tiene", "has"), "tiene");
+  EXPECT_EQ(verbo(es, 0, "tiene", "has"), "tienen");
+  EXPECT_EQ(verbo(es, 15, "cambia", "changes"), "cambian");
+  EXPECT_EQ(verbo(en, 1, "cambia", "changes"), "changes");
+  EXPECT_EQ(verbo(en, 15, "cambia", "changes"), "change");
+  EXPECT_EQ(verbo(en, 2, "tiene", "has"), "have");
+  EXPECT_EQ(verbo(en, 2, "vale", "is"), "are");
+  EXPECT_EQ(verbo(en, 2, "cambia", "does"), "do");
+}
+
 // At 80 columns (a projector's terminal) no line of the lesson is longer than the terminal.
 TEST(Lesson00, EveryLineFitsEightyColumns) {
   for (Lang lang : {Lang::es, Lang::en}) {
