@@ -1,8 +1,8 @@
 # atencion — GNU make build. `make help` lists targets and variables.
 #
 # Variables: SAN=1 (address + undefined-behaviour sanitizers), DEBUG=1 (-O0 -g), WERROR=1,
-# PORTABLE=1 (no -march=native), CXX=clang++. Each flavour builds in its own folder, so
-# switching flags never mixes objects.
+# PORTABLE=1 (no -march=native), CXX=clang++, V=1 (show each command). Each flavour builds in its
+# own folder, so switching flags never mixes objects and never rebuilds another flavour's.
 
 CXX ?= g++
 ifeq ($(origin CXX),default)
@@ -35,6 +35,14 @@ endif
 WARN := -Wall -Wextra -Wpedantic -Wshadow
 ifeq ($(WERROR),1)
   WARN += -Werror
+  BUILD := $(BUILD)/werror
+endif
+
+# Quiet by default: one short line per file ("  CXX tensor/matmul.cpp"); V=1 prints the commands.
+ifeq ($(V),1)
+  say :=
+else
+  say = @printf '  %-3s %s\n' '$(1)' '$(2)';
 endif
 # GCC 12 at -O3 warns -Wrestrict inside std::string's own code (GCC bug 105329, a false
 # positive); the warning stays on for every other build.
@@ -74,7 +82,7 @@ BENCH_SRCS := $(wildcard bench/*.cpp)
 TEST_SRCS := $(wildcard tests/*.cpp)
 TEST_BIN := $(BUILD)/test_atencion
 
-.PHONY: all test lessons bench clean help FORCE
+.PHONY: all test lessons bench clean help run FORCE
 .DEFAULT_GOAL := all
 .SECONDARY:  # keep objects that pattern rules build on the way
 .SECONDEXPANSION:
@@ -88,25 +96,33 @@ $(BUILD)/flags: FORCE
 
 $(OBJ)/%.o: %.cpp $(BUILD)/flags
 	@mkdir -p $(@D)
-	$(CXX) $(CXXFLAGS) $(if $(filter tests/%,$<),$(GTEST_FLAGS)) -c $< -o $@
+	$(call say,CXX,$<)$(CXX) $(CXXFLAGS) $(if $(filter tests/%,$<),$(GTEST_FLAGS)) -c $< -o $@
 
 $(LIB): $(patsubst %.cpp,$(OBJ)/%.o,$(LIB_SRCS))
 	@rm -f $@
-	ar rcs $@ $^
+	$(call say,AR,$@)ar rcs $@ $^
 
 # build/lessonNN from lessons/lessonNN_<tema>.cpp: a new lesson needs no edit here.
 # (subst, not patsubst: a % here would be replaced by the stem.)
 $(BUILD)/lesson%: $$(addprefix $(OBJ)/,$$(subst .cpp,.o,$$(wildcard lessons/lesson$$*_*.cpp))) $(LIB)
-	$(CXX) $^ $(LDFLAGS) -o $@
+	$(call say,LD,$@)$(CXX) $^ $(LDFLAGS) -o $@
 
 $(BUILD)/%: $(OBJ)/tools/%.o $(LIB)
-	$(CXX) $^ $(LDFLAGS) -o $@
+	$(call say,LD,$@)$(CXX) $^ $(LDFLAGS) -o $@
 
 $(BUILD)/bench_%: $(OBJ)/bench/%.o $(LIB)
-	$(CXX) $^ $(LDFLAGS) -o $@
+	$(call say,LD,$@)$(CXX) $^ $(LDFLAGS) -o $@
 
-lesson%: $(BUILD)/lesson% FORCE
+# `make lessonNN` builds and runs lesson NN; a number with no lesson file says which lessons exist
+# (instead of a linker error about a missing main). A static pattern rule over the goals only: a
+# plain `lesson%` would also match files such as lessons/lesson00_x.cpp named in dependency lists.
+LESSON_GOALS := $(filter-out lessons,$(filter lesson%,$(MAKECMDGOALS)))
+ifneq ($(LESSON_GOALS),)
+$(LESSON_GOALS): lesson%: $$(if $$(wildcard lessons/lesson$$*_*.cpp),$(BUILD)/lesson$$*) FORCE
+	$(if $(wildcard lessons/lesson$*_*.cpp),,$(error no hay lección $* / no lesson $* (lessons/lesson$*_*.cpp); \
+	  existen / available: $(LESSON_IDS)))
 	./$(BUILD)/lesson$* $(ARGS)
+endif
 
 lessons: $(LESSON_BINS)
 	@set -e; for b in $(LESSON_BINS); do echo "== $$b --quick"; ./$$b --quick </dev/null; done
@@ -117,7 +133,24 @@ GTEST_PROBE = printf '$(HASH)include <gtest/gtest.h>\nint main(){}\n' | $(CXX) -
   $(GTEST_LIBS) -lgtest -pthread -o /dev/null 2>/dev/null
 
 $(TEST_BIN): $(patsubst %.cpp,$(OBJ)/%.o,$(TEST_SRCS)) $(LIB)
-	$(CXX) $^ $(LDFLAGS) $(GTEST_LIBS) -lgtest -o $@
+	$(call say,LD,$@)$(CXX) $^ $(LDFLAGS) $(GTEST_LIBS) -lgtest -o $@
+
+# Your own program: `make run FILE=mi_programa.cpp ARGS="..."` compiles one .cpp file (anywhere)
+# against the library with the same flags, into build/programs/, and runs it. `#include "atencion.h"`
+# brings in the whole library.
+ifneq ($(FILE),)
+PROGRAM := $(BUILD)/programs/$(basename $(notdir $(FILE)))
+$(PROGRAM): $(FILE) $(LIB) $(BUILD)/flags
+	@mkdir -p $(@D)
+	$(call say,CXX,$(FILE))$(CXX) $(CXXFLAGS) -MF $@.d -MT $@ $(FILE) $(LIB) $(LDFLAGS) -o $@
+-include $(PROGRAM).d
+endif
+
+run:
+	$(if $(FILE),,$(error make run: falta FILE / missing FILE, e.g. make run FILE=mi_programa.cpp ARGS="..."))
+	$(if $(wildcard $(FILE)),,$(error make run: no existe / no such file: $(FILE)))
+	@$(MAKE) --no-print-directory $(PROGRAM)
+	@./$(PROGRAM) $(ARGS)
 
 test:
 	@$(GTEST_PROBE) || { echo "GoogleTest not found: install it with 'apt-get install libgtest-dev' (Debian/Ubuntu) or 'brew install googletest' (macOS)."; exit 1; }
@@ -139,12 +172,14 @@ help:
 	@echo "  make test         build and run the GoogleTest suite (ends with 'N passed, M failed')"
 	@echo "  make lessonNN     build and run lesson NN, e.g. make lesson00 ARGS=\"--step --lang en\""
 	@echo "  make lessons      run every lesson in quick mode, without pauses"
+	@echo "  make run FILE=f.cpp ARGS=\"...\"  build your own program against the library and run it"
 	@echo "  make bench        build with -O3 and run the benchmarks"
 	@echo "  make clean        remove build/ and out/"
 	@echo "Variables:"
 	@echo "  SAN=1 sanitizers (ASan+UBSan)   DEBUG=1 -O0 -g   WERROR=1 warnings are errors"
 	@echo "  PORTABLE=1 no -march=native     CXX=clang++      ARGS=\"...\" passed to a lesson or benchmark"
 	@echo "  TEST_ARGS=\"--gtest_filter=Tape*\" passed to the test binary;  ATN_THREADS=N worker threads"
+	@echo "  V=1 show every compiler command;  -j2 (or -j\$$(nproc)) builds on several cores"
 
 FORCE:
 

@@ -242,7 +242,41 @@ TEST(TerminalHeatmap, NonFiniteValuesAndUtf8Labels) {
   EXPECT_EQ(lines[2].rfind("b   ", 0), 0u);
 }
 
+TEST(TerminalHeatmap, FixedScaleWithVminVmax) {
+  // [0.2, 0.4] on a fixed scale [0, 1]: t = 0.2 → level 1 (░), t = 0.4 → level 2 (▒). Without
+  // the fixed scale they would be the lowest and highest shades.
+  const Tensor m = Tensor::from({0.2f, 0.4f}, {1, 2});
+  const auto fixed_scale = lines_of(terminal_heatmap(m, {.vmin = 0, .vmax = 1}));
+  ASSERT_EQ(fixed_scale.size(), 3u);
+  EXPECT_NE(fixed_scale[1].find("░░ 0.20"), std::string::npos) << fixed_scale[1];
+  EXPECT_NE(fixed_scale[1].find("▒▒ 0.40"), std::string::npos) << fixed_scale[1];
+  EXPECT_NE(fixed_scale[2].find("0.00 [ ░▒▓█] 1.00"), std::string::npos) << fixed_scale[2];
+  const auto data_scale = lines_of(terminal_heatmap(m));
+  EXPECT_NE(data_scale[1].find("   0.20"), std::string::npos);
+  EXPECT_NE(data_scale[1].find("██ 0.40"), std::string::npos);
+
+  // Values outside the scale take the end shades; one bound alone keeps the data's other end.
+  const auto clamped = lines_of(terminal_heatmap(Tensor::from({-5, 0.5f, 7}, {1, 3}), {.vmin = 0, .vmax = 1}));
+  EXPECT_NE(clamped[1].find("   -5.00"), std::string::npos) << clamped[1];
+  EXPECT_NE(clamped[1].find("▒▒  0.50"), std::string::npos) << clamped[1];
+  EXPECT_NE(clamped[1].find("██  7.00"), std::string::npos) << clamped[1];
+  EXPECT_NE(lines_of(terminal_heatmap(Tensor::from({1, 3}, {1, 2}), {.vmin = -1}))[2].find("-1.00 [ ░▒▓█] 3.00"),
+            std::string::npos);
+  EXPECT_NE(lines_of(terminal_heatmap(Tensor::from({1, 3}, {1, 2}), {.vmax = 5}))[2].find("1.00 [ ░▒▓█] 5.00"),
+            std::string::npos);
+  // Only a vmin, above all the data: every cell is below the scale.
+  EXPECT_EQ(lines_of(terminal_heatmap(Tensor::from({1, 3}, {1, 2}), {.values = false, .vmin = 4}))[1], "0      ");
+  // Colors follow the same scale: 0.2 and 0.4 get different backgrounds, and neither is the top one.
+  const std::string colored = terminal_heatmap(m, {.values = false, .color = true, .vmin = 0, .vmax = 1}),
+                    colored_data = terminal_heatmap(m, {.values = false, .color = true});
+  EXPECT_NE(colored, colored_data);
+}
+
 TEST(TerminalHeatmap, Errors) {
+  EXPECT_THROW(terminal_heatmap(Tensor::zeros({2, 2}), {.vmin = 1, .vmax = 0}), Error);
+  EXPECT_THROW(terminal_heatmap(Tensor::zeros({2, 2}), {.vmin = NAN}), Error);
+  EXPECT_THROW(terminal_heatmap(Tensor::zeros({2, 2}), {.vmax = INFINITY}), Error);
+  EXPECT_NO_THROW(terminal_heatmap(Tensor::zeros({2, 2}), {.vmin = 0, .vmax = 0}));
   EXPECT_THROW(terminal_heatmap(Tensor::zeros({3})), Error);
   EXPECT_THROW(terminal_heatmap(Tensor::zeros({2, 0})), Error);
   EXPECT_THROW(terminal_heatmap(Tensor::zeros({2, 2}), {.row_labels = {"a"}}), Error);

@@ -47,15 +47,29 @@ std::string terminal_heatmap(const Tensor& m, const TerminalHeatmap& o) {
   if (!o.col_labels.empty() && int64_t(o.col_labels.size()) != cols)
     fail("terminal_heatmap: ", o.col_labels.size(), " column labels for a matrix of shape ", to_string(m.shape()));
 
+  for (const auto& [name, bound] : {std::pair{"vmin", o.vmin}, {"vmax", o.vmax}})
+    if (bound && !std::isfinite(*bound)) fail("terminal_heatmap: ", name, " must be finite, got ", *bound);
+  if (o.vmin && o.vmax && *o.vmin > *o.vmax) fail("terminal_heatmap: vmin ", *o.vmin, " > vmax ", *o.vmax);
+
   double lo = INFINITY, hi = -INFINITY;
   for (real v : m)
     if (std::isfinite(v)) lo = std::min(lo, double(v)), hi = std::max(hi, double(v));
-  if (!(lo <= hi)) lo = 0, hi = 1;
-  // Position in the scale, 0..1; a constant matrix sits in the middle.
+  if (o.vmin) lo = *o.vmin;
+  if (o.vmax) hi = *o.vmax;
+  if (!(lo <= hi)) {  // nothing finite, or one bound given beyond all the data: a one-point scale there
+    if (o.vmin)
+      hi = lo;
+    else if (o.vmax)
+      lo = hi;
+    else
+      lo = 0, hi = 1;
+  }
+  // Position in the scale, 0..1: values outside [lo, hi] (and ±inf) take the ends; a constant
+  // matrix sits in the middle.
   auto scale = [&](double v) {
     if (std::isnan(v)) return 0.5;
-    if (v == -INFINITY) return 0.0;
-    if (v == INFINITY) return 1.0;
+    if (v < lo) return 0.0;
+    if (v > hi) return 1.0;
     return hi > lo ? (v - lo) / (hi - lo) : 0.5;
   };
   auto number = [&](double v) {

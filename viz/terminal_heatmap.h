@@ -7,6 +7,7 @@
 // scale. With `color` off it contains no escape codes (Unicode shades ' ░▒▓█' only), so it reads
 // the same in a file or a pipe; turn `color` on only when writing to a terminal.
 #pragma once
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,10 +20,14 @@ struct TerminalHeatmap {
   int decimals = 2;
   bool values = true;  // print each cell's number beside its shade
   bool color = false;  // ANSI 256-color backgrounds instead of shade characters
+  // The scale, as svg::Heatmap's: default the finite values' range. Fix it to compare pictures
+  // (e.g. vmin = 0, vmax = 1 for attention weights); values outside take the end shades.
+  std::optional<real> vmin{}, vmax{};
 };
 
-// Throws atn::Error for a tensor that is not a non-empty 2-D matrix, or labels of the wrong count.
-// The shades span the finite values' range; -inf draws as the lowest shade, +inf the highest, NaN '?'.
+// Throws atn::Error for a tensor that is not a non-empty 2-D matrix, labels of the wrong count, or
+// a vmin/vmax that is not finite or with vmin > vmax.
+// -inf draws as the lowest shade, +inf the highest, NaN '?'.
 std::string terminal_heatmap(const Tensor& matrix, const TerminalHeatmap& options = {});
 
 }  // namespace atn

@@ -1,11 +1,15 @@
 #include "lessons/common/narrator.h"
 
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
+#include <filesystem>
+#include <fstream>
 
 #include "tensor/error.h"
 #include "viz/terminal_heatmap.h"
@@ -17,7 +21,6 @@ namespace {
 // Bold headings on a terminal only: escape codes would litter a file or a pipe.
 const char* const kBold = "\033[1m";
 const char* const kReset = "\033[0m";
-constexpr size_t kWrap = 96;
 
 size_t columns_of(const std::string& s) {
   size_t w = 0;
@@ -39,9 +42,35 @@ bool parse_u64(const std::string& s, uint64_t& out) {
 
 }  // namespace
 
+namespace {
+
+// The value of the last good --lang among the arguments, so that an error in a flag written
+// before it is already reported in that language ("--seed x --lang en").
+Lang language_of(int argc, const char* const* argv) {
+  Lang lang = Lang::es;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    std::string value;
+    if (arg == "--lang" && i + 1 < argc)
+      value = argv[++i];
+    else if (arg.rfind("--lang=", 0) == 0)
+      value = arg.substr(7);
+    else if ((arg == "--seed" || arg == "--out") && i + 1 < argc)
+      ++i;  // a value, not a flag
+    if (value == "es") lang = Lang::es;
+    if (value == "en") lang = Lang::en;
+  }
+  return lang;
+}
+
+}  // namespace
+
 ParseResult parse_lesson_args(int argc, const char* const* argv, const std::string& lesson) {
   ParseResult r;
   r.options.out_dir = "out/lesson" + lesson;
+  r.options.lang = language_of(argc, argv);
+  const bool en = r.options.lang == Lang::en;
+  auto say = [en](const std::string& es_text, const std::string& en_text) { return en ? en_text : es_text; };
   bool quick = false, full = false;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i], value;
@@ -55,12 +84,12 @@ ParseResult parse_lesson_args(int argc, const char* const* argv, const std::stri
     const bool takes_value = arg == "--lang" || arg == "--seed" || arg == "--out";
     if (takes_value && !has_value) {
       if (i + 1 >= argc) {
-        r.error = arg + ": missing value";
+        r.error = arg + say(": falta el valor", ": missing value");
         return r;
       }
       value = argv[++i];
     } else if (!takes_value && has_value) {
-      r.error = arg + ": takes no value";
+      r.error = arg + say(": no lleva valor", ": takes no value");
       return r;
     }
     if (arg == "--step")
@@ -72,41 +101,102 @@ ParseResult parse_lesson_args(int argc, const char* const* argv, const std::stri
     else if (arg == "--help" || arg == "-h")
       r.options.help = true;
     else if (arg == "--lang") {
-      if (value == "es")
-        r.options.lang = Lang::es;
-      else if (value == "en")
-        r.options.lang = Lang::en;
-      else
-        r.error = "--lang: expected 'es' or 'en', got '" + value + "'";
+      if (value != "es" && value != "en")
+        r.error = say("--lang: se esperaba 'es' o 'en', no '", "--lang: expected 'es' or 'en', got '") + value + "'";
     } else if (arg == "--seed") {
-      if (!parse_u64(value, r.options.seed)) r.error = "--seed: expected a whole number, got '" + value + "'";
+      if (!parse_u64(value, r.options.seed))
+        r.error =
+            say("--seed: se esperaba un número entero no negativo, no '", "--seed: expected a whole number, got '") +
+            value + "'";
     } else if (arg == "--out") {
-      if (value.empty()) r.error = "--out: empty folder name";
+      if (value.empty()) r.error = say("--out: nombre de carpeta vacío", "--out: empty folder name");
       r.options.out_dir = value;
     } else {
-      r.error = "unknown flag '" + arg + "' (try --help)";
+      r.error = say("opción desconocida '", "unknown flag '") + arg + say("' (prueba --help)", "' (try --help)");
     }
     if (!r.error.empty()) return r;
   }
-  if (quick && full) r.error = "--quick and --full cannot be used together";
+  if (quick && full) r.error = say("--quick y --full no van juntos", "--quick and --full cannot be used together");
   r.options.mode = quick ? RunMode::quick : full ? RunMode::full : RunMode::normal;
   return r;
 }
 
-std::string lesson_usage(const std::string& program, const std::string& lesson) {
-  return "Uso / Usage: " + program +
-         " [opciones / options]\n"
-         "  --step         espera Enter tras cada paso / wait for Enter after each step\n"
-         "  --lang es|en   idioma del texto (es por omisión) / language of the text (default es)\n"
-         "  --seed N       semilla aleatoria / random seed (default 1)\n"
-         "  --quick        la ejecución más rápida (pruebas) / the fastest run (tests, CI)\n"
-         "  --full         entrena más, mejores figuras / train longer, better figures\n"
-         "  --out DIR      carpeta de figuras / figure folder (default out/lesson" +
+std::string check_out_dir(const std::string& dir, Lang lang) {
+  namespace fs = std::filesystem;
+  const bool en = lang == Lang::en;
+  const std::string cannot = (en ? "--out: cannot write in '" : "--out: no se puede escribir en '") + dir + "': ";
+  // The usual reasons in the lesson's language; the system's (English) text for the rest.
+  auto reason = [en](const std::error_code& ec) -> std::string {
+    if (ec == std::errc::not_a_directory || ec == std::errc::file_exists)
+      return en ? "a file is in the way, not a folder" : "hay un archivo en el camino, no una carpeta";
+    if (ec == std::errc::permission_denied || ec == std::errc::operation_not_permitted)
+      return en ? "permission denied" : "permiso denegado";
+    if (ec == std::errc::read_only_file_system)
+      return en ? "read-only file system" : "sistema de archivos de solo lectura";
+    return ec.message();
+  };
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) return cannot + reason(ec);
+  if (!fs::is_directory(dir, ec)) return cannot + reason(std::make_error_code(std::errc::not_a_directory));
+  // Permissions alone do not tell (a read-only file system, root, ACLs): try to write a file.
+  const fs::path probe = fs::path(dir) / (".atn-probe-" + std::to_string(getpid()));
+  bool wrote = false;
+  {
+    std::ofstream f(probe);
+    wrote = bool(f << "x") && bool(f.flush());
+  }
+  fs::remove(probe, ec);
+  if (!wrote) return cannot + (en ? "the folder is not writable" : "la carpeta no admite escritura");
+  return "";
+}
+
+std::string lesson_usage(const std::string& program, const std::string& lesson, Lang lang) {
+  if (lang == Lang::en)
+    return "Usage: " + program +
+           " [options]\n"
+           "  --step         wait for Enter after each step\n"
+           "  --lang es|en   language of the text (default es)\n"
+           "  --seed N       random seed (default 1)\n"
+           "  --quick        the fastest run (tests, CI)\n"
+           "  --full         train longer, better figures\n"
+           "  --out DIR      folder for the figures (default out/lesson" +
+           lesson +
+           ")\n"
+           "  --help         this help\n"
+           "With make:  make lesson" +
+           lesson + " ARGS=\"--step --lang en\"\n";
+  return "Uso: " + program +
+         " [opciones]      (in English: --help --lang en)\n"
+         "  --step         espera Enter tras cada paso\n"
+         "  --lang es|en   idioma del texto (es por omisión)\n"
+         "  --seed N       semilla aleatoria (1 por omisión)\n"
+         "  --quick        la ejecución más rápida (pruebas, CI)\n"
+         "  --full         entrena más, mejores figuras\n"
+         "  --out DIR      carpeta de las figuras (out/lesson" +
          lesson +
-         ")\n"
-         "  --help         esta ayuda / this help\n"
-         "Con make / with make:  make lesson" +
-         lesson + " ARGS=\"--step --lang en\"\n";
+         " por omisión)\n"
+         "  --help         esta ayuda\n"
+         "Con make:  make lesson" +
+         lesson + " ARGS=\"--step --lang es\"\n";
+}
+
+size_t wrap_width(const char* columns_env, int tty_columns) {
+  long columns = 0;
+  if (columns_env != nullptr && *columns_env != '\0') {
+    char* end = nullptr;
+    columns = std::strtol(columns_env, &end, 10);
+    if (*end != '\0' || columns <= 0) columns = 0;  // not a number: ignore it
+  }
+  if (columns == 0) columns = tty_columns;
+  if (columns <= 0) return kMaxWrap;
+  return std::clamp<size_t>(size_t(columns), kMinWrap, kMaxWrap);
+}
+
+size_t terminal_wrap_width() {
+  winsize size{};
+  const int tty = isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &size) == 0 ? int(size.ws_col) : 0;
+  return wrap_width(std::getenv("COLUMNS"), tty);
 }
 
 std::string format_args(std::string_view pattern, const std::vector<std::string>& args) {
@@ -138,6 +228,7 @@ std::string sci(double value, int decimals) {
 Narrator::Narrator(LessonOptions options, std::ostream& out, std::istream& in)
     : options_(std::move(options)), out_(out), in_(in) {
   color_ = &out == &std::cout && isatty(STDOUT_FILENO);
+  width_ = &out == &std::cout ? terminal_wrap_width() : kMaxWrap;
   can_pause_ = options_.step && &in == &std::cin && isatty(STDIN_FILENO);
 }
 
@@ -181,7 +272,7 @@ void Narrator::paragraph(const std::string& text, size_t hang) {
   auto flush_word = [&] {
     if (word.empty()) return;
     const size_t w = columns_of(word);
-    if (column > hang && column + 1 + w > kWrap) {
+    if (column > hang && column + 1 + w > width_) {
       out_ << "\n" << std::string(hang, ' ');
       column = hang;
     } else if (column > 0) {
@@ -202,8 +293,10 @@ void Narrator::paragraph(const std::string& text, size_t hang) {
       const bool in_brackets = std::count(word.begin(), word.end(), '[') > std::count(word.begin(), word.end(), ']');
       const bool after_equals = word == "=" || (word.size() >= 2 && word.compare(word.size() - 2, 2, " =") == 0);
       const bool before_equals = text.compare(i + 1, 2, "= ") == 0;
-      if (in_brackets || after_equals || before_equals) word += ' ';
-      else flush_word();
+      if (in_brackets || after_equals || before_equals)
+        word += ' ';
+      else
+        flush_word();
     }
   }
   flush_word();
@@ -262,8 +355,13 @@ int run_lesson(int argc, char** argv, const std::string& lesson, const Text& nam
     return 2;
   }
   if (parsed.options.help) {
-    std::cout << lesson_usage(program, lesson);
+    std::cout << lesson_usage(program, lesson, parsed.options.lang);
     return 0;
+  }
+  // A folder the figures cannot go to is a bad flag too: say so now, not after the first steps.
+  if (const std::string bad_out = check_out_dir(parsed.options.out_dir, parsed.options.lang); !bad_out.empty()) {
+    std::cerr << program << ": " << bad_out << "\n";
+    return 2;
   }
   Narrator n(parsed.options);
   try {

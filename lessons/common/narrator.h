@@ -24,8 +24,13 @@
 //   namespace so tests never collide. (tests/test_lesson00.cpp is the example.)
 //
 // Flags: --step  --lang es|en  --seed N  --quick  --full  --out DIR  --help. A bad flag is
-// reported in one line on stderr with exit status 2; parse_lesson_args() returns the message
-// instead of exiting, so tests can check it.
+// reported in one line on stderr with exit status 2, in the lesson's language (Spanish, or English
+// when a good --lang en appears anywhere among the flags); so is an --out folder that cannot be
+// created or written, before the first step. parse_lesson_args() and check_out_dir() return the
+// message instead of exiting, so tests can check it.
+//
+// Paragraphs wrap at the terminal's width (COLUMNS if set, else the terminal of std::cout), at
+// most 96 columns (longer lines are hard to read) and at least 40; 96 when not on a terminal.
 #pragma once
 #include <cstdint>
 #include <functional>
@@ -61,7 +66,16 @@ struct ParseResult {
 
 // `lesson` is the two-digit number, e.g. "00"; it names the default output folder.
 ParseResult parse_lesson_args(int argc, const char* const* argv, const std::string& lesson);
-std::string lesson_usage(const std::string& program, const std::string& lesson);  // both languages
+// Creates `dir` if needed and checks that a file can be written in it: "" when it can, otherwise
+// one line naming the flag, the folder and the reason.
+std::string check_out_dir(const std::string& dir, Lang lang);
+std::string lesson_usage(const std::string& program, const std::string& lesson, Lang lang);
+
+// The column at which paragraphs wrap: `columns_env` (the COLUMNS variable, may be null) if it is a
+// positive number, else `tty_columns` if positive, else kMaxWrap; clamped to [kMinWrap, kMaxWrap].
+inline constexpr size_t kMinWrap = 40, kMaxWrap = 96;
+size_t wrap_width(const char* columns_env, int tty_columns);
+size_t terminal_wrap_width();  // wrap_width(getenv("COLUMNS"), the width of std::cout's terminal)
 
 // A sentence in both languages.
 struct Text {
@@ -98,6 +112,9 @@ class Narrator {
   bool quick() const { return options_.mode == RunMode::quick; }
   bool full() const { return options_.mode == RunMode::full; }
   bool color() const { return color_; }  // stdout is a terminal: escape codes are allowed
+  // The column paragraphs wrap at: terminal_wrap_width() for std::cout, kMaxWrap for other streams.
+  size_t width() const { return width_; }
+  void set_width(size_t columns) { width_ = columns; }
   std::ostream& out() { return out_; }
 
   // The text in the chosen language.
@@ -107,7 +124,7 @@ class Narrator {
   void title(const std::string& lesson, const Text& name);  // "Lección 00 · Tensores y ..."
   // "Paso 1: ..." / "Step 1: ...". Waits for Enter first if --step and a step was shown before.
   void step(int number, const std::string& es_title, const std::string& en_title);
-  // Prints one paragraph (wrapped at ~96 columns) in the chosen language; "{}" takes the args.
+  // Prints one paragraph (wrapped at width()) in the chosen language; "{}" takes the args.
   template <class... Args>
   void say(std::string_view es, std::string_view en, const Args&... args) {
     paragraph(fmt(english() ? en : es, args...));
@@ -136,15 +153,17 @@ class Narrator {
   std::ostream& out_;
   std::istream& in_;
   bool color_ = false;
+  size_t width_ = kMaxWrap;
   bool can_pause_ = false;
   bool shown_step_ = false;
   std::vector<std::string> figures_;
   std::vector<std::string> figure_notes_;
 };
 
-// Everything a lesson's main() does: parse the flags (--help → usage, exit 0; bad flag → one
-// line on stderr, exit 2), print the title, run the lesson, print the figures. An atn::Error
-// that escapes the lesson is printed on stderr with exit status 1.
+// Everything a lesson's main() does: parse the flags (--help → usage in the lesson's language,
+// exit 0; bad flag or bad --out folder → one line on stderr, exit 2), print the title, run the
+// lesson, print the figures. An atn::Error that escapes the lesson is printed on stderr with exit
+// status 1.
 int run_lesson(int argc, char** argv, const std::string& lesson, const Text& name,
                const std::function<void(Narrator&)>& body);
 
