@@ -1,5 +1,7 @@
 #include "train/checkpoint_dir.h"
 
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -90,6 +92,15 @@ std::string string_member(const Json& object, const std::string& key, const std:
   const Json& v = member_of(object, key, where);
   if (v.kind != Json::Kind::String) fail("'", where, "': \"", key, "\" must be a string");
   return v.text;
+}
+
+std::string float_text(real v) {
+  char buf[32];
+  for (int digits = 6; digits <= 9; ++digits) {
+    std::snprintf(buf, sizeof buf, "%.*g", digits, double(v));
+    if (std::strtof(buf, nullptr) == v) break;
+  }
+  return buf;
 }
 
 std::string to_json_text(const Json& value) {

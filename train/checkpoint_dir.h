@@ -18,6 +18,7 @@
 #include <string>
 
 #include "tensor/json.h"
+#include "tensor/shape.h"  // real
 
 namespace atn {
 
@@ -41,6 +42,10 @@ int64_t int_member(const Json& object, const std::string& key, const std::string
 double number_member(const Json& object, const std::string& key, const std::string& where);
 bool bool_member(const Json& object, const std::string& key, const std::string& where);
 std::string string_member(const Json& object, const std::string& key, const std::string& where);
+
+// The shortest decimal text that reads back as exactly `v` ("0.001", not "0.00100000005"), so a
+// setting saved in ckpt.json resumes bit for bit and still reads well.
+std::string float_text(real v);
 
 // JSON text back from a tree (compact), so a member can be handed on (a tokenizer's JSON).
 std::string to_json_text(const Json& value);

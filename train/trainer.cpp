@@ -28,6 +28,7 @@ void check_config(const TrainConfig& c) {
     if (!(v >= low) || std::isinf(v)) fail("Trainer: ", what, " must be finite and >= ", low, ", got ", v);
   };
   if (c.iters < 0) fail("Trainer: iters must be >= 0, got ", c.iters);
+  if (c.stop_after < 0) fail("Trainer: stop_after must be >= 0, got ", c.stop_after);
   if (c.grad_accum < 1) fail("Trainer: grad_accum must be >= 1, got ", c.grad_accum);
   finite_at_least("lr", c.lr, 0);
   if (c.min_lr >= 0 && c.min_lr > c.lr) fail("Trainer: min_lr (", c.min_lr, ") must be <= lr (", c.lr, ")");
@@ -52,12 +53,7 @@ real checked_loss(const Var& loss, const char* which, int64_t step) {
   return v;
 }
 
-std::string num(double v) {
-  std::ostringstream os;
-  os.precision(9);
-  os << v;
-  return os.str();
-}
+std::string num(real v) { return float_text(v); }
 
 }  // namespace
 
@@ -239,7 +235,7 @@ TrainResult Trainer::run() {
   model_.train();
   try {
     while (step_ < cfg_.iters) {
-      if (stop_requested()) {
+      if (stop_requested() || (cfg_.stop_after > 0 && step_ >= cfg_.stop_after)) {
         result.interrupted = true;
         break;
       }
@@ -280,7 +276,7 @@ TrainResult Trainer::run() {
   progress.finish();
   restore_signal();
   if (result.interrupted) {
-    std::string msg = "interrupted at step " + std::to_string(step_);
+    std::string msg = (stop_requested() ? "interrupted at step " : "stopped at step ") + std::to_string(step_);
     if (!cfg_.out_dir.empty()) {
       save(cfg_.out_dir);
       msg += "; checkpoint saved in " + cfg_.out_dir + " (continue with --resume " + cfg_.out_dir + ")";

@@ -42,6 +42,8 @@ namespace atn {
 struct TrainConfig {
   int64_t iters = 2000;    // optimizer steps in the whole run
   int64_t grad_accum = 1;  // micro-batches per step (their gradients add up)
+  int64_t stop_after = 0;  // > 0: stop, save and return after this step as Ctrl-C would (the
+                           // schedule still runs to iters: train in slices, --resume later)
   // The optimizer and schedule (ignored when TrainerParts brings its own).
   real lr = 1e-3f;
   real min_lr = -1;         // negative: lr / 10 (nanoGPT)
@@ -87,7 +89,7 @@ struct EvalResult {
 
 struct TrainResult {
   int64_t step = 0;          // steps done in total (including those before a resume)
-  bool interrupted = false;  // stopped by Ctrl-C (or request_stop()) and saved
+  bool interrupted = false;  // stopped before iters by Ctrl-C, request_stop() or stop_after; saved
   real train_loss = 0;       // of the last step
   EvalResult last_eval{};    // the last evaluation (at the end unless interrupted)
   double seconds = 0;        // wall time of this run() call
