@@ -159,6 +159,14 @@ TEST(Trainer, RequestStopSavesAndReturns) {
   EXPECT_EQ(r.step, 3);
   EXPECT_NE(log.str().find("interrupted at step 3"), std::string::npos) << log.str();
   EXPECT_EQ(read_checkpoint_json(dir).step, 3);
+  // stop_after does the same at a chosen step (a run trained in slices).
+  Trainer t2(m, functions(m, data), {.iters = 20, .stop_after = 4, .warmup = 2, .eval_interval = 0, .eval_iters = 1,
+                                     .out_dir = dir, .progress = ProgressStyle::lines, .log = &log});
+  const TrainResult r2 = t2.run();
+  EXPECT_TRUE(r2.interrupted);
+  EXPECT_EQ(r2.step, 4);
+  EXPECT_NE(log.str().find("stopped at step 4"), std::string::npos) << log.str();
+  EXPECT_EQ(read_checkpoint_json(dir).step, 4);
   fs::remove_all(dir);
 }
 
