@@ -9,7 +9,8 @@ namespace atn {
 //   y = x̂ ⊙ weight + bias.
 // As PyTorch's LayerNorm (Ba, Kiros & Hinton 2016): biased variance and eps inside the root.
 // weight and bias may each be an undefined Var() (no scale / no shift); when given, their shape
-// must be [C]. The forward saves μ and 1/sqrt(σ² + eps) per row; the backward is the closed form
+// must be [C]. The forward saves μ and 1/sqrt(σ² + eps) per row, in double (see ops_norm.cpp);
+// the backward is the closed form
 //   dx = rstd · (ĝ − mean(ĝ) − x̂ · mean(ĝ ⊙ x̂)),  ĝ = g ⊙ weight,
 //   dweight = Σ_rows g ⊙ x̂,  dbias = Σ_rows g,
 // where the means are over the row: the two subtracted terms are the gradient that flows back

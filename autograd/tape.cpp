@@ -71,6 +71,7 @@ Var record(const char* op, Tensor value, const std::vector<Var>& inputs, Tape::B
     for (const Var& v : inputs) needs = needs || v.requires_grad();
   Var out(std::move(value), needs);
   if (!needs) return out;
+  out.node()->recorded = true;
   Tape::Entry e{op, out.node_ptr(), {}, std::move(backward)};
   e.inputs.reserve(inputs.size());
   for (const Var& v : inputs) e.inputs.push_back(v.node_ptr());
@@ -81,6 +82,16 @@ Var record(const char* op, Tensor value, const std::vector<Var>& inputs, Tape::B
 Var record(const char* op, Tensor value, std::initializer_list<Var> inputs, Tape::Backward backward) {
   return record(op, std::move(value), std::vector<Var>(inputs), std::move(backward));
 }
+
+namespace {
+// Whether the entry that made `node` is on this thread's tape (usually the last one).
+bool on_tape(const Node* node) {
+  const auto& entries = tape.entries();
+  for (size_t i = entries.size(); i-- > 0;)
+    if (entries[i].out.get() == node) return true;
+  return false;
+}
+}  // namespace
 
 void backward(const Var& out) {
   if (out.numel() != 1)
@@ -95,6 +106,12 @@ void backward(const Var& out, const Tensor& seed) {
     tape.clear();
     fail("backward: the output does not depend on anything that requires a gradient");
   }
+  // An output made by a recorded op whose entry is no longer on the tape: an earlier backward()
+  // consumed it (or the tape was cleared). Running on would only seed out's own gradient and
+  // silently give nothing to the inputs; PyTorch raises here too. Nothing has been changed yet.
+  if (out.node()->recorded && !on_tape(out.node()))
+    fail("backward: the tape that recorded this output was already consumed by an earlier backward() ",
+         "(or cleared); compute the output again to differentiate it again");
   out.accumulate_grad(seed);
   // Take the entries first, so the tape is empty even if a closure throws. Every Var keeps its
   // grad afterwards (intermediates too, as in micrograd), so a lesson can print them.

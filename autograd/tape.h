@@ -56,6 +56,8 @@ Var record(const char* op, Tensor value, std::initializer_list<Var> inputs, Tape
 Var record(const char* op, Tensor value, const std::vector<Var>& inputs, Tape::Backward backward);
 
 // Seeds d(out) = 1 (out must have one element) or `seed`, runs the tape backwards, clears it.
+// An output whose tape entry is gone (a second backward() of the same loss, or after
+// Tape::clear()) is an Error, as in PyTorch; a leaf may be passed (its own gradient is seeded).
 void backward(const Var& out);
 void backward(const Var& out, const Tensor& seed);
 

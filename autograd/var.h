@@ -13,6 +13,9 @@ struct Node {
   Tensor grad;  // allocated on the first contribution
   bool requires_grad = false;
   std::string name;  // optional, shown by Tape::dump()
+  // Set when a recorded op made this node: its value then depends on a tape entry, and once
+  // that entry is gone (consumed by backward, or cleared) the node cannot be differentiated.
+  bool recorded = false;
 };
 
 class Var {

@@ -156,7 +156,10 @@ NounPhrase ChapterWriter::noun_phrase(unsigned categories) {
 }
 
 std::string ChapterWriter::verb_phrase(int form) {
-  const Verb& v = pick(verbs());
+  const Verb* pv = &pick(verbs());
+  // Nobody sets out to lose something: "tenía que perder..." is not a plan.
+  while (form == 4 && std::string_view(pv->infinitive) == "perder") pv = &pick(verbs());
+  const Verb& v = *pv;
   const char* word = form == 0 ? v.past_3s : form == 1 ? v.past_3p : form == 2 ? v.past_1s
                    : form == 3 ? v.imperf_3s : v.infinitive;
   return std::string(word) + " " + noun_phrase(v.objects).text;

@@ -116,6 +116,13 @@ int64_t sample_next_token(const Tensor& logits, const GenerateOptions& o, Rng& r
   if (o.top_k < 0) fail("sample_next_token: top_k must be >= 0, got ", o.top_k);
   if (!(o.top_p > 0 && o.top_p <= 1)) fail("sample_next_token: top_p must be in (0, 1], got ", o.top_p);
   const int64_t V = logits.numel();
+  bool any_finite = false;
+  for (real v : logits) {
+    if (std::isnan(v) || v == std::numeric_limits<real>::infinity())
+      fail("sample_next_token: logit ", v, " (only finite values and -inf, for excluded tokens, can be sampled from)");
+    any_finite = any_finite || std::isfinite(v);
+  }
+  if (!any_finite) fail("sample_next_token: every logit is -inf, nothing can be sampled");
   if (o.temperature == 0) return int64_t(std::max_element(logits.begin(), logits.end()) - logits.begin());
   std::vector<double> z(logits.begin(), logits.end());
   for (double& v : z) v /= o.temperature;

@@ -1,5 +1,6 @@
 #include "nn/module.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <functional>
 #include <set>
@@ -156,11 +157,19 @@ void Module::load_state_dict(const StateDict& state) {
     list("tied names with different values", disagree);
     throw Error(os.str());
   }
-  // The entries of `mine` share storage with the module, so copying into them loads it.
+  // The entries of `mine` share storage with the module, so copying into them loads it (a tied
+  // name absent from `state` is loaded through the name that is present). A source may itself be
+  // one of the module's tensors (a state dict of this very module with names swapped): such
+  // sources are copied first, so none is overwritten before it is read.
+  auto is_mine = [&](const Tensor& source) {
+    return std::any_of(mine.begin(), mine.end(), [&](const auto& m) { return m.second.shares_storage_with(source); });
+  };
+  std::vector<std::pair<Tensor*, Tensor>> copies;
   for (auto& [name, t] : mine) {
     auto it = state.find(name);
-    if (it != state.end()) t.copy_from(it->second);
+    if (it != state.end()) copies.emplace_back(&t, is_mine(it->second) ? it->second.clone() : it->second);
   }
+  for (auto& [target, source] : copies) target->copy_from(source);
 }
 
 void Module::save(const std::string& path) const { save_safetensors(path, state_dict()); }

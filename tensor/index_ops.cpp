@@ -29,6 +29,7 @@ Tensor select_rows(const Tensor& t, int64_t axis, const Tensor& indices, const c
   Shape shape(t.shape().begin(), t.shape().begin() + ax);
   shape.insert(shape.end(), indices.shape().begin(), indices.shape().end());
   shape.insert(shape.end(), t.shape().begin() + ax + 1, t.shape().end());
+  numel(shape, op);  // indices of shape [0, 2^40] may not make an output [.., 0, 2^40, ..] either
   Tensor out(shape);
   const auto v = detail::axis_view(t.shape(), ax);
   const auto k_count = int64_t(idx.size());
@@ -125,6 +126,7 @@ void scatter_add_(Tensor& target, int64_t axis, const Tensor& index, const Tenso
 }
 
 Tensor scatter_add(const Shape& shape, int64_t axis, const Tensor& index, const Tensor& src) {
+  numel(shape, "scatter_add");
   Tensor out(shape);
   scatter_add_(out, axis, index, src);
   return out;

@@ -99,6 +99,10 @@ std::vector<uint64_t> Rng::state() const {
 
 void Rng::set_state(const std::vector<uint64_t>& state) {
   if (state.size() != 6) fail("Rng::set_state: expected 6 words, got ", state.size());
+  // xoshiro256** never leaves the all-zero state: from it the generator returns 0 forever.
+  if ((state[0] | state[1] | state[2] | state[3]) == 0)
+    fail("Rng::set_state: the first four words are all zero, a state the generator never reaches");
+  if (state[4] > 1) fail("Rng::set_state: word 4 (has a spare normal) must be 0 or 1, got ", state[4]);
   for (int i = 0; i < 4; ++i) s_[i] = state[size_t(i)];
   has_spare_ = state[4] != 0;
   std::memcpy(&spare_, &state[5], sizeof spare_);

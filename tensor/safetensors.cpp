@@ -1,15 +1,13 @@
 #include "tensor/safetensors.h"
 
 #include <algorithm>
-#include <atomic>
 #include <bit>
-#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <limits>
-#include <random>
 #include <tuple>
 
+#include "tensor/atomic_file.h"
 #include "tensor/json.h"
 
 namespace atn {
@@ -206,18 +204,6 @@ void check_tiling(const std::string& source, std::vector<const Entry*> order, ui
     bad(source, "bytes [", covered, ", ", data_size, ") at the end of the data buffer belong to no tensor");
 }
 
-std::string temp_path_for(const std::string& path) {
-  // Unique enough for concurrent saves from threads or processes: random bits, a clock tick
-  // and a per-process counter.
-  static std::atomic<uint64_t> counter{0};
-  const uint64_t tick = uint64_t(std::chrono::steady_clock::now().time_since_epoch().count());
-  const uint64_t noise = (uint64_t(std::random_device{}()) << 32) ^ tick ^ (counter++ << 48);
-  static const char* const hex = "0123456789abcdef";
-  std::string suffix;
-  for (int i = 0; i < 16; ++i) suffix += hex[(noise >> (4 * i)) & 0xF];
-  return path + ".tmp-" + suffix;
-}
-
 }  // namespace
 
 std::string to_safetensors_bytes(const SafeTensorsFile& file) {
@@ -337,29 +323,8 @@ SafeTensorsFile from_safetensors_bytes(std::string_view bytes, const std::string
 }
 
 void save_safetensors(const std::string& path, const SafeTensorsFile& file) {
-  const std::string bytes = to_safetensors_bytes(file);  // bad input throws before any file is touched
-  const std::string temp = temp_path_for(path);
-  std::error_code ignored;
-  {
-    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
-    if (!out)
-      fail("save_safetensors: cannot create '", path, "': opening the temporary file '", temp,
-           "' failed (does the folder exist and is it writable?)");
-    out.write(bytes.data(), std::streamsize(bytes.size()));
-    out.close();  // close() flushes; a failed flush (disk full) sets failbit here
-    if (!out) {
-      std::filesystem::remove(temp, ignored);
-      fail("save_safetensors: writing '", temp, "' failed (disk full?)");
-    }
-  }
-  // Renaming within one folder replaces the target in one step: a reader sees the old file or
-  // the new one, never a mixture.
-  std::error_code ec;
-  std::filesystem::rename(temp, path, ec);
-  if (ec) {
-    std::filesystem::remove(temp, ignored);
-    fail("save_safetensors: cannot replace '", path, "': ", ec.message());
-  }
+  // Bad input throws before any file is touched.
+  write_file_atomically(path, to_safetensors_bytes(file), "save_safetensors");
 }
 
 SafeTensorsFile load_safetensors(const std::string& path) {

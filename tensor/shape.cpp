@@ -4,10 +4,20 @@
 
 namespace atn {
 
-int64_t numel(const Shape& shape) {
-  int64_t n = 1;
-  for (int64_t s : shape) n *= s;
-  return n;
+int64_t numel(const Shape& shape, const char* op) {
+  int64_t product = 1;  // of the sizes other than 0; each step checked before it can overflow
+  bool empty = false;
+  for (int64_t s : shape) {
+    if (s < 0) fail(op, ": negative size in shape ", to_string(shape));
+    if (s == 0) {
+      empty = true;
+    } else {
+      if (product > max_numel / s)
+        fail(op, ": shape ", to_string(shape), " is too large (more than 2^36 elements, the most a tensor may hold)");
+      product *= s;
+    }
+  }
+  return empty ? 0 : product;
 }
 
 std::string to_string(const Shape& shape) {
@@ -44,6 +54,7 @@ Shape broadcast_shapes(const Shape& a, const Shape& b, const char* op) {
     if (da != db && da != 1 && db != 1) fail(op, ": shapes do not broadcast: ", to_string(a), " and ", to_string(b));
     out[i] = da == 1 ? db : da;
   }
+  numel(out, op);  // [2^30, 1] and [1, 2^30] each fit; together they do not
   return out;
 }
 

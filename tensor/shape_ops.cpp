@@ -16,7 +16,9 @@ Tensor take_range(const Tensor& t, int64_t axis, int64_t start, int64_t length, 
   shape[size_t(axis)] = length;
   Shape strides = contiguous_strides(t.shape());
   const int64_t base = start * strides[size_t(axis)];
-  strides[size_t(axis)] *= step;
+  // With two or more elements, step < size, so this stays inside t; with one, the step is never
+  // taken and may be anything (slice's step can be INT64_MAX).
+  if (length > 1) strides[size_t(axis)] *= step;
   Tensor out(shape);
   const real* src = t.data();
   real* dst = out.data();
@@ -77,8 +79,9 @@ Tensor narrow(const Tensor& t, int64_t axis, int64_t start, int64_t length) {
   const int64_t ax = normalize_axis(axis, t.dim(), "narrow");
   const int64_t n = t.shape()[size_t(ax)];
   const int64_t s = start < 0 ? start + n : start;
-  if (s < 0 || length < 0 || s + length > n)
-    fail("narrow: range [", start, ", ", start + length, ") out of range for axis ", ax, " (size ", n, ") of ",
+  // length > n − s rather than s + length > n, which can overflow.
+  if (s < 0 || length < 0 || s > n || length > n - s)
+    fail("narrow: ", length, " elements from ", start, " out of range for axis ", ax, " (size ", n, ") of ",
          to_string(t.shape()));
   return take_range(t, ax, s, length, 1);
 }
@@ -108,12 +111,15 @@ void slice_add_(Tensor& target, int64_t axis, int64_t start, int64_t step, const
   Shape expected = target.shape();
   if (src.dim() == target.dim()) expected[size_t(ax)] = src.shape()[size_t(ax)];
   const int64_t n = target.shape()[size_t(ax)], length = expected[size_t(ax)];
-  if (src.shape() != expected || step <= 0 || start < 0 || (length > 0 && start + (length - 1) * step >= n))
+  // The last position written, start + (length − 1)·step, must be below n; checked by division.
+  // (step and start are checked first: the division needs step > 0, and n − 1 − start start ≥ 0.)
+  const bool fits = step > 0 && start >= 0 && (length == 0 || (start < n && length - 1 <= (n - 1 - start) / step));
+  if (src.shape() != expected || !fits)
     fail("slice_add_: cannot add ", to_string(src.shape()), " into ", to_string(target.shape()), " at axis ", ax,
          " from ", start, " with step ", step);
   Shape strides = contiguous_strides(target.shape());
   const int64_t base = start * strides[size_t(ax)];
-  strides[size_t(ax)] *= step;
+  if (length > 1) strides[size_t(ax)] *= step;
   real* dst = target.data();
   const real* from = src.data();
   detail::for_each_strided(src.shape(), strides, base, [&](int64_t to, int64_t i) { dst[to] += from[i]; });
@@ -132,8 +138,10 @@ Tensor concat(const std::vector<Tensor>& tensors, int64_t axis) {
     if (!same)
       fail("concat: tensor ", k, " has shape ", to_string(s), ", which does not match ", to_string(first),
            " outside axis ", ax);
-    shape[size_t(ax)] += s[size_t(ax)];
+    if (__builtin_add_overflow(shape[size_t(ax)], s[size_t(ax)], &shape[size_t(ax)]))
+      fail("concat: the sizes along axis ", ax, " add up to more than an int64_t holds");
   }
+  numel(shape, "concat");
   // Seen as [outer, n, inner] around the axis, each input contributes one block of n·inner
   // contiguous values to every one of the `outer` rows of the output.
   Tensor out(shape);
@@ -150,13 +158,14 @@ Tensor concat(const std::vector<Tensor>& tensors, int64_t axis) {
 
 std::vector<Tensor> split(const Tensor& t, int64_t axis, const std::vector<int64_t>& sizes) {
   const int64_t ax = normalize_axis(axis, t.dim(), "split");
+  const int64_t n = t.shape()[size_t(ax)];
   int64_t total = 0;
   bool ok = true;
   for (int64_t s : sizes) {
-    ok = ok && s >= 0;
-    total += s;
+    ok = ok && s >= 0 && s <= n - total;  // the running total never passes n, so never overflows
+    if (ok) total += s;
   }
-  if (!ok || total != t.shape()[size_t(ax)])
+  if (!ok || total != n)
     fail("split: sizes ", to_string(sizes), " do not add up to axis ", ax, " (size ", t.shape()[size_t(ax)], ") of ",
          to_string(t.shape()));
   std::vector<Tensor> pieces;
@@ -170,11 +179,15 @@ std::vector<Tensor> split(const Tensor& t, int64_t axis, const std::vector<int64
 
 std::vector<int64_t> chunk_sizes(const Shape& shape, int64_t n, int64_t axis) {
   const int64_t ax = normalize_axis(axis, int64_t(shape.size()), "chunk");
+  if (n <= 0) fail("chunk: the number of pieces must be positive, got ", n, " for ", to_string(shape));
   const int64_t size = shape[size_t(ax)];
-  if (n <= 0 || size % n != 0)
-    fail("chunk: axis ", ax, " (size ", size, ") of ", to_string(shape), " does not divide into ", n,
-         " equal pieces");
-  return std::vector<int64_t>(size_t(n), size / n);
+  if (size == 0) return {0};
+  // Both ceilings written as quotient + (remainder ≠ 0): (size + n − 1)/n overflows for huge n.
+  const int64_t piece = size / n + (size % n != 0);
+  const int64_t count = size / piece + (size % piece != 0);
+  std::vector<int64_t> sizes(size_t(count), piece);
+  sizes.back() = size - piece * (count - 1);
+  return sizes;
 }
 
 std::vector<Tensor> chunk(const Tensor& t, int64_t n, int64_t axis) {

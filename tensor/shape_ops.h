@@ -40,10 +40,13 @@ Tensor concat(const std::vector<Tensor>& tensors, int64_t axis);
 
 // Cuts `t` along `axis` into pieces of the given sizes, which must add up to t.size(axis).
 std::vector<Tensor> split(const Tensor& t, int64_t axis, const std::vector<int64_t>& sizes);
-// n equal pieces along `axis` (the size must be divisible by n; unlike torch.chunk there is
-// never a shorter last piece, so the number of pieces is always n).
+// At most n pieces along `axis`, as torch.chunk: each of ceil(size/n) elements, the last one
+// smaller when n does not divide the size. 7 into 3 gives 3, 3, 1; 6 into 4 gives 2, 2, 2 (three
+// pieces: a fourth would be empty); 2 into 5 gives 1, 1. So there are never more pieces than the
+// axis has elements, except that an empty axis gives one empty piece (torch.chunk gives n there).
+// n must be positive.
 std::vector<Tensor> chunk(const Tensor& t, int64_t n, int64_t axis);
-// The sizes chunk uses: n copies of size/n (checked), for split() on a tensor or a Var.
+// The sizes chunk uses, for split() on a tensor or a Var.
 std::vector<int64_t> chunk_sizes(const Shape& shape, int64_t n, int64_t axis);
 
 // Views: insert a size-1 axis at `axis` (in [-(dim+1), dim]), or remove a size-1 axis.

@@ -4,6 +4,8 @@
 #include <limits>
 #include <utility>
 
+#include "tensor/shape_ops.h"
+
 namespace atn {
 
 namespace {
@@ -15,12 +17,22 @@ real row_max(const real* x, int64_t n) {
   return m;
 }
 
-// The rows of x along its last axis: {count, length}. A scalar has no last axis.
-std::pair<int64_t, int64_t> rows_of(const Shape& shape, const char* op) {
+// The axis the rows run along, in [0, ndim). A scalar has no axis at all.
+int64_t row_axis(const Shape& shape, int64_t axis, const char* op) {
   if (shape.empty()) fail(op, ": needs at least one axis, got a scalar of shape ", to_string(shape));
+  return normalize_axis(axis, int64_t(shape.size()), op);
+}
+
+// The rows of x along its last axis: {count, length}.
+std::pair<int64_t, int64_t> rows_of(const Shape& shape) {
   const int64_t n = shape.back();
   return {n == 0 ? 0 : numel(shape) / n, n};
 }
+
+// Whether `axis` is not the last one: then the kernel swaps it with the last axis, runs on
+// contiguous rows and swaps back. Two copies, but one row loop for every axis, and softmax along
+// another axis than the last is rare (the hot path, attention, is along the last).
+bool needs_swap(const Tensor& t, int64_t ax) { return ax != t.dim() - 1; }
 
 void check_same_shape(const Tensor& y, const Tensor& g, const char* op) {
   if (y.shape() != g.shape())
@@ -59,15 +71,19 @@ void log_softmax_row(const real* x, real* y, int64_t n) {
 }
 }  // namespace detail
 
-Tensor softmax(const Tensor& x) {
-  const auto [rows, n] = rows_of(x.shape(), "softmax");
+Tensor softmax(const Tensor& x, int64_t axis) {
+  const int64_t ax = row_axis(x.shape(), axis, "softmax");
+  if (needs_swap(x, ax)) return transpose(softmax(transpose(x, ax, -1)), ax, -1);
+  const auto [rows, n] = rows_of(x.shape());
   Tensor y(x.shape());
   for (int64_t r = 0; r < rows; ++r) detail::softmax_row(x.data() + r * n, y.data() + r * n, n);
   return y;
 }
 
-Tensor log_softmax(const Tensor& x) {
-  const auto [rows, n] = rows_of(x.shape(), "log_softmax");
+Tensor log_softmax(const Tensor& x, int64_t axis) {
+  const int64_t ax = row_axis(x.shape(), axis, "log_softmax");
+  if (needs_swap(x, ax)) return transpose(log_softmax(transpose(x, ax, -1)), ax, -1);
+  const auto [rows, n] = rows_of(x.shape());
   Tensor y(x.shape());
   for (int64_t r = 0; r < rows; ++r) detail::log_softmax_row(x.data() + r * n, y.data() + r * n, n);
   return y;
@@ -75,9 +91,11 @@ Tensor log_softmax(const Tensor& x) {
 
 // The softmax Jacobian is diag(y) − y yᵀ, so Jᵀg = y ⊙ g − y (yᵀg) = y ⊙ (g − yᵀg): one dot
 // product per row instead of an n×n matrix. A fully masked row has y = 0, hence dx = 0.
-Tensor softmax_backward(const Tensor& y, const Tensor& g) {
+Tensor softmax_backward(const Tensor& y, const Tensor& g, int64_t axis) {
   check_same_shape(y, g, "softmax_backward");
-  const auto [rows, n] = rows_of(y.shape(), "softmax_backward");
+  const int64_t ax = row_axis(y.shape(), axis, "softmax_backward");
+  if (needs_swap(y, ax)) return transpose(softmax_backward(transpose(y, ax, -1), transpose(g, ax, -1)), ax, -1);
+  const auto [rows, n] = rows_of(y.shape());
   Tensor dx(y.shape());
   for (int64_t r = 0; r < rows; ++r) {
     const real* py = y.data() + r * n;
@@ -92,9 +110,12 @@ Tensor softmax_backward(const Tensor& y, const Tensor& g) {
 
 // d log_softmax_i / dx_j = δ_ij − softmax_j, so dx_j = g_j − softmax_j Σ_i g_i, and
 // softmax_j = exp(y_j). A fully masked row (all −inf) is a constant: its gradient is zero.
-Tensor log_softmax_backward(const Tensor& y, const Tensor& g) {
+Tensor log_softmax_backward(const Tensor& y, const Tensor& g, int64_t axis) {
   check_same_shape(y, g, "log_softmax_backward");
-  const auto [rows, n] = rows_of(y.shape(), "log_softmax_backward");
+  const int64_t ax = row_axis(y.shape(), axis, "log_softmax_backward");
+  if (needs_swap(y, ax))
+    return transpose(log_softmax_backward(transpose(y, ax, -1), transpose(g, ax, -1)), ax, -1);
+  const auto [rows, n] = rows_of(y.shape());
   Tensor dx(y.shape());
   for (int64_t r = 0; r < rows; ++r) {
     const real* py = y.data() + r * n;

@@ -2,37 +2,38 @@
 
 #include <cmath>
 #include <cstdio>
+#include <new>
 #include <sstream>
 
 #include "tensor/rng.h"
 
 namespace atn {
 
-namespace {
-void check_shape(const Shape& shape, const char* op) {
-  for (int64_t s : shape)
-    if (s < 0) fail(op, ": negative size in shape ", to_string(shape));
-}
-}  // namespace
-
 Tensor::Tensor(Shape shape, real fill) : shape_(std::move(shape)) {
-  check_shape(shape_, "Tensor");
-  numel_ = atn::numel(shape_);
-  storage_ = std::make_shared<std::vector<real>>(size_t(numel_), fill);
+  numel_ = atn::numel(shape_, "Tensor");
+  try {
+    storage_ = std::make_shared<std::vector<real>>(size_t(numel_), fill);
+  } catch (const std::bad_alloc&) {  // a size within max_numel that this machine cannot hold
+    fail("Tensor: out of memory for shape ", to_string(shape_), " (", numel_, " elements)");
+  }
 }
 
 Tensor::Tensor(Shape shape, std::vector<real> values) : shape_(std::move(shape)) {
-  check_shape(shape_, "Tensor");
-  numel_ = atn::numel(shape_);
+  numel_ = atn::numel(shape_, "Tensor");
   if (int64_t(values.size()) != numel_)
     fail("Tensor: ", values.size(), " values do not fill shape ", to_string(shape_), " (", numel_, " elements)");
   storage_ = std::make_shared<std::vector<real>>(std::move(values));
 }
 
 Tensor Tensor::arange(real start, real stop, real step) {
+  if (!std::isfinite(start) || !std::isfinite(stop) || !std::isfinite(step))
+    fail("arange: start, stop and step must be finite, got ", start, ", ", stop, ", ", step);
   if (step == 0) fail("arange: step must not be zero");
-  auto n = int64_t(std::ceil((double(stop) - start) / step));
-  if (n < 0) n = 0;
+  const double count = std::ceil((double(stop) - start) / step);
+  // Checked as a double: converting a count beyond int64_t to an integer is undefined.
+  if (count > double(max_numel))
+    fail("arange: [", start, ", ", stop, ") in steps of ", step, " has more than 2^36 elements");
+  const int64_t n = count > 0 ? int64_t(count) : 0;
   Tensor t({n});
   for (int64_t i = 0; i < n; ++i) t[i] = real(start + double(step) * double(i));
   return t;
@@ -77,22 +78,24 @@ real Tensor::item() const {
 }
 
 Tensor Tensor::reshape(Shape shape) const {
-  int64_t known = 1, infer = -1;
+  Shape known = shape;  // the -1, if any, replaced by 1
+  int64_t infer = -1;
   for (size_t i = 0; i < shape.size(); ++i) {
     if (shape[i] == -1) {
       if (infer >= 0) fail("reshape: more than one -1 in ", to_string(shape));
       infer = int64_t(i);
+      known[i] = 1;
     } else if (shape[i] < 0) {
       fail("reshape: negative size in ", to_string(shape));
-    } else {
-      known *= shape[i];
     }
   }
+  const int64_t k = atn::numel(known, "reshape");  // refuses absurd sizes before any arithmetic
   if (infer >= 0) {
-    if (known == 0 || numel_ % known != 0) fail("reshape: cannot reshape ", to_string(shape_), " into ", to_string(shape));
-    shape[size_t(infer)] = numel_ / known;
+    if (k == 0 || numel_ % k != 0) fail("reshape: cannot reshape ", to_string(shape_), " into ", to_string(shape));
+    shape[size_t(infer)] = numel_ / k;
+  } else if (k != numel_) {
+    fail("reshape: cannot reshape ", to_string(shape_), " into ", to_string(shape));
   }
-  if (atn::numel(shape) != numel_) fail("reshape: cannot reshape ", to_string(shape_), " into ", to_string(shape));
   Tensor t = *this;
   t.shape_ = std::move(shape);
   return t;
@@ -100,8 +103,9 @@ Tensor Tensor::reshape(Shape shape) const {
 
 Tensor Tensor::narrow0(int64_t start, int64_t length) const {
   if (dim() == 0) fail("narrow0: a scalar has no axis 0");
-  if (start < 0 || length < 0 || start + length > shape_[0])
-    fail("narrow0: rows [", start, ", ", start + length, ") out of range for shape ", to_string(shape_));
+  // length > size − start rather than start + length > size, which can overflow.
+  if (start < 0 || length < 0 || start > shape_[0] || length > shape_[0] - start)
+    fail("narrow0: ", length, " rows from row ", start, " out of range for shape ", to_string(shape_));
   Tensor t = *this;
   int64_t row = shape_[0] ? numel_ / shape_[0] : 0;
   t.offset_ += start * row;

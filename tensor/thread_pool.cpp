@@ -14,6 +14,16 @@
 #include "tensor/error.h"
 
 namespace atn {
+
+// One rule: decimal digits only (no sign, no spaces), a value from 1 to 4096.
+int parse_thread_count(const std::string& text) {
+  const bool digits = !text.empty() && text.size() <= 4 &&
+                      std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+  const int n = digits ? std::stoi(text) : 0;
+  if (n < 1 || n > 4096) fail("ATN_THREADS must be a whole number from 1 to 4096, got '", text, "'");
+  return n;
+}
+
 namespace {
 
 // True on pool workers, and on a caller while it runs chunks of its own parallel_for. A
@@ -41,10 +51,7 @@ struct Job {
 int threads_from_env() {
   const char* env = std::getenv("ATN_THREADS");
   if (env == nullptr || *env == '\0') return std::max(1, int(std::thread::hardware_concurrency()));
-  char* end = nullptr;
-  const long n = std::strtol(env, &end, 10);
-  if (*end != '\0' || n < 1 || n > 4096) fail("ATN_THREADS must be a whole number from 1 to 4096, got '", env, "'");
-  return int(n);
+  return parse_thread_count(env);
 }
 
 class Pool {

@@ -13,12 +13,17 @@
 #pragma once
 #include <cstdint>
 #include <functional>
+#include <string>
 
 namespace atn {
 
 // Threads used by parallel_for, counting the caller: ATN_THREADS, or all cores, or the last
 // set_num_threads(). Throws Error if ATN_THREADS is set but is not a whole number from 1 to 4096.
 int num_threads();
+
+// The rule for ATN_THREADS: decimal digits only (no sign, no spaces), a value from 1 to 4096;
+// anything else throws Error quoting the text.
+int parse_thread_count(const std::string& text);
 
 // Changes the thread count (n ≥ 1, else Error). Waits for a running parallel_for to finish.
 // Calling it from inside a parallel_for task throws Error (it would wait for itself).

@@ -66,8 +66,10 @@ TEST(Bpe, FastEncodingMatchesNaiveEncodingAndRoundTrips) {
 }
 
 TEST(Bpe, MergesCompressTheCorpus) {
+  // Trained on the first 100 kB, measured on all of it (300 kB): merges learned on one part
+  // of a text compress the rest.
   const std::string corpus = spanish_corpus();
-  const std::vector<BpeMerge> all = bpe_train(corpus, 256);
+  const std::vector<BpeMerge> all = bpe_train(corpus.substr(0, 100000), 256);
   ASSERT_EQ(all.size(), 256u);
   // Training is greedy, so k merges are the first k of 256: the prefixes are the smaller tokenizers.
   const std::string part = corpus.substr(0, 30000);

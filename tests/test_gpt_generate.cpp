@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <limits>
 #include <set>
 #include <vector>
 
@@ -94,6 +95,12 @@ TEST(GPTGenerate, TopKAndTopPNeverSampleOutside) {
   std::set<int64_t> seen_tie;
   for (int i = 0; i < 500; ++i) seen_tie.insert(sample_next_token(tied, {.top_k = 1}, rng));
   EXPECT_EQ(seen_tie, (std::set<int64_t>{1, 2}));
+  // A -inf logit is never drawn; NaN, +inf or nothing but -inf is an error.
+  const real inf = std::numeric_limits<real>::infinity();
+  for (int i = 0; i < 200; ++i) EXPECT_NE(sample_next_token(Tensor::from({0, -inf, 0}), {}, rng), 1);
+  EXPECT_THROW(sample_next_token(Tensor::from({0, std::nanf("")}), {}, rng), Error);
+  EXPECT_THROW(sample_next_token(Tensor::from({0, inf}), {}, rng), Error);
+  EXPECT_THROW(sample_next_token(Tensor::from({-inf, -inf}), {}, rng), Error);
   EXPECT_THROW(sample_next_token(logits, {.top_p = 0}, rng), Error);
   EXPECT_THROW(sample_next_token(logits, {.top_k = -1}, rng), Error);
 }

@@ -202,5 +202,24 @@ TEST(Module, RegistrationErrors) {
   for (int which : {0, 1, 2}) EXPECT_THROW(Bad b(which), Error);
 }
 
+TEST(Module, LoadingItsOwnTensorsUnderSwappedNamesSwapsThem) {
+  // The state dict shares storage with the module: loading it with two names swapped must read
+  // both values before writing either (a plain copy would load one value into both).
+  struct Pair : Module {
+    Var a, b;
+    Pair() {
+      register_parameter("a", a, Tensor::from({1, 2}));
+      register_parameter("b", b, Tensor::from({3, 4}));
+    }
+  } p;
+  StateDict own = p.state_dict();
+  p.load_state_dict({{"a", own.at("b")}, {"b", own.at("a")}});
+  EXPECT_EQ(p.a.value().to_vector(), (std::vector<real>{3, 4}));
+  EXPECT_EQ(p.b.value().to_vector(), (std::vector<real>{1, 2}));
+  // Loading a module's own unchanged state is a no-op.
+  p.load_state_dict(p.state_dict());
+  EXPECT_EQ(p.a.value().to_vector(), (std::vector<real>{3, 4}));
+}
+
 }  // namespace
 }  // namespace atn

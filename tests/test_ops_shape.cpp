@@ -77,6 +77,17 @@ TEST(OpsShape, GradcheckConcatSplitChunk) {
         return p[0] * p[2];  // the middle piece is unused: its region gets zero gradient
       },
       {x}, "chunk");
+  const Var y = rand_param({2, 7}, rng);
+  const std::vector<Var> pieces = chunk(y, 3, 1);  // 3, 3, 1 as torch.chunk
+  ASSERT_EQ(pieces.size(), 3u);
+  EXPECT_EQ(pieces[2].shape(), (Shape{2, 1}));
+  EXPECT_EQ(pieces[2].value().to_vector(), (V{y.value()[6], y.value()[13]}));
+  expect_gradcheck(
+      [](const Vars& v) {
+        auto p = chunk(v[0], 3, 1);
+        return concat({p[2] * 2.0f, p[0], p[1] * -3.0f}, 1);
+      },
+      {y}, "chunk with a short last piece");
 }
 
 TEST(OpsShape, SplitPieceBackwardWritesOnlyItsRegion) {
@@ -190,7 +201,8 @@ TEST(OpsShape, ErrorsThroughVars) {
   EXPECT_THROW(slice(a, 1, 0, 2, 0), Error);
   EXPECT_THROW(concat({a, Var(Tensor::zeros({3, 3}))}, 1), Error);
   EXPECT_THROW(split(a, 1, {2, 2}), Error);
-  EXPECT_THROW(chunk(a, 2, 1), Error);
+  EXPECT_THROW(chunk(a, 0, 1), Error);
+  EXPECT_THROW(chunk(a, -1, 1), Error);
   EXPECT_THROW(index_select(a, 0, Tensor::from({2})), Error);
   EXPECT_THROW(embedding(a, Tensor::from({0.5f})), Error);
   EXPECT_THROW(gather(a, 0, Tensor::from({2}, {1, 1})), Error);

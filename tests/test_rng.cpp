@@ -100,5 +100,19 @@ TEST(Rng, BadInputThrows) {
   EXPECT_THROW(r.set_state({1, 2}), Error);
 }
 
+TEST(Rng, RefusesTheAllZeroState) {
+  // From the all-zero state xoshiro256** returns 0 forever; no seed ever leads there.
+  Rng r(7);
+  const auto before = r.state();
+  EXPECT_THROW(r.set_state({0, 0, 0, 0, 0, 0}), Error);
+  EXPECT_THROW(r.set_state({0, 0, 0, 0, 1, 0}), Error);
+  EXPECT_EQ(r.state(), before);  // a refused state changes nothing
+  EXPECT_THROW(r.set_state({1, 0, 0, 0, 2, 0}), Error);  // the spare flag is 0 or 1
+  EXPECT_NO_THROW(r.set_state({0, 0, 0, 1, 0, 0}));      // one nonzero word is a valid state
+  uint64_t any_bits = 0;
+  for (int i = 0; i < 8; ++i) any_bits |= r.next_u64();
+  EXPECT_NE(any_bits, 0u);
+}
+
 }  // namespace
 }  // namespace atn

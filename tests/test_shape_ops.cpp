@@ -108,6 +108,32 @@ TEST(ShapeOps, SplitAndChunkRoundTripWithConcat) {
   EXPECT_EQ(concat(thirds, 1).to_vector(), iota({2, 6}).to_vector());
 }
 
+// The sizes of chunk(t, n, axis) along the axis, and that the pieces are t's consecutive slices.
+std::vector<int64_t> chunk_lengths(const Tensor& t, int64_t n, int64_t axis) {
+  std::vector<int64_t> lengths;
+  int64_t start = 0;
+  for (const Tensor& p : chunk(t, n, axis)) {
+    const int64_t len = p.size(axis);
+    EXPECT_EQ(p.to_vector(), narrow(t, axis, start, len).to_vector());
+    lengths.push_back(len);
+    start += len;
+  }
+  EXPECT_EQ(start, t.size(axis));
+  return lengths;
+}
+
+TEST(ShapeOps, ChunkFollowsPyTorch) {
+  using L = std::vector<int64_t>;
+  EXPECT_EQ(chunk_lengths(iota({2, 7}), 3, 1), (L{3, 3, 1}));
+  EXPECT_EQ(chunk_lengths(iota({6, 2}), 4, 0), (L{2, 2, 2}));  // three pieces, as torch.chunk
+  EXPECT_EQ(chunk_lengths(iota({2, 6}), 3, -1), (L{2, 2, 2}));
+  EXPECT_EQ(chunk_lengths(iota({5}), 2, 0), (L{3, 2}));
+  EXPECT_EQ(chunk_lengths(iota({2, 2}), 5, 1), (L{1, 1}));  // never more pieces than elements
+  EXPECT_EQ(chunk_lengths(iota({3}), 1, 0), (L{3}));
+  EXPECT_EQ(chunk_lengths(iota({7}), INT64_MAX, 0), (L{1, 1, 1, 1, 1, 1, 1}));
+  EXPECT_EQ(chunk_lengths(iota({2, 0}), 3, 1), (L{0}));  // an empty axis: one empty piece
+}
+
 TEST(ShapeOps, SqueezeAndUnsqueezeAreViews) {
   const Tensor a = iota({2, 3});
   EXPECT_EQ(unsqueeze(a, 0).shape(), (Shape{1, 2, 3}));
@@ -144,8 +170,9 @@ TEST(ShapeOps, ErrorsNameTheOpAndShapes) {
   EXPECT_THROW(concat({iota({2, 3}), iota({2, 3})}, 2), Error);
   EXPECT_THROW(split(a, 1, {1, 1}), Error);        // 2 ≠ 3
   EXPECT_THROW(split(a, 1, {4, -1}), Error);       // negative piece
-  EXPECT_THROW(chunk(a, 2, 1), Error);             // 3 is odd
   EXPECT_THROW(chunk(a, 0, 1), Error);
+  EXPECT_THROW(chunk(a, -2, 1), Error);
+  EXPECT_THROW(chunk(a, 2, 3), Error);
   EXPECT_THROW(squeeze(a, 0), Error);              // size 2, not 1
   EXPECT_THROW(unsqueeze(a, 4), Error);
 }

@@ -104,6 +104,79 @@ TEST(Softmax, NoGradientThroughMaskedEntriesOrFullyMaskedRows) {
   }
 }
 
+// softmax (or log_softmax) along `axis` from the definition, in double, one lane at a time.
+Tensor softmax_by_hand(const Tensor& x, int64_t axis, bool log) {
+  const int64_t n = x.shape()[size_t(axis)], stride = contiguous_strides(x.shape())[size_t(axis)];
+  Tensor y(x.shape());
+  for (int64_t i = 0; i < x.numel(); ++i) {
+    if ((i / stride) % n != 0) continue;  // start from the first element of each lane
+    double m = -INFINITY, s = 0;
+    for (int64_t k = 0; k < n; ++k) m = std::max(m, double(x[i + k * stride]));
+    for (int64_t k = 0; k < n; ++k) s += std::exp(double(x[i + k * stride]) - m);
+    for (int64_t k = 0; k < n; ++k) {
+      const double z = double(x[i + k * stride]) - m;
+      y[i + k * stride] = real(log ? z - std::log(s) : std::exp(z) / s);
+    }
+  }
+  return y;
+}
+
+TEST(SoftmaxAxis, EveryAxisMatchesTheDefinitionAndMinusOneIsTheDefault) {
+  Rng rng(12);
+  const Tensor x = Tensor::randn({2, 3, 4}, rng, 0, 2);
+  for (int64_t axis : {0, 1, 2, -1, -2, -3}) {
+    const int64_t ax = axis < 0 ? axis + 3 : axis;
+    EXPECT_LT(max_abs_diff(softmax(x, axis), softmax_by_hand(x, ax, false)), 1e-6f) << "axis " << axis;
+    EXPECT_LT(max_abs_diff(log_softmax(x, axis), softmax_by_hand(x, ax, true)), 2e-6f) << "axis " << axis;
+    EXPECT_LT(max_abs_diff(softmax(param(x), axis).value(), softmax_by_hand(x, ax, false)), 1e-6f);
+    EXPECT_LT(max_abs_diff(log_softmax(param(x), axis).value(), softmax_by_hand(x, ax, true)), 2e-6f);
+  }
+  EXPECT_EQ(softmax(x).to_vector(), softmax(x, 2).to_vector());
+  EXPECT_EQ(log_softmax(x).to_vector(), log_softmax(x, -1).to_vector());
+}
+
+TEST(SoftmaxAxis, AFullyMaskedLaneAlongAnyAxisIsZeroWithZeroGradient) {
+  // Column 1 of [2, 3] is fully masked: along axis 0 it is a lane of its own.
+  Var x = param(Tensor::from({1, -kInf, 2, 3, -kInf, 0}, {2, 3}));
+  Var y = softmax(x, 0);
+  EXPECT_EQ(y.value()[1], 0);
+  EXPECT_EQ(y.value()[4], 0);
+  EXPECT_NEAR(y.value()[0] + y.value()[3], 1, 1e-6f);
+  backward(y, Tensor::from({1, 2, 3, 4, 5, 6}, {2, 3}));
+  EXPECT_EQ(x.grad()[1], 0);
+  EXPECT_EQ(x.grad()[4], 0);
+  EXPECT_EQ(log_softmax(x.value(), 0)[4], -kInf);
+}
+
+TEST(SoftmaxAxis, GradcheckAlongEachAxis) {
+  Rng rng(13);
+  for (const Shape& s : {Shape{3, 5}, Shape{2, 3, 4}}) {
+    Var x = param(Tensor::randn(s, rng, 0, 2));
+    for (int64_t axis = -int64_t(s.size()); axis < int64_t(s.size()); ++axis) {
+      auto r = gradcheck([axis](const std::vector<Var>& v) { return softmax(v[0], axis); }, {x});
+      EXPECT_TRUE(r.ok) << "softmax " << to_string(s) << " axis " << axis << "\n" << r.report;
+      r = gradcheck([axis](const std::vector<Var>& v) { return log_softmax(v[0], axis); }, {x});
+      EXPECT_TRUE(r.ok) << "log_softmax " << to_string(s) << " axis " << axis << "\n" << r.report;
+    }
+  }
+}
+
+TEST(SoftmaxAxis, ABadAxisIsAnError) {
+  const Tensor x = Tensor::zeros({2, 3});
+  try {
+    softmax(x, 2);
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_STREQ(e.what(), "softmax: axis 2 out of range for a tensor with 2 dimensions");
+  }
+  EXPECT_THROW(log_softmax(x, -3), Error);
+  EXPECT_THROW(softmax(param(x), 5), Error);
+  EXPECT_THROW(log_softmax(param(x), INT64_MIN), Error);
+  EXPECT_THROW(softmax_backward(x, x, 2), Error);
+  EXPECT_THROW(log_softmax_backward(x, x, -3), Error);
+  EXPECT_THROW(softmax(Tensor::scalar(1), 0), Error);
+}
+
 TEST(Softmax, Errors) {
   try {
     softmax(Tensor::scalar(1));

@@ -94,6 +94,49 @@ TEST_F(TapeTest, BackwardErrors) {
   EXPECT_EQ(Tape::current().size(), 0u);
 }
 
+TEST_F(TapeTest, BackwardOfAConsumedOrClearedTapeIsAnError) {
+  Var x = param(Tensor::scalar(3));
+  Var loss = x * x;
+  backward(loss);
+  EXPECT_FLOAT_EQ(x.grad().item(), 6);
+  try {
+    backward(loss);  // its entry went with the first backward
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("backward: the tape that recorded this output was already consumed"),
+              std::string::npos)
+        << e.what();
+  }
+  EXPECT_FLOAT_EQ(x.grad().item(), 6) << "the failed call changed no gradient";
+  EXPECT_FLOAT_EQ(loss.grad().item(), 1);
+
+  Var again = x * 2.0f;
+  Tape::current().clear();
+  EXPECT_THROW(backward(again), Error);
+  // A later forward on the same tape does not bring the old entry back.
+  Var other = x * 5.0f;
+  EXPECT_THROW(backward(again), Error);
+  EXPECT_EQ(Tape::current().size(), 1u) << "the error leaves the tape alone";
+  backward(other);
+  EXPECT_FLOAT_EQ(x.grad().item(), 11);
+}
+
+TEST_F(TapeTest, LegitimateBackwardsStillWork) {
+  // A leaf is its own output: backward seeds its gradient, as often as asked.
+  Var x = param(Tensor::scalar(3));
+  backward(x);
+  backward(x);
+  EXPECT_FLOAT_EQ(x.grad().item(), 2);
+  // An output that is not the last entry of the tape.
+  x.zero_grad();
+  Var y = x * 2.0f;
+  Var z = y * 4.0f;
+  backward(y);
+  EXPECT_FLOAT_EQ(x.grad().item(), 2);
+  EXPECT_EQ(Tape::current().size(), 0u);
+  (void)z;
+}
+
 TEST_F(TapeTest, EachThreadHasItsOwnTape) {
   Var x = param(Tensor::scalar(1));
   Var y = x * 2.0f;

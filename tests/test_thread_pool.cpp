@@ -141,5 +141,20 @@ TEST(ThreadPool, BadArgumentsThrow) {
   EXPECT_EQ(num_threads(), 2);
 }
 
+TEST(ThreadPool, OneRuleForTheThreadCountText) {
+  EXPECT_EQ(parse_thread_count("1"), 1);
+  EXPECT_EQ(parse_thread_count("3"), 3);
+  EXPECT_EQ(parse_thread_count("0004"), 4);
+  EXPECT_EQ(parse_thread_count("4096"), 4096);
+  for (const char* bad : {"", " 3", "3 ", "+2", "-1", "0", "4097", "2.0", "0x2", "two", "99999999999999999999"}) {
+    try {
+      parse_thread_count(bad);
+      ADD_FAILURE() << "accepted '" << bad << "'";
+    } catch (const Error& e) {
+      EXPECT_EQ(std::string(e.what()), std::string("ATN_THREADS must be a whole number from 1 to 4096, got '") + bad + "'");
+    }
+  }
+}
+
 }  // namespace
 }  // namespace atn

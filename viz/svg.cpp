@@ -4,8 +4,9 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <sstream>
+
+#include "tensor/atomic_file.h"
 
 namespace atn::svg {
 
@@ -177,24 +178,7 @@ void write_file_atomically(const std::string& path, const std::string& content) 
     fs::create_directories(target.parent_path(), ec);
     if (ec) fail("svg: cannot create folder '", target.parent_path().string(), "': ", ec.message());
   }
-  // The temporary file sits next to the target, so the rename never crosses file systems.
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    if (!f) fail("svg: cannot write '", path, "'");
-    f << content;
-    f.close();
-    if (!f) {
-      fs::remove(tmp, ec);
-      fail("svg: cannot write '", path, "'");
-    }
-  }
-  fs::rename(tmp, target, ec);
-  if (ec) {
-    std::error_code ignored;
-    fs::remove(tmp, ignored);
-    fail("svg: cannot write '", path, "': ", ec.message());
-  }
+  atn::write_file_atomically(path, content, "svg");
 }
 
 void plot(const std::string& path, const Plot& p) {

@@ -67,7 +67,7 @@ struct Rgb {
 };
 Rgb viridis(double t);                        // t in [0, 1]: dark purple → blue → green → yellow
 std::string escape(const std::string& text);  // & < > " ' as XML entities
-// Writes `text` to `path` through a temporary file and a rename; creates the folder.
+// Creates the folder, then writes `text` to `path` atomically (tensor/atomic_file.h).
 void write_file_atomically(const std::string& path, const std::string& text);
 
 }  // namespace atn::svg

@@ -5,7 +5,6 @@
 #include <limits>
 
 #include "autograd/ops_basic.h"
-#include "autograd/ops_math.h"
 #include "autograd/ops_shape.h"
 #include "autograd/ops_softmax.h"
 #include "tensor/elementwise.h"
@@ -36,7 +35,22 @@ Var adaptive_span_mask(const Var& span_ratio, const Tensor& distance, int64_t ma
   c_shape.insert(c_shape.end(), size_t(distance.dim()), 1);
   Var z = reshape(span_ratio, c_shape) * real(max_span);     // z_h = c_h·S
   Var r_minus_x = constant(add(neg(distance), real(ramp)));  // R − x: no gradient, it is data
-  return clamp((z + r_minus_x) / real(ramp), 0, 1);
+  Var u = (z + r_minus_x) / real(ramp);                      // the ramp before clamping [H, ...D]
+
+  // clamp(u, 0, 1), with the derivative upstream gets from PyTorch's clamp: 1 on the CLOSED
+  // interval 0 ≤ u ≤ 1, bounds included. The kinks u = 0 and u = 1 are where training starts
+  // (c = 0 puts the nearest key at u = 1 and the key R back at u = 0) and where clamp_params()
+  // returns c to, so the rule there decides whether a span can grow from 0. Beyond the maximum
+  // span (x ≥ S) the mask is 0 with no gradient: those keys are never read.
+  const Tensor& uv = u.value();
+  const int64_t per_head = distance.numel();
+  Tensor pass(uv.shape()), clamped(uv.shape());
+  for (int64_t i = 0; i < uv.numel(); ++i) {
+    const bool in_span = distance[i % per_head] < real(max_span);
+    pass[i] = in_span && uv[i] >= 0 && uv[i] <= 1;
+    clamped[i] = in_span ? std::clamp(uv[i], real(0), real(1)) : real(0);
+  }
+  return where(pass, u, constant(clamped));
 }
 
 AdaptiveSpanAttention::AdaptiveSpanAttention(AdaptiveSpanConfig cfg, Rng& rng)
@@ -54,11 +68,21 @@ AdaptiveSpanAttention::AdaptiveSpanAttention(AdaptiveSpanConfig cfg, Rng& rng)
 }
 
 int64_t AdaptiveSpanAttention::window(int64_t T) const {
+  // z_max in float, multiplied as adaptive_span_mask does, so that "u ≥ 0" below is decided
+  // exactly as the mask decides it.
   double z_max = -std::numeric_limits<double>::infinity();
-  for (real c : span_ratio.value()) z_max = std::max(z_max, double(c) * double(config.max_span));
-  // Compare in double before converting: a huge or NaN c (before clamp_params) must not overflow.
-  if (!(z_max + double(config.ramp) < double(T))) return T;
-  return std::max<int64_t>(1, int64_t(std::ceil(z_max)) + config.ramp);
+  for (real c : span_ratio.value()) z_max = std::max(z_max, double(c * real(config.max_span)));
+  // Never more than the sequence, nor than the S keys the mask covers (distances 0 .. S − 1).
+  const int64_t cap = std::min(T, config.max_span);
+  // The keys with u = (R + z − x)/R ≥ 0 are x = 0 .. floor(z) + R. The last one may have m = 0
+  // (when z is an integer) but it sits on the kink u = 0, where the gradient reaches c: it must
+  // be read for the gradient to be upstream's (whose cache, trimmed in multiples of 64, has it).
+  // Compare in double before converting: a huge, negative or NaN c (before clamp_params) must not
+  // overflow. The query itself is always read.
+  const double last = std::floor(z_max) + double(config.ramp);  // the farthest key with u ≥ 0
+  if (!(last + 1 < double(cap))) return cap;
+  if (!(last >= 0)) return std::min<int64_t>(cap, 1);
+  return int64_t(last) + 1;
 }
 
 Var AdaptiveSpanAttention::forward(const Var& x, Tensor* weights) {

@@ -9,16 +9,26 @@
 //
 // is 1 up to distance z, falls linearly to 0 at z + R, and is applied after the softmax, which is
 // then renormalized:  a'_ij = m(i − j)·a_ij / (Σ_k m(i − k)·a_ik + 1e-8).
-// Where the ramp is strictly between 0 and 1 its slope is S/R in c, so the loss reaches c through
-// the ramp only; keys that are fully in (m = 1) or fully out (m = 0) say nothing about c.
+// The mask covers the S nearest keys, distances 0 .. S − 1 (upstream's template has S entries):
+// keys S or more back get m = 0 whatever c is, and are never read.
+// The loss reaches c through the ramp only, with slope S/R. At the kinks (u = (R + z − x)/R
+// exactly 0 or 1, i.e. z an integer) we use upstream's derivative, that of PyTorch's clamp: 1 on
+// the closed interval 0 ≤ u ≤ 1. This matters: c starts at 0 and clamp_params() puts it back to
+// 0, a kink where the nearest key has u = 1 and the key R back has u = 0; with the derivative
+// taken on the open interval only, the gradient there ignores both keys and can point the wrong
+// way (tests/test_adaptive_span.cpp has a task where it does, and c never leaves 0). Keys fully
+// in (u > 1) or fully out (u < 0) say nothing about c.
 //
 // Which keys a query sees. Ours is the causal GPT variant of the spec: query i attends to j ≤ i,
-// ITSELF INCLUDED (distance 0, the nearest key, always m = 1 when z ≥ 0). (Upstream attends to the
-// S previous tokens but not to itself, through a Transformer-XL cache, and adds a learned relative
-// position embedding on the key side; we leave both out.)
+// ITSELF INCLUDED (distance 0, the nearest key, always m = 1 when z ≥ 0), so at most itself and
+// the S − 1 tokens before it. (Upstream attends to the S previous tokens but not to itself,
+// through a Transformer-XL cache, and adds a learned relative position embedding on the key side;
+// we leave both out.)
 //
-// Cost. Keys at distance ≥ W = min(T, ceil(max_h z_h) + R) get m = 0 for every head, so they
-// are never read: query i attends to the band of keys i − W + 1 .. i. The forward walks the
+// Cost. Keys at distance ≥ W = min(T, S, floor(max_h z_h) + R + 1) get m = 0 and no gradient for
+// every head, so they are never read: query i attends to the band of keys i − W + 1 .. i. (The
+// farthest key of the band, x = floor(z) + R, has m = 0 when z is an integer, but u = 0 there is a
+// kink whose gradient upstream keeps, so it is read.) The forward walks the
 // sequence in blocks of W queries; a block reads its W queries' keys, at most 2W − 1 of them,
 // and builds a [B, H, W, 2W − 1] score matrix. Work and tape memory are about
 // 2·B·H·T·W·d_h multiply-adds instead of B·H·T²·d_h, a saving once W < T/2. The full T×T matrix
@@ -44,9 +54,10 @@ struct AdaptiveSpanConfig {
   bool bias = false;     // biases in the four projections
 };
 
-// m_h(x) = clamp((R + c_h·S − x)/R, 0, 1) for every head h and every distance x in `distance`
-// (a constant of any shape D, usually [Lq, Lk]); span_ratio is c [H]. Result [H, ...D]. Built
-// from differentiable ops, so the gradient reaches c wherever 0 < m < 1.
+// m_h(x) = clamp((R + c_h·S − x)/R, 0, 1) for every head h and every distance x < S in `distance`
+// (a constant of any shape D, usually [Lq, Lk]), and 0 for x ≥ S; span_ratio is c [H]. Result
+// [H, ...D]. The gradient reaches c wherever 0 ≤ (R + c_h·S − x)/R ≤ 1 (bounds included, as
+// PyTorch's clamp) and x < S, with d m/d c_h = S/R.
 Var adaptive_span_mask(const Var& span_ratio, const Tensor& distance, int64_t max_span, int64_t ramp);
 
 class AdaptiveSpanAttention : public Layer {
@@ -66,9 +77,9 @@ class AdaptiveSpanAttention : public Layer {
   void clamp_params();
   // z_h = c_h·S, in tokens [H].
   Tensor spans() const;
-  // The number of keys each query reads for a sequence of length T: min(T, ceil(max_h z_h) + R).
+  // The number of keys each query reads for a sequence of length T: min(T, S, floor(max_h z_h) + R + 1).
   int64_t window(int64_t T) const;
-  // m_h(x) for x = 0 .. n − 1 [H, n]: the mask curves, for plots.
+  // m_h(x) for x = 0 .. n − 1 [H, n]: the mask curves, for plots (0 from x = S on).
   Tensor mask_curve(int64_t n) const;
 
   AdaptiveSpanConfig config;

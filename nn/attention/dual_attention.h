@@ -12,6 +12,8 @@
 //
 // Masks (optional) are 0/1 tensors, 1 = may attend, broadcasting to [B, H, n, n]; `causal`
 // additionally blocks keys after the query (lower triangle with the diagonal allowed).
+// With `rope`, both branches rotate their attention queries and keys (nn/rope.h), as upstream
+// passes the same RoPE angles to both.
 #pragma once
 #include <memory>
 
@@ -21,13 +23,16 @@ namespace atn {
 
 // Multi-head softmax self-attention with an explicit head_dim, the SA branch of DualAttention:
 // wq, wk, wv: Linear(d → n_heads·head_dim), wo: Linear(n_heads·head_dim → n_heads·head_dim), all
-// without bias unless bias_out (for wo), as upstream.
+// without bias unless bias_out (for wo), as upstream. With `rope`, q and k are rotated by their
+// positions before the scores.
 struct SensoryAttentionConfig {
   int64_t d_model = 0;
   int64_t n_heads = 1;
   int64_t head_dim = 0;  // 0 means d_model / n_heads
   bool causal = false;
   bool bias_out = false;
+  bool rope = false;         // RoPE on q and k (needs an even head_dim)
+  double rope_base = 10000;  // θ_i = base^(−2i/head_dim)
 };
 
 class SensoryAttention : public Module {
@@ -39,6 +44,7 @@ class SensoryAttention : public Module {
 
   SensoryAttentionConfig config;  // head_dim resolved
   Linear wq, wk, wv, wo;
+  std::unique_ptr<RotaryPositionalEmbedding> rotary;  // null unless config.rope (no parameters)
 };
 
 struct DualAttentionConfig {
@@ -51,6 +57,9 @@ struct DualAttentionConfig {
   bool relative_symbols = false;  // symbols are PositionRelativeSymbols' offset table
   RelationActivation activation = RelationActivation::identity;
   bool causal = false;
+  bool rope = false;           // RoPE on the attention q and k of both branches (needs an even head_dim)
+  double rope_base = 10000;    // θ_i = base^(−2i/head_dim)
+  bool grouped_wv_ra = false;  // RA's W_v per key head (upstream's layout; relational_attention.h)
 };
 
 struct DualAttentionWeights {

@@ -27,6 +27,9 @@ RelationalAttentionConfig resolved(RelationalAttentionConfig c) {
     fail("RelationalAttention: n_relations=", c.n_relations, " must divide head_dim·n_heads=", width);
   if (c.n_kv_heads < 1 || c.n_heads % c.n_kv_heads != 0)
     fail("RelationalAttention: n_kv_heads=", c.n_kv_heads, " must divide n_heads=", c.n_heads);
+  if (c.rope && ((c.d_model / c.total_heads) % 2 != 0 || !(c.rope_base > 1)))
+    fail("RelationalAttention: RoPE needs an even head_dim and a base above 1, got head_dim=",
+         c.d_model / c.total_heads, " and rope_base=", c.rope_base);
   return c;
 }
 
@@ -51,8 +54,10 @@ Var split_heads(const Var& t, int64_t H, int64_t dh) {
 }
 
 Tensor wr_init(int64_t H, int64_t dh, int64_t nr, Rng& rng) {
-  // Like a bias-free Linear n_r → d_h per head: U(−1/√n_r, 1/√n_r).
-  const real bound = real(1) / std::sqrt(real(nr));
+  // Upstream: kaiming_uniform_(a = √5) on [H, d_h, n_r]. PyTorch takes fan_in = size(1) times the
+  // trailing sizes = d_h·n_r, and the bound gain·√(3/fan_in) with gain √(2/(1 + a²)) = √(1/3)
+  // is 1/√fan_in.
+  const real bound = real(1 / std::sqrt(double(dh) * double(nr)));
   return Tensor::rand({H, dh, nr}, rng, -bound, bound);
 }
 
@@ -94,8 +99,9 @@ RelationalAttention::RelationalAttention(RelationalAttentionConfig cfg, Rng& rng
       wk_rel(config.symmetric_relations
                  ? nullptr
                  : std::make_unique<Linear>(config.d_model, config.n_relations * rel_dim, rng, false)),
-      wv(config.d_model, config.n_heads * head_dim, rng, false),
-      wo(config.n_heads * head_dim, config.n_heads * head_dim, rng, config.bias_out) {
+      wv(config.d_model, (config.grouped_wv ? config.n_kv_heads : config.n_heads) * head_dim, rng, false),
+      wo(config.n_heads * head_dim, config.n_heads * head_dim, rng, config.bias_out),
+      rotary(config.rope ? std::make_unique<RotaryPositionalEmbedding>(head_dim, config.rope_base) : nullptr) {
   register_module("wq_attn", wq_attn);
   register_module("wk_attn", wk_attn);
   register_module("wq_rel", wq_rel);
@@ -127,6 +133,10 @@ Var RelationalAttention::forward(const Var& x, const Var& symbols, const Tensor&
   //    matmul serve the whole group.
   Var q = split_heads(wq_attn(x), H, head_dim);   // [B, H, n, d_h]
   Var k = split_heads(wk_attn(x), kv, head_dim);  // [B, kv, n, d_h]
+  if (rotary) {  // row i rotated by the angles of position i: q_i·k_j then depends on j − i
+    q = rotary->apply(q);
+    k = rotary->apply(k);
+  }
   Var s = matmul(reshape(q, {B, kv, (H / kv) * n, head_dim}), k, false, true);
   s = reshape(s, {B, H, n, n}) * (real(1) / std::sqrt(real(head_dim)));
   Var alpha = softmax(detail::dat_masked_scores(s, mask, config.causal, "RelationalAttention"));
@@ -136,8 +146,10 @@ Var RelationalAttention::forward(const Var& x, const Var& symbols, const Tensor&
   Var kr = wk_rel ? split_heads((*wk_rel)(x), nr, rel_dim) : qr;  // symmetric: the same map on both sides
   Var rel = activate(matmul(qr, kr, false, true) * (real(1) / std::sqrt(real(rel_dim))), config.activation);
 
-  // 3. Symbols: A^h_i = Σ_j α^h_ij ŝ^h_j.
-  Var sym = split_heads(wv(symbols), H, head_dim);  // [H, n or 2n−1, d_h] or [B, H, n, d_h]
+  // 3. Symbols: A^h_i = Σ_j α^h_ij ŝ^h_j. With grouped_wv there are kv symbol heads, shared by
+  //    the query heads of a group as the keys are.
+  const int64_t sym_heads = config.grouped_wv ? kv : H;
+  Var sym = split_heads(wv(symbols), sym_heads, head_dim);  // [S, n or 2n−1, d_h] or [B, S, n, d_h]
   Var by_key = alpha;
   if (config.relative_symbols && n > 1) {
     // β[.., i, o + n − 1] = α[.., i, i + o]: pad α with n − 1 zeros on both sides of the key axis,
@@ -148,7 +160,13 @@ Var RelationalAttention::forward(const Var& x, const Var& symbols, const Tensor&
       for (int64_t c = 0; c < 2 * n - 1; ++c) index[row * (2 * n - 1) + c] = real(row % n + c);
     by_key = gather(concat({pad, alpha, pad}, 3), 3, index);  // [B, H, n, 2n − 1]
   }
-  Var a_sym = matmul(by_key, sym);  // [B, H, n, d_h]
+  Var a_sym;  // [B, H, n, d_h]
+  if (sym_heads == H) {
+    a_sym = matmul(by_key, sym);
+  } else {  // fold each group's query heads into the row axis, as for the scores
+    const int64_t keys = by_key.size(3);
+    a_sym = reshape(matmul(reshape(by_key, {B, kv, (H / kv) * n, keys}), sym), {B, H, n, head_dim});
+  }
 
   // 4. ρ^h_i = Σ_j α^h_ij R_ij· per query i: [H, n] × [n, n_r], batched over (b, i). Then W_r^h ρ^h_i.
   Var rho = matmul(permute(alpha, {0, 2, 1, 3}), permute(rel, {0, 2, 1, 3}), false, true);  // [B, n, H, n_r]
@@ -163,6 +181,7 @@ std::string RelationalAttention::type_name() const {
   return "RelationalAttention(d_model=" + std::to_string(config.d_model) +
          ", n_heads=" + std::to_string(config.n_heads) + ", n_relations=" + std::to_string(config.n_relations) +
          (config.symmetric_relations ? ", symmetric" : "") + (config.relative_symbols ? ", relative" : "") +
+         (config.rope ? ", rope" : "") + (config.grouped_wv ? ", grouped_wv" : "") +
          (config.causal ? ", causal)" : ")");
 }
 

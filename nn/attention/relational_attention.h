@@ -29,14 +29,27 @@
 // (0 when i + o is outside the sequence), and take β [n, 2n − 1] × ŝ [2n − 1, d_h]. Again
 // nothing of size n×n×d is built.
 //
+// Positions. RA has none of its own. With `rope`, the attention query and key of every head are
+// rotated by their positions (nn/rope.h, interleaved pairs, as upstream's apply_rotary_emb), so α
+// depends on where tokens are only through the offset j − i. The relations and the symbols are
+// not rotated: R_ijℓ stays a comparison of contents, and positions reach the symbols, if at all,
+// through the retriever.
+//
+// Grouped-query keys (n_kv_heads < n_heads): the g = n_heads/n_kv_heads query heads κ·g .. κ·g +
+// g − 1 share key head κ. By default W_v still has one block per query head, [n_heads·d_h, d];
+// with `grouped_wv` it has one per key head, [n_kv_heads·d_h, d], shared by the group like the
+// keys: upstream's layout, so its checkpoints load.
+//
 // Parameter names follow upstream: "wq_attn", "wk_attn", "wq_rel", "wk_rel" (absent with
 // symmetric relations, where W_k^rel is W_q^rel and R_ijℓ = R_jiℓ), "wv", "wr" [n_heads, d_h, n_r],
-// "wo" [n_heads·d_h, n_heads·d_h]; no biases unless bias_out. RoPE and dropout are left to the
-// caller (dropout belongs to the block).
+// "wo" [n_heads·d_h, n_heads·d_h]; no biases unless bias_out. W_r starts as upstream's
+// kaiming_uniform_(a = √5) on that shape: U(−b, b), b = 1/√(d_h·n_r) (PyTorch's fan_in of a
+// [n_heads, d_h, n_r] tensor is d_h·n_r). Dropout is left to the caller (it belongs to the block).
 #pragma once
 #include <memory>
 
 #include "nn/linear.h"
+#include "nn/rope.h"
 
 namespace atn {
 
@@ -52,7 +65,10 @@ struct RelationalAttentionConfig {
   bool relative_symbols = false;  // symbols are the offset table [2n − 1, d]
   RelationActivation activation = RelationActivation::identity;
   bool causal = false;
-  bool bias_out = false;  // a bias in W_o
+  bool bias_out = false;     // a bias in W_o
+  bool rope = false;         // RoPE on the attention q and k (needs an even d_h)
+  double rope_base = 10000;  // θ_i = base^(−2i/d_h)
+  bool grouped_wv = false;   // W_v per key head, [n_kv_heads·d_h, d] (upstream's layout)
 };
 
 struct RelationalAttentionWeights {
@@ -74,9 +90,10 @@ class RelationalAttention : public Module {
   int64_t head_dim, rel_dim;         // d_h and d_r
   Linear wq_attn, wk_attn, wq_rel;
   std::unique_ptr<Linear> wk_rel;  // null with symmetric relations
-  Linear wv;
-  Var wr;  // [n_heads, d_h, n_r]
+  Linear wv;                       // [n_heads·d_h, d], or [n_kv_heads·d_h, d] with grouped_wv
+  Var wr;                          // [n_heads, d_h, n_r]
   Linear wo;
+  std::unique_ptr<RotaryPositionalEmbedding> rotary;  // null unless config.rope (no parameters)
 };
 
 namespace detail {
