@@ -97,6 +97,7 @@ Seq2SeqOutput Seq2SeqRNN::readout(const Var& s, const Encoded& enc) {
 }
 
 Seq2SeqOutput Seq2SeqRNN::forward(const Tensor& src, const Tensor& src_mask, const Tensor& tgt_in) {
+  check_token_batch("Seq2SeqRNN::forward", "src", src, src_mask);
   check_token_batch("Seq2SeqRNN::forward", "tgt_in", tgt_in);
   if (tgt_in.size(0) != src.size(0))
     fail("Seq2SeqRNN::forward: tgt_in ", to_string(tgt_in.shape()), " and src ", to_string(src.shape()),

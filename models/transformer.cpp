@@ -88,6 +88,7 @@ TransformerOutput Transformer::decode(const Var& memory, const Tensor& src_mask,
 
 TransformerOutput Transformer::forward(const Tensor& src, const Tensor& src_mask, const Tensor& tgt_in,
                                        bool need_weights) {
+  check_token_batch("Transformer::forward", "src", src, src_mask);
   check_token_batch("Transformer::forward", "tgt_in", tgt_in);
   if (tgt_in.size(0) != src.size(0))
     fail("Transformer::forward: tgt_in ", to_string(tgt_in.shape()), " and src ", to_string(src.shape()),
