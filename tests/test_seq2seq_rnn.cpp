@@ -47,6 +47,7 @@ TEST_F(Seq2SeqRNNTest, ShapesAndParameterNames) {
   EXPECT_EQ(plain.combine.weight.shape(), (Shape{4, 4}));
   EXPECT_EQ(plain.encoder->weight_ih.shape(), (Shape{16, 3}));  // LSTM: 4 gates
   EXPECT_FALSE(plain.forward(src.ids, src.mask, pad_batch({{1, 2}, {1, 2}}).ids).weights.defined());
+  EXPECT_FALSE(plain.greedy_decode(src.ids, src.mask, 1, -1, 2).alignments[0].defined());
 }
 
 TEST_F(Seq2SeqRNNTest, AlignmentRowsSumToOneAndSkipPadding) {

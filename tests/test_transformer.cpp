@@ -127,6 +127,12 @@ TEST_F(TransformerTest, SourcePaddingDoesNotChangeOutputs) {
     const Tensor row_sums = sum(w, -1);
     for (int64_t i = 0; i < row_sums.numel(); ++i) EXPECT_NEAR(row_sums[i], 1.0f, 1e-5f);
     EXPECT_EQ(max_value(narrow(w, 3, 3, 2)), 0.0f);  // nothing on the padding
+    // Greedy decoding's alignments: the last layer's weights averaged over heads, [len, S].
+    const Seq2SeqDecoded d = model.greedy_decode(batch_of({{4, 2, 6, 5, 1}}), batch_of({{1, 1, 1, 0, 0}}), 1, -1, 3);
+    ASSERT_EQ(d.alignments[0].shape(), (Shape{3, 5}));
+    const Tensor sums = sum(d.alignments[0], -1);
+    for (int64_t t = 0; t < 3; ++t) EXPECT_NEAR(sums[t], 1.0f, 1e-5f);
+    EXPECT_EQ(max_value(narrow(d.alignments[0], 1, 3, 2)), 0.0f);
   }
 }
 
