@@ -88,9 +88,21 @@ void Module::train(bool on) {
   for (auto& [_, child] : children_) child->train(on);
 }
 
+std::vector<std::pair<std::string, Var>> Module::named_parameters_with_aliases() const {
+  std::vector<std::pair<std::string, Var>> out;
+  std::function<void(const Module&, const std::string&)> walk = [&](const Module& m, const std::string& prefix) {
+    for (const auto& [name, p] : m.params_) out.emplace_back(prefix + name, *p);
+    for (const auto& [name, child] : m.children_) walk(*child, prefix + name + ".");
+  };
+  walk(*this, "");
+  return out;
+}
+
 StateDict Module::state_dict() const {
   StateDict out;
-  for (const auto& [name, p] : named_parameters()) out[name] = p.value();
+  // Every name of a tied parameter, as PyTorch's state_dict lists both transformer.wte.weight
+  // and lm_head.weight of a GPT: the entries share one storage.
+  for (const auto& [name, p] : named_parameters_with_aliases()) out[name] = p.value();
   std::function<void(const Module&, const std::string&)> walk = [&](const Module& m, const std::string& prefix) {
     for (const auto& [name, b] : m.buffers_) out[prefix + name] = *b;
     for (const auto& [name, child] : m.children_) walk(*child, prefix + name + ".");
@@ -101,16 +113,36 @@ StateDict Module::state_dict() const {
 
 void Module::load_state_dict(const StateDict& state) {
   StateDict mine = state_dict();
-  std::vector<std::string> missing, unexpected, wrong;
+  // The names of each tied parameter: one of them is enough (a file written by a tool that
+  // drops duplicates, as safetensors' save_model does), and when several are given they must agree.
+  std::map<std::string, std::vector<std::string>> aliases;
+  {
+    std::map<const Node*, std::vector<std::string>> by_node;
+    for (const auto& [name, p] : named_parameters_with_aliases()) by_node[p.node()].push_back(name);
+    for (const auto& [_, names] : by_node)
+      if (names.size() > 1)
+        for (const auto& n : names) aliases[n] = names;
+  }
+  std::vector<std::string> missing, unexpected, wrong, disagree;
   for (const auto& [name, t] : mine) {
     auto it = state.find(name);
-    if (it == state.end()) missing.push_back(name);
-    else if (it->second.shape() != t.shape())
+    if (it == state.end()) {
+      bool tied_present = false;
+      if (aliases.count(name))
+        for (const auto& other : aliases.at(name)) tied_present = tied_present || state.count(other) > 0;
+      if (!tied_present) missing.push_back(name);
+    } else if (it->second.shape() != t.shape()) {
       wrong.push_back(name + " " + to_string(it->second.shape()) + " (expected " + to_string(t.shape()) + ")");
+    } else if (aliases.count(name)) {
+      const std::string& first = aliases.at(name).front();
+      auto f = state.find(first);
+      if (first != name && f != state.end() && f->second.shape() == t.shape() && max_abs_diff(f->second, it->second) != 0)
+        disagree.push_back(first + " / " + name);
+    }
   }
   for (const auto& [name, _] : state)
     if (!mine.count(name)) unexpected.push_back(name);
-  if (!missing.empty() || !unexpected.empty() || !wrong.empty()) {
+  if (!missing.empty() || !unexpected.empty() || !wrong.empty() || !disagree.empty()) {
     std::ostringstream os;
     os << "load_state_dict: the state does not match the module";
     auto list = [&](const char* what, const std::vector<std::string>& names) {
@@ -121,10 +153,14 @@ void Module::load_state_dict(const StateDict& state) {
     list("missing", missing);
     list("unexpected", unexpected);
     list("wrong shape", wrong);
+    list("tied names with different values", disagree);
     throw Error(os.str());
   }
   // The entries of `mine` share storage with the module, so copying into them loads it.
-  for (auto& [name, t] : mine) t.copy_from(state.at(name));
+  for (auto& [name, t] : mine) {
+    auto it = state.find(name);
+    if (it != state.end()) t.copy_from(it->second);
+  }
 }
 
 void Module::save(const std::string& path) const { save_safetensors(path, state_dict()); }

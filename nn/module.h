@@ -35,10 +35,17 @@ class Module {
   void eval() { train(false); }
   bool training() const { return training_; }
 
-  // Parameters and buffers by dotted name (values shared with the module, not copies).
+  // Every registered name of every parameter, tied ones included: a parameter shared by two
+  // modules (GPT's lm_head.weight = transformer.wte.weight, tied by assigning the Var) appears
+  // under both names here, once in named_parameters().
+  std::vector<std::pair<std::string, Var>> named_parameters_with_aliases() const;
+
+  // Parameters and buffers by dotted name (values shared with the module, not copies). A tied
+  // parameter appears under each of its names, as in PyTorch.
   StateDict state_dict() const;
   // Checks every name and shape first and reports all problems in one atn::Error
   // (missing, unexpected, wrong shape); copies the values only when everything matches.
+  // A tied parameter needs only one of its names; if several are given they must be equal.
   void load_state_dict(const StateDict& state);
   // The state dict as a safetensors file (PyTorch's names, so torch's load_file reads it);
   // saving never leaves a half-written file, loading checks the file and every name and shape.

@@ -112,6 +112,57 @@ TEST(Module, SaveLoadRoundTripIsBitExact) {
   std::remove(path.c_str());
 }
 
+// Two modules sharing one weight, tied by assigning the Var (as GPT ties lm_head to wte).
+struct Tied : Module {
+  Affine encoder{3, 3}, decoder{3, 3};
+  Tied() {
+    register_module("encoder", encoder);
+    register_module("decoder", decoder);
+    decoder.weight = encoder.weight;
+  }
+};
+
+TEST(Module, TiedParameterIsListedOnceButSavedUnderBothNames) {
+  Tied m;
+  const auto params = m.named_parameters();
+  ASSERT_EQ(params.size(), 3u);  // encoder.weight, encoder.bias, decoder.bias
+  EXPECT_EQ(params[0].first, "encoder.weight");
+  EXPECT_EQ(m.named_parameters_with_aliases().size(), 4u);
+  StateDict sd = m.state_dict();
+  ASSERT_TRUE(sd.count("encoder.weight") && sd.count("decoder.weight"));
+  EXPECT_TRUE(sd.at("encoder.weight").shares_storage_with(sd.at("decoder.weight")));
+}
+
+TEST(Module, TiedParameterLoadsFromEitherNameAndStaysTied) {
+  Tied m;
+  StateDict both = {{"encoder.weight", Tensor::full({3, 3}, 2)}, {"decoder.weight", Tensor::full({3, 3}, 2)},
+                    {"encoder.bias", Tensor::zeros({3})},       {"decoder.bias", Tensor::zeros({3})},
+                    {"encoder.count", Tensor::zeros({1})},      {"decoder.count", Tensor::zeros({1})}};
+  m.load_state_dict(both);
+  EXPECT_EQ(m.decoder.weight.value()[4], 2);
+  EXPECT_TRUE(m.decoder.weight.same_as(m.encoder.weight));
+  StateDict one = both;
+  one.erase("encoder.weight");
+  one.at("decoder.weight").fill(3);
+  m.load_state_dict(one);  // one name of the pair is enough
+  EXPECT_EQ(m.encoder.weight.value()[0], 3);
+  StateDict differ = both;
+  differ.at("decoder.weight").fill(5);
+  try {
+    m.load_state_dict(differ);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("tied names with different values: encoder.weight / decoder.weight"),
+              std::string::npos)
+        << e.what();
+  }
+  EXPECT_EQ(m.encoder.weight.value()[0], 3);  // nothing was loaded
+  StateDict neither = both;
+  neither.erase("encoder.weight");
+  neither.erase("decoder.weight");
+  EXPECT_THROW(m.load_state_dict(neither), Error);
+}
+
 TEST(Module, LoadNamesTheFileAndTheProblem) {
   Two m;
   const std::string path = ::testing::TempDir() + "atn_module_other.safetensors";
