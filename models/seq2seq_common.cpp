@@ -4,17 +4,6 @@
 
 namespace atn {
 
-Tensor decoder_input(const Tensor& tgt, int64_t bos) {
-  check_token_batch("decoder_input", "tgt", tgt);
-  const int64_t B = tgt.size(0), T = tgt.size(1);
-  Tensor in({B, T});
-  for (int64_t b = 0; b < B; ++b) {
-    in[b * T] = real(bos);
-    for (int64_t t = 1; t < T; ++t) in[b * T + t] = tgt[b * T + t - 1];
-  }
-  return in;
-}
-
 Tensor ids_tensor(const std::vector<int64_t>& ids) {
   Tensor t({1, int64_t(ids.size())});
   for (size_t i = 0; i < ids.size(); ++i) t[int64_t(i)] = real(ids[i]);

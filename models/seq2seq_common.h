@@ -1,17 +1,12 @@
 // What both encoder–decoders (models/seq2seq_rnn.h, models/transformer.h) share around their
-// inputs and outputs: the decoder input built from a target, the checks of token batches, and
-// what greedy decoding returns.
+// inputs and outputs: the checks of token batches and what greedy decoding returns. (The decoder
+// input, the target shifted right, is built by data/batch.h: decoder_input, make_seq2seq_batch.)
 #pragma once
 #include <vector>
 
 #include "tensor/tensor.h"
 
 namespace atn {
-
-// Teacher forcing reads the target shifted one step to the right: the decoder sees bos, y_1, …,
-// y_{T−1} and must predict y_1, …, y_T, so position t never sees the token it predicts.
-// tgt [B, T] → [B, T] = [bos, tgt[:, 0 : T−1]].
-Tensor decoder_input(const Tensor& tgt, int64_t bos);
 
 // Token ids of one sequence as a [1, n] tensor (the project keeps ids in float tensors).
 Tensor ids_tensor(const std::vector<int64_t>& ids);

@@ -11,8 +11,8 @@
 // Transformer. Dropout (rate config.dropout) follows each embedding-plus-position sum and each
 // sublayer and acts on the attention weights.
 //
-// Training uses teacher forcing: the decoder reads the target shifted right (decoder_input in
-// models/seq2seq_common.h), its self-attention is causal, so position t predicts tgt[t] having
+// Training uses teacher forcing: the decoder reads the target shifted right (decoder_input and
+// make_seq2seq_batch in data/batch.h), its self-attention is causal, so position t predicts tgt[t] having
 // seen only bos, tgt[0 … t−1]. src_mask [B, S] (1 = real token, 0 = padding; data/batch.h's
 // PaddedBatch::mask) hides padded source positions from every self- and cross-attention; an
 // undefined src_mask means no padding. The loss ignores target positions holding config.pad and

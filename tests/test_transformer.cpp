@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "autograd/gradcheck.h"
+#include "data/batch.h"
 #include "autograd/ops_loss.h"
 #include "autograd/tape.h"
 #include "models/transformer.h"
@@ -103,12 +104,20 @@ TEST_F(TransformerTest, ShapesAndParameterNames) {
   EXPECT_EQ(pre.num_parameters(), post.num_parameters() + 4 * 8);
 }
 
-TEST_F(TransformerTest, DecoderInputIsTheTargetShiftedRight) {
-  const Tensor in = decoder_input(batch_of({{5, 6, 7}, {8, 9, 0}}), 1);
-  EXPECT_EQ(in.to_vector(), (std::vector<real>{1, 5, 6, 1, 8, 9}));
-  EXPECT_EQ(in.shape(), (Shape{2, 3}));
-  EXPECT_EQ(decoder_input(batch_of({{4}}), 2).to_vector(), (std::vector<real>{2}));
-  EXPECT_THROW(decoder_input(Tensor::from({1, 2, 3}), 1), Error);
+// data/batch.h's teacher-forcing batch fed to the model: position t of tgt_in is the target's
+// token t − 1 (bos at 0), and the loss is the cross-entropy of the logits against tgt_out.
+TEST_F(TransformerTest, TrainsOnTheShiftedRightTarget) {
+  const Seq2SeqBatch b = make_seq2seq_batch({{{3, 4}, {5, 6, 7}}, {{4}, {8}}}, /*pad=*/0, /*bos=*/1, /*eos=*/2);
+  EXPECT_EQ(b.tgt_in.ids.to_vector(), (std::vector<real>{1, 5, 6, 7, 1, 8, 0, 0}));
+  EXPECT_EQ(b.tgt_out.ids.to_vector(), (std::vector<real>{5, 6, 7, 2, 8, 2, 0, 0}));
+  Rng rng(2);
+  Transformer model({.src_vocab = 7, .tgt_vocab = 9, .d_model = 4, .n_heads = 2, .d_ff = 6, .n_layers = 1,
+                     .dropout = 0},
+                    rng);
+  NoGrad no_grad;
+  const Var logits = model.forward(b.src.ids, b.src.mask, b.tgt_in.ids).logits;
+  EXPECT_NEAR(model.loss(b.src.ids, b.src.mask, b.tgt_in.ids, b.tgt_out.ids).item(),
+              cross_entropy(logits, b.tgt_out.ids, {.ignore_index = 0}).item(), 1e-6f);
 }
 
 // A padded source gives the outputs it gives alone, whatever the padding holds.
