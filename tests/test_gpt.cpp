@@ -318,7 +318,9 @@ TEST(GPT, AttentionWeightsAreCausalDistributions) {
       real total = 0;
       for (int64_t j = 0; j < 5; ++j) {
         total += w[row * 5 + j];
-        if (j > i) EXPECT_EQ(w[row * 5 + j], 0);
+        if (j > i) {
+          EXPECT_EQ(w[row * 5 + j], 0);
+        }
       }
       EXPECT_NEAR(total, 1, 1e-5f);
     }
