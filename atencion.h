@@ -9,6 +9,7 @@
 
 // tensor/: tensors and kernels (no gradients)
 #include "tensor/activation.h"
+#include "tensor/atomic_file.h"
 #include "tensor/elementwise.h"
 #include "tensor/error.h"
 #include "tensor/index_ops.h"
@@ -89,6 +90,47 @@
 #include "optim/rmsprop.h"
 #include "optim/schedule.h"
 #include "optim/sgd.h"
+
+// data/: tokenizers, built-in corpus, synthetic tasks, batches
+#include "data/batch.h"
+#include "data/bpe_tokenizer.h"
+#include "data/bpe_train.h"
+#include "data/char_tokenizer.h"
+#include "data/corpus.h"
+#include "data/number_words.h"
+#include "data/regression_toy.h"
+#include "data/relational_tasks.h"
+#include "data/seq_tasks.h"
+#include "data/spanish_lexicon.h"
+#include "data/spanish_text.h"
+#include "data/synthetic_images.h"
+#include "data/text_loader.h"
+#include "data/tokenizer.h"
+#include "data/utf8.h"
+#include "data/word_tokenizer.h"
+
+// models/: whole networks: GPT, BERT, ViT, seq2seq RNN, Transformer
+#include "models/beam_search.h"
+#include "models/bert.h"
+#include "models/gpt.h"
+#include "models/seq2seq_common.h"
+#include "models/seq2seq_rnn.h"
+#include "models/transformer.h"
+#include "models/transformer_block.h"
+#include "models/transformer_layers.h"
+#include "models/vit.h"
+
+// train/: the training loop and the atencion command's logic
+#include "train/checkpoint_dir.h"
+#include "train/cli.h"
+#include "train/cli_args.h"
+#include "train/cli_text.h"
+#include "train/gpt_checkpoint.h"
+#include "train/metrics.h"
+#include "train/param_groups.h"
+#include "train/progress.h"
+#include "train/stop_signal.h"
+#include "train/trainer.h"
 
 // viz/: SVG figures and terminal heatmaps
 #include "viz/svg.h"
