@@ -212,7 +212,7 @@ TEST(Trainer, GradientAccumulationMatchesOneBigBatch) {
     EXPECT_NEAR(ra.grad_norm, rb.grad_norm, 1e-5f * ra.grad_norm);
   }
   for (auto& [name, t] : a.state_dict()) {
-    const Tensor& u = b.state_dict().at(name);
+    const Tensor u = b.state_dict().at(name);  // a handle: the map is a temporary
     for (int64_t i = 0; i < t.numel(); ++i) EXPECT_NEAR(t[i], u[i], 1e-5f) << name << "[" << i << "]";
   }
 }
