@@ -318,7 +318,9 @@ TEST_F(TransformerTest, SortsHeldOutSequences) {
   EXPECT_EQ(exact_match(model, test, 1, -1, 6), 1.0);
 }
 
-// Number words → digits with the Transformer, 0 … 999 with 100 held out.
+// Number words → digits with the Transformer, 0 … 999 with 100 held out. 800 steps: at 400 the
+// result (0.99 at -O2, 0.91 at -O1 under the sanitizers) depended on rounding; the full range is
+// bench/bench_number_words.cpp.
 TEST_F(TransformerTest, LearnsNumberWordsToDigits) {
   const NumberWords data = number_words(999, 100, 7);
   Rng rng(14);
@@ -329,7 +331,7 @@ TEST_F(TransformerTest, LearnsNumberWordsToDigits) {
   Noam noam(32, 100, 1.0f);
   Rng data_rng(15);
   real last_loss = 0;
-  for (int step = 0; step < 400; ++step) {
+  for (int step = 0; step < 800; ++step) {
     const Batch b = make_batch(sample(data.train, 32, data_rng), NumberWords::bos);
     Var loss = model.loss(b.src, b.src_mask, b.tgt_in, b.tgt_out);
     last_loss = loss.item();
