@@ -262,5 +262,43 @@ TEST(Lesson03, QuickRunPrintsTheClaimsAndWritesWellFormedFigures) {
   }
 }
 
+
+// At 80 columns (a projector's terminal) no line of the lesson is longer than the terminal.
+TEST(Lesson03, EveryLineFitsEightyColumns) {
+  for (Lang lang : {Lang::es, Lang::en}) {
+    LessonOptions o = quick(1, lang);
+    o.out_dir = (fs::temp_directory_path() / "atn_test_lesson03_80").string();
+    std::ostringstream out;
+    Narrator n(o, out);
+    n.set_width(80);
+    run(n);
+    std::istringstream lines(out.str());
+    for (std::string line; std::getline(lines, line);) {
+      size_t columns = 0;
+      for (unsigned char c : line) columns += (c & 0xC0) != 0x80;
+      EXPECT_LE(columns, 80u) << line;
+    }
+    fs::remove_all(o.out_dir);
+  }
+}
+
+// Same seed, same output, with one thread or two: the whole lesson's text.
+TEST(Lesson03, SameOutputForOneAndTwoThreads) {
+  const int antes = num_threads();
+  std::vector<std::string> textos;
+  for (int threads : {1, 2}) {
+    set_num_threads(threads);
+    LessonOptions o = quick(3);
+    o.out_dir = (fs::temp_directory_path() / ("atn_test_lesson03_threads" + std::to_string(threads))).string();
+    std::ostringstream out;
+    Narrator n(o, out);
+    run(n);
+    textos.push_back(out.str());
+    fs::remove_all(o.out_dir);
+  }
+  set_num_threads(antes);
+  EXPECT_EQ(textos[0], textos[1]);
+}
+
 }  // namespace
 }  // namespace lesson03

@@ -230,5 +230,25 @@ TEST(Lesson04, QuickRunPrintsTheClaimsAndWritesWellFormedFigures) {
   }
 }
 
+
+// At 80 columns (a projector's terminal) no line of the lesson is longer than the terminal.
+TEST(Lesson04, EveryLineFitsEightyColumns) {
+  for (Lang lang : {Lang::es, Lang::en}) {
+    LessonOptions o = quick(1, lang);
+    o.out_dir = (fs::temp_directory_path() / "atn_test_lesson04_80").string();
+    std::ostringstream out;
+    Narrator n(o, out);
+    n.set_width(80);
+    run(n);
+    std::istringstream lines(out.str());
+    for (std::string line; std::getline(lines, line);) {
+      size_t columns = 0;
+      for (unsigned char c : line) columns += (c & 0xC0) != 0x80;
+      EXPECT_LE(columns, 80u) << line;
+    }
+    fs::remove_all(o.out_dir);
+  }
+}
+
 }  // namespace
 }  // namespace lesson04
