@@ -165,7 +165,7 @@ TEST(Lesson03, GatLearnsBetterWithTheGraph) {
   }
 }
 
-// Exercises 3 and 4, in the default mode a student reruns.
+// Exercises 3 and 4, in the default mode a student reruns, for seeds 1 and 2 (more cost test time).
 TEST(Lesson03, GatLearnsLessWithNoisierFeaturesAndNothingFromAnUninformativeGraph) {
   const int epocas = epocas_gat(LessonOptions{});
   for (uint64_t seed : {1, 2}) {
@@ -183,7 +183,7 @@ TEST(Lesson03, GatLearnsLessWithNoisierFeaturesAndNothingFromAnUninformativeGrap
     EXPECT_GT(con2.exactitud_prueba - sin2.exactitud_prueba, con.exactitud_prueba - sin.exactitud_prueba)
         << "seed " << seed;
   }
-  for (uint64_t seed : {1, 2, 3}) {
+  for (uint64_t seed : {1, 2}) {
     // Exercise 4: p_fuera = p_dentro → near chance with the graph, below the network without edges.
     ConfigGrafo plano;
     plano.semilla = seed, plano.p_fuera = plano.p_dentro;

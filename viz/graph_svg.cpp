@@ -74,7 +74,7 @@ void graph(const std::string& path, const Graph& g) {
 
   const double title_h = g.title.empty() ? 0 : 30, legend_h = 40;
   const double size = g.size, cx = size / 2, cy = title_h + size / 2;
-  const double ring = size / 2 - 80;  // room for the labels outside the circle
+  const double ring = size / 2 - 110;  // room for the loops and labels outside the circle
   const double node_r = std::clamp(ring * 3.2 / double(std::max<int64_t>(n, 6)), 3.0, 18.0);
   std::vector<Point> at(static_cast<size_t>(n));
   for (int64_t i = 0; i < n; ++i) {
@@ -130,7 +130,7 @@ void graph(const std::string& path, const Graph& g) {
     os << "<circle class=\"node\" cx=\"" << num(p.x) << "\" cy=\"" << num(p.y) << "\" r=\"" << num(node_r)
        << "\" fill=\"" << color << "\" stroke=\"#222\"/>\n";
     // The label sits outside the circle, past the self loop, anchored on the side it points to.
-    const Point l = toward(at[static_cast<size_t>(i)], {2 * p.x - cx, 2 * p.y - cy}, node_r * 3.2 + 6);
+    const Point l = toward(at[static_cast<size_t>(i)], {2 * p.x - cx, 2 * p.y - cy}, node_r * 2.6 + 4);
     const double dx = p.x - cx;
     const char* anchor = std::fabs(dx) < ring * 0.2 ? "middle" : dx > 0 ? "start" : "end";
     const std::string label = g.labels.empty() ? std::to_string(i) : g.labels[size_t(i)];
