@@ -123,7 +123,8 @@ void paso1_grafo_completo(Narrator& n) {
   otra[1] = 6;  // "gato" → "perro"
   const GrafoDeAtencion p = atencion_sobre(otra, n.options().seed);
   double cambio_fila_el = 0;
-  for (int64_t j = 0; j < 6; ++j) cambio_fila_el = std::max(cambio_fila_el, double(std::fabs(p.pesos.at({0, j}) - g.pesos.at({0, j}))));
+  for (int64_t j = 0; j < 6; ++j)
+    cambio_fila_el = std::max(cambio_fila_el, double(std::fabs(p.pesos.at({0, j}) - g.pesos.at({0, j}))));
   n.say(
       "Con «perro» en lugar de «gato», hasta la fila de «el» cambia (el mayor cambio en ella es {}): los pesos no "
       "son fijos, dependen de todas las palabras.",
@@ -131,21 +132,21 @@ void paso1_grafo_completo(Narrator& n) {
       "weights are not fixed, they depend on every word.",
       fixed(cambio_fila_el, 3));
 
-  svg::graph(n.path("grafo_completo.svg"),
-             {.title = n.tr("Atención sobre «el gato negro salta la cerca»", "Attention over \"el gato negro salta la cerca\""),
-              .labels = kFrase,
-              .weights = g.pesos,
-              .weight_label = n.tr("peso de atención", "attention weight")});
+  svg::graph(n.path("grafo_completo.svg"), {.title = n.tr("Atención sobre «el gato negro salta la cerca»",
+                                                          "Attention over \"el gato negro salta la cerca\""),
+                                            .labels = kFrase,
+                                            .weights = g.pesos,
+                                            .weight_label = n.tr("peso de atención", "attention weight")});
   n.figure(n.path("grafo_completo.svg"), "la atención como grafo completo con pesos",
            "attention as a complete weighted graph");
   svg::heatmap(n.path("matriz_completa.svg"), {.title = n.tr("Matriz de atención A", "Attention matrix A"),
-                                                .x_label = n.tr("clave j (a quién se escucha)", "key j (listened to)"),
-                                                .y_label = n.tr("consulta i (quién escucha)", "query i (listener)"),
-                                                .values = g.pesos,
-                                                .row_labels = kFrase,
-                                                .col_labels = kFrase,
-                                                .vmin = 0,
-                                                .vmax = 1});
+                                               .x_label = n.tr("clave j (a quién se escucha)", "key j (listened to)"),
+                                               .y_label = n.tr("consulta i (quién escucha)", "query i (listener)"),
+                                               .values = g.pesos,
+                                               .row_labels = kFrase,
+                                               .col_labels = kFrase,
+                                               .vmin = 0,
+                                               .vmax = 1});
   n.figure(n.path("matriz_completa.svg"), "la misma matriz como mapa de calor", "the same matrix as a heatmap");
 }
 
@@ -201,7 +202,8 @@ void paso2_vecindad(Narrator& n) {
       "({}).",
       "They are the weights of step 1 renormalized over N(i), A[i, j] / Σ_(k∈N(i)) A[i, k]: the largest difference "
       "is {} ({}).",
-      sci(renorm), renorm < 1e-5 ? n.tr("iguales salvo redondeo", "equal up to rounding") : n.tr("distintos", "different"));
+      sci(renorm),
+      renorm < 1e-5 ? n.tr("iguales salvo redondeo", "equal up to rounding") : n.tr("distintos", "different"));
   svg::graph(n.path("grafo_vecinos.svg"),
              {.title = n.tr("Atención solo entre vecinos del árbol", "Attention only between tree neighbours"),
               .labels = kFrase,
@@ -308,8 +310,10 @@ ConvolucionComoAtencion convolucion_como_atencion(const Tensor& kernel = kernel_
     for (int64_t x = 0; x < kLado; ++x) {
       const bool dentro = y > 0 && y < kLado - 1 && x > 0 && x < kLado - 1;
       const bool igual = std::fabs(r.con_softmax.at({y, x}) - r.desenfoque.at({y, x})) < 1e-5;
-      if (dentro) r.interior++, r.iguales_interior += igual;
-      else r.borde++, r.distintos_borde += !igual;
+      if (dentro)
+        r.interior++, r.iguales_interior += igual;
+      else
+        r.borde++, r.distintos_borde += !igual;
     }
   return r;
 }
@@ -335,8 +339,7 @@ void paso3_convolucion(Narrator& n) {
   Tensor fila({kLado, kLado});
   for (int64_t j = 0; j < kLado * kLado; ++j) fila[j] = r.pesos.at({i, j});
   n.heatmap(fila, {.decimals = 0});
-  n.say("Primero la convolución con bucles y debajo A·x:",
-        "First the convolution with loops, below it A·x:");
+  n.say("Primero la convolución con bucles y debajo A·x:", "First the convolution with loops, below it A·x:");
   n.heatmap(r.convolucion, {.decimals = 0});
   n.heatmap(r.atencion, {.decimals = 0});
   n.say("¿Iguales? {} (mayor diferencia {}).", "Equal? {} (largest difference {}).",
@@ -391,10 +394,10 @@ struct ConfigGrafo {
 };
 
 struct GrafoDeComunidades {
-  Tensor rasgos;      // [N, clases]: one-hot de la clase + ruido
-  Tensor vecindad;    // [N, N] de 0/1 (sin lazos; GATLayer los añade)
-  Tensor clase;       // [N]
-  Tensor objetivo;    // [N]: la clase en los etiquetados, −100 (ignorar) en el resto
+  Tensor rasgos;    // [N, clases]: one-hot de la clase + ruido
+  Tensor vecindad;  // [N, N] de 0/1 (sin lazos; GATLayer los añade)
+  Tensor clase;     // [N]
+  Tensor objetivo;  // [N]: la clase en los etiquetados, −100 (ignorar) en el resto
   std::vector<bool> etiquetado;
   int64_t aristas = 0, aristas_dentro = 0;
 };
@@ -442,10 +445,10 @@ struct RedGat {
 };
 
 struct ResultadoGat {
-  double exactitud_prueba = 0;   // en los nodos sin etiqueta
-  std::vector<real> perdidas;    // por época
-  Tensor pesos;                  // [N, N]: la atención de la capa 1, promedio de las cabezas
-  Tensor prediccion;             // [N]
+  double exactitud_prueba = 0;  // en los nodos sin etiqueta
+  std::vector<real> perdidas;   // por época
+  Tensor pesos;                 // [N, N]: la atención de la capa 1, promedio de las cabezas
+  Tensor prediccion;            // [N]
 };
 
 // `con_grafo = false`: la misma red con una vecindad vacía; GATLayer añade los lazos, así que
@@ -517,9 +520,9 @@ void paso4_gat(Narrator& n) {
   const ResultadoGat sin = entrenar_gat(g, false, epocas, cfg.semilla);
   n.say(
       "Dos capas GAT (4 cabezas × 8, relu, 1 cabeza × 3), Adam, {} épocas. La misma red sin aristas (cada nodo "
-      "solo se ve a sí mismo) es un perceptrón sobre sus propios rasgos.",
+      "solo se ve a sí mismo) es un perceptrón de dos capas sobre sus propios rasgos.",
       "Two GAT layers (4 heads × 8, relu, 1 head × 3), Adam, {} epochs. The same network without edges (each node "
-      "sees only itself) is a perceptron on its own features.",
+      "sees only itself) is a two-layer perceptron on its own features.",
       epocas);
   n.show(n.tr("                    pérdida final   exactitud en los nodos sin etiqueta\n",
               "                    final loss      accuracy on the unlabeled nodes\n") +
@@ -542,6 +545,13 @@ void paso4_gat(Narrator& n) {
       "Of the layer-1 attention paid to other nodes, {} % goes to neighbours of the same class; of the edges, "
       "{} % are.",
       fixed(100 * misma, 1), fixed(100 * fraccion_aristas, 1));
+  // A quién escucha el nodo 0 (clase 0) en la capa 1: sus vecinos, su clase y su peso.
+  n.say("El nodo 0 (clase 0) en la capa 1 escucha a:", "Node 0 (class 0) in layer 1 listens to:");
+  std::string fila = n.tr("nodo  clase  peso\n", "node  class  weight\n");
+  for (int64_t j = 0; j < nodos; ++j)
+    if (con.pesos.at({0, j}) > 0)
+      fila += fmt("{}  {}  {}\n", fixed(j, 0, 4), fixed(g.clase[j], 0, 5), fixed(con.pesos.at({0, j}), 2, 5));
+  n.show(fila);
   std::vector<int> grupos;
   for (int64_t i = 0; i < nodos; ++i) grupos.push_back(int(g.clase[i]));
   svg::graph(n.path("gat_grafo.svg"),
@@ -552,12 +562,12 @@ void paso4_gat(Narrator& n) {
               .weight_label = n.tr("peso de atención", "attention weight")});
   n.figure(n.path("gat_grafo.svg"), "el grafo de comunidades con los pesos de GAT",
            "the community graph with the GAT weights");
-  svg::heatmap(n.path("gat_matriz.svg"),
-               {.title = n.tr("GAT: atención de la capa 1, promedio de 4 cabezas", "GAT: layer-1 attention, mean of 4 heads"),
-                .x_label = n.tr("nodo j (vecino)", "node j (neighbour)"),
-                .y_label = n.tr("nodo i", "node i"),
-                .values = con.pesos,
-                .vmin = 0});
+  svg::heatmap(n.path("gat_matriz.svg"), {.title = n.tr("GAT: atención de la capa 1, promedio de 4 cabezas",
+                                                        "GAT: layer-1 attention, mean of 4 heads"),
+                                          .x_label = n.tr("nodo j (vecino)", "node j (neighbour)"),
+                                          .y_label = n.tr("nodo i", "node i"),
+                                          .values = con.pesos,
+                                          .vmin = 0});
   n.figure(n.path("gat_matriz.svg"), "la matriz de atención de GAT (bloques = comunidades)",
            "the GAT attention matrix (blocks = communities)");
   svg::plot(n.path("gat_perdida.svg"), {.title = n.tr("Pérdida de entrenamiento", "Training loss"),
@@ -618,7 +628,7 @@ void run(Narrator& n) {
 
 #ifndef ATN_LESSON_NO_MAIN
 int main(int argc, char** argv) {
-  return atn::run_lesson(argc, argv, "03", {"Auto-atención y estructuras gráficas", "Self-attention and graph structures"},
-                         lesson03::run);
+  return atn::run_lesson(
+      argc, argv, "03", {"Auto-atención y estructuras gráficas", "Self-attention and graph structures"}, lesson03::run);
 }
 #endif

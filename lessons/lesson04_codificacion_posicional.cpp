@@ -32,8 +32,8 @@ using namespace atn;
 const std::vector<std::string> kFrase = {"el", "gato", "saltó", "por", "la", "ventana"};
 
 // Las constantes que cambian los ejercicios.
-constexpr double kBaseSenoidal = 10000;                      // la base de Vaswani et al.
-constexpr int64_t kRecorteShaw = 2;                          // k de Shaw: distancias recortadas a [−k, k]
+constexpr double kBaseSenoidal = 10000;                         // la base de Vaswani et al.
+constexpr int64_t kRecorteShaw = 2;                             // k de Shaw: distancias recortadas a [−k, k]
 const std::vector<int64_t> kPosicionesRope = {3, 10, 50, 200};  // dónde ponemos la consulta (≥ 3)
 constexpr int64_t kCabezasAlibi = 4;
 constexpr int64_t kMaxLenAprendida = 8;  // posiciones de la tabla aprendida
@@ -66,7 +66,8 @@ OneHotContraTabla one_hot_contra_tabla(uint64_t semilla, int64_t d = 4) {
 void paso1_indices(Narrator& n) {
   n.step(1, "Vocabulario, índices y embeddings", "Vocabulary, indices and embeddings");
   std::string ids;
-  for (size_t i = 0; i < kFrase.size(); ++i) ids += kFrase[i] + " → " + std::to_string(i) + (i + 1 < kFrase.size() ? ",  " : "");
+  for (size_t i = 0; i < kFrase.size(); ++i)
+    ids += kFrase[i] + " → " + std::to_string(i) + (i + 1 < kFrase.size() ? ",  " : "");
   n.show(ids);
   n.say(
       "Cada palabra es un índice. Un vector one-hot (un 1 en su índice) por la tabla W_e [V, d] da la fila de ese "
@@ -86,8 +87,8 @@ void paso1_indices(Narrator& n) {
 const std::vector<int64_t> kPermutacion = {4, 5, 2, 3, 0, 1};
 
 struct Equivariancia {
-  double sin_posiciones = 0;  // max |H(PX) − P·H(X)| sin posiciones
-  double con_posiciones = 0;  // lo mismo con PE sumada a los embeddings
+  double sin_posiciones = 0;          // max |H(PX) − P·H(X)| sin posiciones
+  double con_posiciones = 0;          // lo mismo con PE sumada a los embeddings
   double gato_sin = 0, gato_con = 0;  // la salida de "gato" en las dos frases, diferencia máxima
 };
 
@@ -154,9 +155,9 @@ void paso2_equivariancia(Narrator& n) {
 // Paso 3: la codificación senoidal, PE[p, 2i] = sen(p / base^(2i/d)), PE[p, 2i+1] = cos(...).
 // El cuaderno del curso escribe el exponente 2·2i/d: sus frecuencias decaen el doble de rápido.
 struct TablasSenoidales {
-  Tensor estandar, curso;  // [100, 512]
+  Tensor estandar, curso;                                           // [100, 512]
   int64_t casi_constantes_estandar = 0, casi_constantes_curso = 0;  // columnas que varían < 0.05
-  double curso_es_estandar_salteada = 0;  // max |curso[:, 2i] − estándar[:, 4i]|, i < d/4
+  double curso_es_estandar_salteada = 0;                            // max |curso[:, 2i] − estándar[:, 4i]|, i < d/4
 };
 
 int64_t columnas_casi_constantes(const Tensor& t, double umbral = 0.05) {
@@ -236,7 +237,8 @@ void paso3_senoidal(Narrator& n) {
                                         .values = r.curso,
                                         .vmin = -1,
                                         .vmax = 1});
-  n.figure(n.path("pe_curso.svg"), "la tabla con el exponente doble del curso", "the table with the course's doubled exponent");
+  n.figure(n.path("pe_curso.svg"), "la tabla con el exponente doble del curso",
+           "the table with the course's doubled exponent");
   // La frecuencia de cada par de columnas: ω_i = base^(−2i/d) y, en el curso, base^(−4i/d).
   std::vector<real> par, w_estandar, w_curso;
   for (int64_t i = 0; i < 256; ++i) {
@@ -244,13 +246,14 @@ void paso3_senoidal(Narrator& n) {
     w_estandar.push_back(real(std::pow(kBaseSenoidal, -2.0 * double(i) / 512)));
     w_curso.push_back(real(std::pow(kBaseSenoidal, -4.0 * double(i) / 512)));
   }
-  svg::plot(n.path("pe_frecuencias.svg"),
-            {.title = n.tr("Frecuencia de cada par de columnas (d = 512)", "Frequency of each pair of columns (d = 512)"),
-             .x_label = n.tr("par i (columnas 2i, 2i+1)", "pair i (columns 2i, 2i+1)"),
-             .y_label = n.tr("frecuencia ω_i (escala log)", "frequency ω_i (log scale)"),
-             .series = {{.name = n.tr("estándar: 10000^(−2i/d)", "standard: 10000^(−2i/d)"), .x = par, .y = w_estandar},
-                        {.name = n.tr("curso: 10000^(−4i/d)", "course: 10000^(−4i/d)"), .x = par, .y = w_curso}},
-             .log_y = true});
+  svg::plot(
+      n.path("pe_frecuencias.svg"),
+      {.title = n.tr("Frecuencia de cada par de columnas (d = 512)", "Frequency of each pair of columns (d = 512)"),
+       .x_label = n.tr("par i (columnas 2i, 2i+1)", "pair i (columns 2i, 2i+1)"),
+       .y_label = n.tr("frecuencia ω_i (escala log)", "frequency ω_i (log scale)"),
+       .series = {{.name = n.tr("estándar: 10000^(−2i/d)", "standard: 10000^(−2i/d)"), .x = par, .y = w_estandar},
+                  {.name = n.tr("curso: 10000^(−4i/d)", "course: 10000^(−4i/d)"), .x = par, .y = w_curso}},
+       .log_y = true});
   n.figure(n.path("pe_frecuencias.svg"), "las frecuencias de las dos tablas", "the frequencies of both tables");
 }
 
@@ -299,8 +302,8 @@ void paso4_escala(Narrator& n) {
 // nunca vio: más allá de max_len no hay fila.
 struct PosicionesAprendidas {
   int64_t parametros = 0;
-  Tensor salida;         // [6, d]: embeddings + posiciones de la frase
-  std::string error{};   // el mensaje al pedir más posiciones que max_len
+  Tensor salida;        // [6, d]: embeddings + posiciones de la frase
+  std::string error{};  // el mensaje al pedir más posiciones que max_len
 };
 
 PosicionesAprendidas posiciones_aprendidas(uint64_t semilla, int64_t max_len = kMaxLenAprendida, int64_t largo = 10,
@@ -343,7 +346,7 @@ void paso5_aprendidas(Narrator& n) {
 // vector por desplazamiento j − i, recortado a [−k, k]: e_ij = q_i·(k_j + a^K_ij)/√d y
 // z_i = Σ_j α_ij (v_j + a^V_ij). La tabla de índices dice qué fila usa cada par (i, j).
 struct Shaw {
-  Tensor indices;         // [6, 6]: clip(j − i, −k, k) + k
+  Tensor indices;  // [6, 6]: clip(j − i, −k, k) + k
   bool solo_depende_de_j_menos_i = false;
   int64_t distintos = 0;  // cuántos vectores distintos se usan
   Tensor pesos, salida;   // α [6, 6] y z [6, d] de una atención con los dos términos
@@ -394,13 +397,13 @@ void paso6_shaw(Narrator& n) {
       "pair farther than {} apart shares the last one. The weights α of a head with those terms:",
       si_no(n, r.solo_depende_de_j_menos_i), r.distintos, kRecorteShaw);
   n.heatmap(r.pesos, {.row_labels = kFrase, .col_labels = kFrase, .vmin = 0, .vmax = 1});
-  svg::heatmap(n.path("shaw_indices.svg"),
-               {.title = n.tr("Shaw: fila de a^K y a^V para cada par (i, j)", "Shaw: row of a^K and a^V for each pair (i, j)"),
-                .x_label = n.tr("clave j", "key j"),
-                .y_label = n.tr("consulta i", "query i"),
-                .values = r.indices,
-                .row_labels = kFrase,
-                .col_labels = kFrase});
+  svg::heatmap(n.path("shaw_indices.svg"), {.title = n.tr("Shaw: fila de a^K y a^V para cada par (i, j)",
+                                                          "Shaw: row of a^K and a^V for each pair (i, j)"),
+                                            .x_label = n.tr("clave j", "key j"),
+                                            .y_label = n.tr("consulta i", "query i"),
+                                            .values = r.indices,
+                                            .row_labels = kFrase,
+                                            .col_labels = kFrase});
   n.figure(n.path("shaw_indices.svg"), "los índices recortados de Shaw", "Shaw's clipped indices");
 }
 
@@ -409,9 +412,9 @@ void paso6_shaw(Narrator& n) {
 // vector en la posición m gira un ángulo m·θ_i. Como girar conserva productos punto y los
 // ángulos se suman, (R_m q)·(R_n k) = q·(R_(n−m) k): depende solo de n − m.
 struct TablaRope {
-  std::vector<int64_t> desplazamientos;  // n − m: −3 … 3
-  Tensor rope;                           // [desplazamientos, posiciones m]: (R_m q)·(R_(m+δ) k)
-  Tensor absoluta;                       // lo mismo con PE senoidal sumada: (q + PE_m)·(k + PE_(m+δ))
+  std::vector<int64_t> desplazamientos;                 // n − m: −3 … 3
+  Tensor rope;                                          // [desplazamientos, posiciones m]: (R_m q)·(R_(m+δ) k)
+  Tensor absoluta;                                      // lo mismo con PE senoidal sumada: (q + PE_m)·(k + PE_(m+δ))
   double dispersion_rope = 0, dispersion_absoluta = 0;  // la mayor (máx − mín) de una fila
 };
 
@@ -504,10 +507,10 @@ void paso7_rope(Narrator& n) {
 // a la puntuación, una penalización que crece con la distancia, con pendientes fijas.
 struct Alibi {
   std::vector<real> pendientes;
-  Tensor sesgo;        // [6, 6] de la cabeza 0
-  Tensor pesos;        // softmax del sesgo solo (puntuaciones q·k iguales a 0), cabeza 0
-  bool solo_distancia = false;   // sesgo[i, j] depende solo de |i − j|
-  bool decrece = false;          // en cada fila el peso baja al alejarse de i
+  Tensor sesgo;                 // [6, 6] de la cabeza 0
+  Tensor pesos;                 // softmax del sesgo solo (puntuaciones q·k iguales a 0), cabeza 0
+  bool solo_distancia = false;  // sesgo[i, j] depende solo de |i − j|
+  bool decrece = false;         // en cada fila el peso baja al alejarse de i
 };
 
 Alibi alibi(int64_t cabezas = kCabezasAlibi) {
@@ -553,12 +556,13 @@ void paso8_alibi(Narrator& n) {
       "length, which is why a model with ALiBi can be used on sentences longer than those it was trained on.",
       si_no(n, r.solo_distancia), si_no(n, r.decrece));
   n.heatmap(r.pesos, {.row_labels = kFrase, .col_labels = kFrase, .vmin = 0, .vmax = 1});
-  svg::heatmap(n.path("alibi.svg"), {.title = n.tr("ALiBi: sesgo de la cabeza 0, −m·|i − j|", "ALiBi: bias of head 0, −m·|i − j|"),
-                                     .x_label = n.tr("clave j", "key j"),
-                                     .y_label = n.tr("consulta i", "query i"),
-                                     .values = r.sesgo,
-                                     .row_labels = kFrase,
-                                     .col_labels = kFrase});
+  svg::heatmap(n.path("alibi.svg"),
+               {.title = n.tr("ALiBi: sesgo de la cabeza 0, −m·|i − j|", "ALiBi: bias of head 0, −m·|i − j|"),
+                .x_label = n.tr("clave j", "key j"),
+                .y_label = n.tr("consulta i", "query i"),
+                .values = r.sesgo,
+                .row_labels = kFrase,
+                .col_labels = kFrase});
   n.figure(n.path("alibi.svg"), "el sesgo de ALiBi", "the ALiBi bias");
 }
 
@@ -595,9 +599,8 @@ void paso9_codigos(Narrator& n) {
   const Codigos2d r = codigos_2d();
   std::string tabla = n.tr("palabra    (PE0, PE1)        (PE4, PE5)\n", "word       (PE0, PE1)        (PE4, PE5)\n");
   for (size_t p = 0; p < kFrase.size(); ++p)
-    tabla += kFrase[p] + std::string(11 - letras(kFrase[p]), ' ') + "(" +
-             fixed(r.x0[p], 2, 5) + ", " + fixed(r.y0[p], 2, 5) + ")   (" + fixed(r.x1[p], 2, 5) + ", " +
-             fixed(r.y1[p], 2, 5) + ")\n";
+    tabla += kFrase[p] + std::string(11 - letras(kFrase[p]), ' ') + "(" + fixed(r.x0[p], 2, 5) + ", " +
+             fixed(r.y0[p], 2, 5) + ")   (" + fixed(r.x1[p], 2, 5) + ", " + fixed(r.y1[p], 2, 5) + ")\n";
   n.show(tabla);
   n.say(
       "Cada par (sen, cos) está sobre el círculo de radio 1 (error máximo {}): la posición es un ángulo. En el par "
@@ -605,18 +608,16 @@ void paso9_codigos(Narrator& n) {
       "Each (sin, cos) pair lies on the circle of radius 1 (largest error {}): the position is an angle. In pair 0 "
       "words advance 1 radian each; in pair 2, 10000^(−4/16) = 0.1 radians.",
       sci(r.peor_radio));
-  svg::plot(n.path("codigos_2d.svg"),
-            {.title = n.tr("«el gato saltó por la ventana»: PE en 2-D", "\"el gato saltó por la ventana\": PE in 2-D"),
-             .x_label = n.tr("seno (columna 2i)", "sine (column 2i)"),
-             .y_label = n.tr("coseno (columna 2i+1)", "cosine (column 2i+1)"),
-             .series = {{.name = n.tr("par 0 (columnas 0, 1)", "pair 0 (columns 0, 1)"), .x = r.x0, .y = r.y0},
-                        {.name = n.tr("par 2 (columnas 4, 5)", "pair 2 (columns 4, 5)"), .x = r.x1, .y = r.y1},
-                        {.name = n.tr("posiciones 0…5", "positions 0…5"),
-                         .x = r.x0,
-                         .y = r.y0,
-                         .mark = svg::Mark::points}},
-             .width = 480,
-             .height = 480});
+  svg::plot(
+      n.path("codigos_2d.svg"),
+      {.title = n.tr("«el gato saltó por la ventana»: PE en 2-D", "\"el gato saltó por la ventana\": PE in 2-D"),
+       .x_label = n.tr("seno (columna 2i)", "sine (column 2i)"),
+       .y_label = n.tr("coseno (columna 2i+1)", "cosine (column 2i+1)"),
+       .series = {{.name = n.tr("par 0 (columnas 0, 1)", "pair 0 (columns 0, 1)"), .x = r.x0, .y = r.y0},
+                  {.name = n.tr("par 2 (columnas 4, 5)", "pair 2 (columns 4, 5)"), .x = r.x1, .y = r.y1},
+                  {.name = n.tr("posiciones 0…5", "positions 0…5"), .x = r.x0, .y = r.y0, .mark = svg::Mark::points}},
+       .width = 480,
+       .height = 480});
   n.figure(n.path("codigos_2d.svg"), "las posiciones de la frase sobre los círculos de dos pares",
            "the sentence's positions on the circles of two pairs");
 }
@@ -674,7 +675,7 @@ void run(Narrator& n) {
 
 #ifndef ATN_LESSON_NO_MAIN
 int main(int argc, char** argv) {
-  return atn::run_lesson(argc, argv, "04", {"Embeddings y codificación posicional", "Embeddings and positional encoding"},
-                         lesson04::run);
+  return atn::run_lesson(argc, argv, "04",
+                         {"Embeddings y codificación posicional", "Embeddings and positional encoding"}, lesson04::run);
 }
 #endif

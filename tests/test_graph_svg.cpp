@@ -50,11 +50,10 @@ TEST_F(GraphSvg, DirectedEdgesLoopsNodesAndLabels) {
                                  0.6f, -INFINITY, 0.4f},
                                 {3, 3});
   const std::string file = path("sub/g.svg");
-  svg::graph(file, {.title = "atención <A>", .labels = {"el", "gato&", "negro"}, .weights = w,
-                    .weight_label = "peso"});
+  svg::graph(file, {.title = "atención <A>", .labels = {"el", "gato&", "negro"}, .weights = w, .weight_label = "peso"});
   const std::string svg = read_text_file(file);
   EXPECT_EQ(xml_problem(svg), "") << svg;
-  EXPECT_EQ(count(svg, "<path class=\"edge\""), 4u);   // 0→1, 0→2, 1→2, 2→0
+  EXPECT_EQ(count(svg, "<path class=\"edge\""), 4u);    // 0→1, 0→2, 1→2, 2→0
   EXPECT_EQ(count(svg, "<circle class=\"loop\""), 3u);  // 0.5, 0.1, 0.4 on the diagonal
   EXPECT_EQ(count(svg, "<circle class=\"node\""), 3u);
   EXPECT_EQ(count(svg, "<text class=\"label\""), 3u);

@@ -45,7 +45,8 @@ TEST(Lesson03, CompleteGraphHasEveryEdgeAndRowsSumToOne) {
     otra[1] = 6;
     const GrafoDeAtencion p = atencion_sobre(otra, seed);
     double cambio = 0;
-    for (int64_t j = 0; j < 6; ++j) cambio = std::max(cambio, double(std::fabs(p.pesos.at({0, j}) - g.pesos.at({0, j}))));
+    for (int64_t j = 0; j < 6; ++j)
+      cambio = std::max(cambio, double(std::fabs(p.pesos.at({0, j}) - g.pesos.at({0, j}))));
     EXPECT_GT(cambio, 1e-3) << "seed " << seed;
   }
 }
@@ -74,7 +75,8 @@ TEST(Lesson03, ExerciseOneNewEdgeChangesOnlyItsTwoRows) {
   const GrafoDeAtencion despues = atencion_sobre(ids_de_la_frase(), 1, graph_mask(6, aristas));
   for (int64_t i = 0; i < 6; ++i) {
     double cambio = 0;
-    for (int64_t j = 0; j < 6; ++j) cambio = std::max(cambio, double(std::fabs(antes.pesos.at({i, j}) - despues.pesos.at({i, j}))));
+    for (int64_t j = 0; j < 6; ++j)
+      cambio = std::max(cambio, double(std::fabs(antes.pesos.at({i, j}) - despues.pesos.at({i, j}))));
     if (i == 0 || i == 5) {
       EXPECT_GT(cambio, 1e-3) << "row " << i;
     } else {
@@ -215,9 +217,9 @@ void expect_no_spanish(std::string text) {
                                 "convolucion_como_atencion", "gat_grafo", "gat_matriz", "gat_perdida", "lesson03"})
     for (size_t at = text.find(permitido); at != std::string::npos; at = text.find(permitido))
       text.erase(at, std::string(permitido).size());
-  for (const char* palabra : {"á", "é", "í", "ó", "ú", "ñ", "¿", "«", " que ", " los ", " las ", " una ", " del ",
-                              " con ", " para ", " es ", " y ", "Paso ", "Resumen", "Ejercicios", " sí", " pesos ",
-                              " vecinos "})
+  for (const char* palabra : {"á",     "é",     "í",       "ó",          "ú",     "ñ",       "¿",        "«",
+                              " que ", " los ", " las ",   " una ",      " del ", " con ",   " para ",   " es ",
+                              " y ",   "Paso ", "Resumen", "Ejercicios", " sí",   " pesos ", " vecinos "})
     EXPECT_EQ(text.find(palabra), std::string::npos) << "\"" << palabra << "\" in the English output";
 }
 
@@ -236,7 +238,8 @@ TEST(Lesson03, QuickRunPrintsTheClaimsAndWritesWellFormedFigures) {
     for (const char* claim :
          {es ? "Aristas con peso > 0: 36 de 36" : "Edges with weight > 0: 36 of 36",
           es ? "Pesos distintos de 0 fuera del grafo: 0" : "Nonzero weights off the graph: 0",
-          es ? "iguales salvo redondeo" : "equal up to rounding", es ? "¿Iguales? sí (mayor diferencia 0)" : "Equal? yes (largest difference 0)",
+          es ? "iguales salvo redondeo" : "equal up to rounding",
+          es ? "¿Iguales? sí (mayor diferencia 0)" : "Equal? yes (largest difference 0)",
           es ? "en 16 de los 16 píxeles interiores" : "on 16 of the 16 interior pixels",
           es ? "El grafo ayuda" : "The graph helps", es ? "Resumen" : "Summary", es ? "Ejercicios" : "Exercises"})
       EXPECT_NE(text.find(claim), std::string::npos) << claim;
@@ -257,11 +260,11 @@ TEST(Lesson03, QuickRunPrintsTheClaimsAndWritesWellFormedFigures) {
     const std::string matriz = read_text_file(n.path("matriz_completa.svg"));
     EXPECT_NE(matriz.find(es ? "consulta i (quién escucha)" : "query i (listener)"), std::string::npos);
     EXPECT_NE(read_text_file(n.path("convolucion_como_atencion.svg")).find(">(2,2)<"), std::string::npos);
-    EXPECT_NE(read_text_file(n.path("gat_perdida.svg")).find(es ? "con el grafo" : "with the graph"), std::string::npos);
+    EXPECT_NE(read_text_file(n.path("gat_perdida.svg")).find(es ? "con el grafo" : "with the graph"),
+              std::string::npos);
     fs::remove_all(o.out_dir);
   }
 }
-
 
 // At 80 columns (a projector's terminal) no line of the lesson is longer than the terminal.
 TEST(Lesson03, EveryLineFitsEightyColumns) {

@@ -154,8 +154,8 @@ TEST(Lesson04, SentenceCodesLieOnUnitCircles) {
   const Codigos2d r = codigos_2d();
   EXPECT_LT(r.peor_radio, 1e-6);
   ASSERT_EQ(r.x0.size(), 6u);
-  EXPECT_NEAR(r.x0[1], std::sin(1.0), 1e-6);            // pair 0: 1 radian per word
-  EXPECT_NEAR(r.x1[1], std::sin(0.1), 1e-6);            // pair 2: 10000^(−4/16) = 0.1 radians per word
+  EXPECT_NEAR(r.x0[1], std::sin(1.0), 1e-6);  // pair 0: 1 radian per word
+  EXPECT_NEAR(r.x1[1], std::sin(0.1), 1e-6);  // pair 2: 10000^(−4/16) = 0.1 radians per word
   EXPECT_EQ(letras("saltó"), 5u);
 }
 
@@ -184,8 +184,9 @@ void expect_no_spanish(std::string text) {
                                 "pe_estandar", "pe_curso", "pe_frecuencias", "shaw_indices", "codigos_2d", "lesson04"})
     for (size_t at = text.find(permitido); at != std::string::npos; at = text.find(permitido))
       text.erase(at, std::string(permitido).size());
-  for (const char* palabra : {"á", "é", "í", "ó", "ú", "ñ", "¿", "«", " que ", " los ", " las ", " una ", " del ",
-                              " con ", " para ", " es ", " y ", "Paso ", "Resumen", "Ejercicios", " sí", "posición"})
+  for (const char* palabra :
+       {"á",     "é",     "í",     "ó",      "ú",    "ñ",   "¿",     "«",       " que ",      " los ", " las ",
+        " una ", " del ", " con ", " para ", " es ", " y ", "Paso ", "Resumen", "Ejercicios", " sí",   "posición"})
     EXPECT_EQ(text.find(palabra), std::string::npos) << "\"" << palabra << "\" in the English output";
 }
 
@@ -219,17 +220,18 @@ TEST(Lesson04, QuickRunPrintsTheClaimsAndWritesWellFormedFigures) {
     EXPECT_EQ(std::count(pe.begin(), pe.end(), '\n') >= 100 * 512, true);
     EXPECT_NE(pe.find(es ? ">posición<" : ">position<"), std::string::npos);
     EXPECT_NE(pe.find(es ? ">dimensión<" : ">dimension<"), std::string::npos);
-    EXPECT_NE(read_text_file(n.path("pe_curso.svg")).find(es ? "exponente doble" : "doubled exponent"), std::string::npos);
+    EXPECT_NE(read_text_file(n.path("pe_curso.svg")).find(es ? "exponente doble" : "doubled exponent"),
+              std::string::npos);
     for (const char* f : {"shaw_indices.svg", "alibi.svg"}) {
       const std::string svg = read_text_file(n.path(f));
-      for (const std::string& palabra : kFrase) EXPECT_NE(svg.find(">" + palabra + "<"), std::string::npos) << f << palabra;
+      for (const std::string& palabra : kFrase)
+        EXPECT_NE(svg.find(">" + palabra + "<"), std::string::npos) << f << palabra;
       EXPECT_NE(svg.find(es ? "consulta i" : "query i"), std::string::npos) << f;
     }
     EXPECT_NE(read_text_file(n.path("rope.svg")).find(es ? "desplazamiento δ" : "offset δ"), std::string::npos);
     fs::remove_all(o.out_dir);
   }
 }
-
 
 // At 80 columns (a projector's terminal) no line of the lesson is longer than the terminal.
 TEST(Lesson04, EveryLineFitsEightyColumns) {

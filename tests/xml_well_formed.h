@@ -80,7 +80,8 @@ inline std::string xml_problem(const std::string& xml) {
       if (k == before) return "attributes of <" + name + "> not separated by space" + at(k);
       const size_t attr = k;
       while (k < xml.size() && xml[k] != '=' && xml[k] != '>' && !std::isspace(static_cast<unsigned char>(xml[k]))) ++k;
-      if (k == attr || k >= xml.size() || xml[k] != '=') return "attribute without a value in <" + name + ">" + at(attr);
+      if (k == attr || k >= xml.size() || xml[k] != '=')
+        return "attribute without a value in <" + name + ">" + at(attr);
       ++k;
       if (k >= xml.size() || (xml[k] != '"' && xml[k] != '\'')) return "unquoted attribute in <" + name + ">" + at(k);
       const char quote = xml[k];

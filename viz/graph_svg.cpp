@@ -44,8 +44,7 @@ void check(const Graph& g) {
     fail("svg::graph: weights must be a non-empty square matrix [N, N], got ",
          w.defined() ? to_string(w.shape()) : std::string("an undefined tensor"));
   const size_t n = size_t(w.size(0));
-  if (!g.labels.empty() && g.labels.size() != n)
-    fail("svg::graph: ", g.labels.size(), " labels for ", n, " nodes");
+  if (!g.labels.empty() && g.labels.size() != n) fail("svg::graph: ", g.labels.size(), " labels for ", n, " nodes");
   if (!g.groups.empty() && g.groups.size() != n) fail("svg::graph: ", g.groups.size(), " groups for ", n, " nodes");
   for (int group : g.groups)
     if (group < 0) fail("svg::graph: group ", group, " is negative");
@@ -85,14 +84,15 @@ void graph(const std::string& path, const Graph& g) {
 
   std::ostringstream os;
   const int width = g.size, height = int(size + title_h + legend_h);
-  os << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << width << "\" height=\"" << height
-     << "\" viewBox=\"0 0 " << width << " " << height << "\" font-family=\"sans-serif\" font-size=\"12\">\n"
+  os << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << width << "\" height=\"" << height << "\" viewBox=\"0 0 "
+     << width << " " << height << "\" font-family=\"sans-serif\" font-size=\"12\">\n"
      << "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
      // The arrow head scales with the stroke width, so it is kept small.
      << "<defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerWidth=\"4\" "
         "markerHeight=\"4\" orient=\"auto\"><path d=\"M 0 0 L 10 5 L 0 10 z\" fill=\"#333\"/></marker></defs>\n";
-  if (!g.title.empty()) os << "<text x=\"" << num(cx) << "\" y=\"20\" text-anchor=\"middle\" font-size=\"15\">"
-                           << escape(g.title) << "</text>\n";
+  if (!g.title.empty())
+    os << "<text x=\"" << num(cx) << "\" y=\"20\" text-anchor=\"middle\" font-size=\"15\">" << escape(g.title)
+       << "</text>\n";
 
   // Edges first, so the nodes are drawn over their ends.
   for (int64_t i = 0; i < n; ++i)
@@ -108,9 +108,9 @@ void graph(const std::string& path, const Graph& g) {
       // A quadratic curve leaves its ends toward the control point: stop at the nodes' rims.
       const Point start = toward(a, control, node_r), end = toward(b, control, node_r + (g.directed ? 2 : 0));
       const double s = strength(v);
-      os << "<path class=\"edge\" data-from=\"" << i << "\" data-to=\"" << j << "\" data-weight=\""
-         << short_number(v) << "\" d=\"M " << num(start.x) << " " << num(start.y) << " Q " << num(control.x) << " "
-         << num(control.y) << " " << num(end.x) << " " << num(end.y) << "\" fill=\"none\" stroke=\"#333\" stroke-width=\""
+      os << "<path class=\"edge\" data-from=\"" << i << "\" data-to=\"" << j << "\" data-weight=\"" << short_number(v)
+         << "\" d=\"M " << num(start.x) << " " << num(start.y) << " Q " << num(control.x) << " " << num(control.y)
+         << " " << num(end.x) << " " << num(end.y) << "\" fill=\"none\" stroke=\"#333\" stroke-width=\""
          << num(0.5 + 7 * s) << "\" stroke-opacity=\"" << short_number(0.15 + 0.85 * s) << "\""
          << (g.directed ? " marker-end=\"url(#arrow)\"" : "") << "/>\n";
     }
@@ -118,10 +118,12 @@ void graph(const std::string& path, const Graph& g) {
   for (int64_t i = 0; i < n; ++i) {
     const double v = weight(i, i);
     if (v <= 0) continue;
-    const Point p = toward(at[static_cast<size_t>(i)], {2 * at[static_cast<size_t>(i)].x - cx, 2 * at[static_cast<size_t>(i)].y - cy}, node_r * 1.6);
+    const Point p =
+        toward(at[static_cast<size_t>(i)],
+               {2 * at[static_cast<size_t>(i)].x - cx, 2 * at[static_cast<size_t>(i)].y - cy}, node_r * 1.6);
     const double s = strength(v);
-    os << "<circle class=\"loop\" data-node=\"" << i << "\" data-weight=\"" << short_number(v) << "\" cx=\""
-       << num(p.x) << "\" cy=\"" << num(p.y) << "\" r=\"" << num(node_r * 0.8) << "\" fill=\"none\" stroke=\"#333\" "
+    os << "<circle class=\"loop\" data-node=\"" << i << "\" data-weight=\"" << short_number(v) << "\" cx=\"" << num(p.x)
+       << "\" cy=\"" << num(p.y) << "\" r=\"" << num(node_r * 0.8) << "\" fill=\"none\" stroke=\"#333\" "
        << "stroke-width=\"" << num(0.5 + 4 * s) << "\" stroke-opacity=\"" << short_number(0.15 + 0.85 * s) << "\"/>\n";
   }
   for (int64_t i = 0; i < n; ++i) {
