@@ -87,9 +87,11 @@ void graph(const std::string& path, const Graph& g) {
   os << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << width << "\" height=\"" << height << "\" viewBox=\"0 0 "
      << width << " " << height << "\" font-family=\"sans-serif\" font-size=\"12\">\n"
      << "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
-     // The arrow head scales with the stroke width, so it is kept small.
-     << "<defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerWidth=\"4\" "
-        "markerHeight=\"4\" orient=\"auto\"><path d=\"M 0 0 L 10 5 L 0 10 z\" fill=\"#333\"/></marker></defs>\n";
+     // Arrow heads of a fixed size (userSpaceOnUse): by default they would scale with the stroke
+     // width and vanish on the thinnest edges.
+     << "<defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerUnits=\"userSpaceOnUse\" "
+        "markerWidth=\"10\" "
+        "markerHeight=\"10\" orient=\"auto\"><path d=\"M 0 0 L 10 5 L 0 10 z\" fill=\"#333\"/></marker></defs>\n";
   if (!g.title.empty())
     os << "<text x=\"" << num(cx) << "\" y=\"20\" text-anchor=\"middle\" font-size=\"15\">" << escape(g.title)
        << "</text>\n";
