@@ -133,5 +133,6 @@
 #include "train/trainer.h"
 
 // viz/: SVG figures and terminal heatmaps
+#include "viz/graph_svg.h"
 #include "viz/svg.h"
 #include "viz/terminal_heatmap.h"
