@@ -14,6 +14,7 @@
 #include "tensor/error.h"
 #include "tensor/index_ops.h"
 #include "tensor/json.h"
+#include "tensor/malloc_tuning.h"
 #include "tensor/matmul.h"
 #include "tensor/reduce.h"
 #include "tensor/rng.h"

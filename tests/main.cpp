@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "autograd/tape.h"
+#include "tensor/malloc_tuning.h"
 
 namespace {
 // Every test starts with an empty tape on the main thread: a test that runs a forward pass
@@ -14,6 +15,7 @@ class ClearTape : public testing::EmptyTestEventListener {
 }  // namespace
 
 int main(int argc, char** argv) {
+  atn::keep_freed_memory_in_process();  // the training tests would otherwise spend seconds in brk/munmap
   testing::InitGoogleTest(&argc, argv);
   testing::UnitTest::GetInstance()->listeners().Append(new ClearTape);
   const int status = RUN_ALL_TESTS();

@@ -12,6 +12,7 @@
 #include <fstream>
 
 #include "tensor/error.h"
+#include "tensor/malloc_tuning.h"
 #include "viz/terminal_heatmap.h"
 
 namespace atn {
@@ -363,6 +364,7 @@ int run_lesson(int argc, char** argv, const std::string& lesson, const Text& nam
     std::cerr << program << ": " << bad_out << "\n";
     return 2;
   }
+  keep_freed_memory_in_process();  // lessons that train would otherwise spend seconds in brk/munmap
   Narrator n(parsed.options);
   try {
     n.title(lesson, name);
