@@ -170,12 +170,12 @@ void paso2_bilineal(Narrator& n, const Ejemplo& e) {
   n.say(
       "Cuidado con el orden. El cuaderno del curso escribe el peso como ψ_k(x_i)ᵀψ_q(x_j), con W = W_kᵀ W_q: "
       "eso es k_i·q_j, la traspuesta de QKᵀ. La fila i debe comparar la pregunta q_i del token i con las "
-      "claves de todos; con la traspuesta, softmax normaliza otra cosa. W es simétrica solo si W = Wᵀ (aquí "
-      "max |W − Wᵀ| = {}), y los pesos de las dos versiones difieren hasta en {}.",
+      "claves de todos; con la traspuesta, softmax normaliza otra cosa. Las dos versiones coinciden solo si W "
+      "es simétrica (aquí max |W − Wᵀ| = {}); sus pesos difieren hasta en {}.",
       "Mind the order. The course notebook writes the weight as ψ_k(x_i)ᵀψ_q(x_j), with W = W_kᵀ W_q: that is "
       "k_i·q_j, the transpose of QKᵀ. Row i must compare token i's query q_i with everybody's keys; with the "
-      "transpose, softmax normalizes something else. W is symmetric only if W = Wᵀ (here max |W − Wᵀ| = {}), "
-      "and the weights of the two versions differ by up to {}.",
+      "transpose, softmax normalizes something else. The two versions agree only if W is symmetric (here "
+      "max |W − Wᵀ| = {}); their weights differ by up to {}.",
       fixed(b.asimetria, 3), fixed(b.dif_traspuesta, 3));
 }
 
@@ -223,6 +223,8 @@ struct Convexa {
   std::vector<bool> dentro;         // h_i dentro de la envolvente
   Tensor h_sin_softmax;             // los puntajes usados directamente como pesos: E V
   int fuera_sin_softmax = 0;        // cuántas de esas salidas quedan fuera
+  int puntajes_negativos = 0;       // cuántos e_ij < 0
+  int filas_que_no_suman_1 = 0;     // cuántas filas de puntajes no suman 1 (±0.001)
 };
 
 std::vector<Punto> puntos(const Tensor& m) {
@@ -251,6 +253,11 @@ Convexa combinacion_convexa(const Ejemplo& e) {
   // Lo que pasa sin softmax: los puntajes no son positivos ni suman 1.
   const Tensor puntajes = matmul(p.q, p.k, false, true) * (1 / std::sqrt(real(p.q.size(1))));
   c.h_sin_softmax = matmul(puntajes, p.v);
+  for (int64_t i = 0; i < puntajes.size(0); ++i) {
+    double s = 0;
+    for (int64_t j = 0; j < puntajes.size(1); ++j) s += puntajes.at({i, j}), c.puntajes_negativos += puntajes.at({i, j}) < 0;
+    c.filas_que_no_suman_1 += std::fabs(s - 1) > 1e-3;
+  }
   for (const Punto& x : puntos(c.h_sin_softmax)) c.fuera_sin_softmax += !dentro_de(c.envolvente, x);
   return c;
 }
@@ -283,11 +290,11 @@ void paso3_convexa(Narrator& n, const Ejemplo& e) {
         todas_dentro(c) ? n.tr("las 5 salidas están dentro", "all 5 outputs are inside")
                         : n.tr("alguna salida quedó FUERA", "some output is OUTSIDE"));
   n.say(
-      "Al revés: si usamos los puntajes e_ij directamente como pesos (sin softmax), no suman 1 ni son todos "
-      "positivos, y {} de las 5 salidas quedan fuera de la envolvente.",
-      "The wrong way: if we use the scores e_ij directly as weights (no softmax), they neither sum to 1 nor are "
-      "all positive, and {} of the 5 outputs fall outside the hull.",
-      c.fuera_sin_softmax);
+      "Al revés: si usamos los puntajes e_ij directamente como pesos (sin softmax), {} de los 25 son negativos, "
+      "{} de las 5 filas no suman 1, y {} de las 5 salidas quedan fuera de la envolvente.",
+      "The wrong way: if we use the scores e_ij directly as weights (no softmax), {} of the 25 are negative, "
+      "{} of the 5 rows do not sum to 1, and {} of the 5 outputs fall outside the hull.",
+      c.puntajes_negativos, c.filas_que_no_suman_1, c.fuera_sin_softmax);
 
   svg::Series borde{.name = n.tr("envolvente convexa de los v_j", "convex hull of the v_j")};
   for (size_t i = 0; i <= c.envolvente.size(); ++i) {
@@ -476,15 +483,16 @@ void paso5_raiz_de_d(Narrator& n) {
   const ConclusionRaiz c = concluir(r);
   n.say(
       "Sin escala, la varianza crece como d_k (var/d_k entre 0.8 y 1.2 en cada fila: {}) y con d_k = {} softmax "
-      "se satura (peso máximo {} > 0.9: {}); entonces ‖J‖ ≈ 0 y casi no llega gradiente a W_q ni a W_k. "
+      "se satura (peso máximo {} > 0.9: {}); entonces ‖J‖ se encoge ({} contra {} con escala) y llega poco "
+      "gradiente a W_q y a W_k. "
       "Dividiendo entre √d_k la varianza queda cerca de 1 (entre 0.8 y 1.2: {}) y el peso máximo se queda igual "
       "para toda d_k (< 0.6: {}).",
       "Without scaling the variance grows like d_k (var/d_k between 0.8 and 1.2 on every row: {}) and with "
-      "d_k = {} softmax saturates (max weight {} > 0.9: {}); then ‖J‖ ≈ 0 and almost no gradient reaches W_q "
-      "or W_k. Dividing by {} keeps the variance near 1 (between 0.8 and 1.2: {}) and the max weight stays "
+      "d_k = {} softmax saturates (max weight {} > 0.9: {}); then ‖J‖ shrinks ({} against {} with scaling) "
+      "and little gradient reaches W_q and W_k. Dividing by {} keeps the variance near 1 (between 0.8 and 1.2: {}) and the max weight stays "
       "the same for every d_k (< 0.6: {}).",
       si_no(n, c.varianza_crece_como_d), r.back().d, fixed(r.back().max_sin, 3), si_no(n, c.satura_sin_escala),
-      escala, si_no(n, c.varianza_escalada_cerca_de_1), si_no(n, c.no_satura_con_escala));
+      fixed(r.back().gradiente_sin, 3), fixed(r.back().gradiente_con, 3), escala, si_no(n, c.varianza_escalada_cerca_de_1), si_no(n, c.no_satura_con_escala));
 
   std::vector<real> ds, v_sin, v_con, m_sin, m_con, g_sin, g_con;
   for (const MedidaRaiz& m : r) {

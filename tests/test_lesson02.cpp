@@ -78,19 +78,22 @@ TEST(Lesson02, RowsSumToOneAndOutputsStayInsideTheHull) {
     // Each output is Σ_j α_ij v_j (the module's H against A·V by hand).
     EXPECT_LT(max_abs_diff(c.h, matmul(c.a, c.v)), 1e-5);
   }
-  // "The wrong way": raw scores are not a distribution (some are negative, rows do not sum to 1).
+  // "The wrong way": the counts printed, recounted from the raw scores e_ij = q_i·k_j/√d_k.
   const Ejemplo e = ejemplo(1);
   const Proyecciones p = proyectar(e);
   const Tensor e_ij = matmul(p.q, p.k, false, true);
-  bool negativo = false, no_suma_1 = false;
+  int negativos = 0, no_suman_1 = 0;
   for (int64_t i = 0; i < 5; ++i) {
     double s = 0;
-    for (int64_t j = 0; j < 5; ++j) s += e_ij.at({i, j}) / 2, negativo = negativo || e_ij.at({i, j}) < 0;
-    no_suma_1 = no_suma_1 || std::fabs(s - 1) > 1e-3;
+    for (int64_t j = 0; j < 5; ++j) s += e_ij.at({i, j}) / 2, negativos += e_ij.at({i, j}) < 0;  // √d_k = 2
+    no_suman_1 += std::fabs(s - 1) > 1e-3;
   }
-  EXPECT_TRUE(negativo);
-  EXPECT_TRUE(no_suma_1);
-  EXPECT_GT(combinacion_convexa(e).fuera_sin_softmax, 0);
+  const Convexa c = combinacion_convexa(e);
+  EXPECT_EQ(c.puntajes_negativos, negativos);
+  EXPECT_EQ(c.filas_que_no_suman_1, no_suman_1);
+  EXPECT_GT(negativos, 0);
+  EXPECT_GT(no_suman_1, 0);
+  EXPECT_GT(c.fuera_sin_softmax, 0);
 }
 
 TEST(Lesson02, MatrixFormEqualsTheModule) {
