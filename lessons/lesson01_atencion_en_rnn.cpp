@@ -664,10 +664,10 @@ void paso6_alineacion(Narrator& n, const Comparacion& c) {
   const double espejo = c.con_atencion.prueba.espejo;
   n.say(
       "Para invertir, el paso t debe mirar la entrada S − 1 − t: la antidiagonal. En todas las secuencias de "
-      "prueba, el peso mayor cae en esa posición en el {} de los pasos ({}: más de la mitad).",
+      "prueba, el peso mayor cae en esa posición en el {} de los pasos: {} de la mitad.",
       "To reverse, step t must look at input S − 1 − t: the anti-diagonal. Over all test sequences, the largest "
-      "weight falls on that position in {} of the steps ({}: more than half).",
-      porciento(espejo), si_no(n, espejo > 0.5));
+      "weight falls on that position in {} of the steps: {} than half.",
+      porciento(espejo), espejo > 0.5 ? n.tr("más", "more") : n.tr("menos", "less"));
   n.say(
       "El peso de un paso puede repartirse entre dos columnas vecinas: el codificador lee de izquierda a "
       "derecha, así que h_{j+1} todavía recuerda la entrada j y también sirve para copiarla.",

@@ -613,10 +613,10 @@ void run(Narrator& n) {
        "(≈ 0.1) pero sigue sin depender de d_k, y sin escala sigue saturándose con d_k grande.",
        "In ConfigRaiz change `claves = 8` to 64: with more keys competing, the scaled max weight drops (≈ 0.1) "
        "but still does not depend on d_k, and without scaling it still saturates for large d_k."},
-      {"En forma_bilineal usa la W del cuaderno, W_kᵀ W_q (cambia los argumentos de matmul): max |X W Xᵀ − Q Kᵀ| "
-       "deja de ser ≈ 0 y da la diferencia con KQᵀ.",
-       "In forma_bilineal use the notebook's W, W_kᵀ W_q (swap the arguments of matmul): max |X W Xᵀ − Q Kᵀ| is "
-       "no longer ≈ 0 and gives the difference with KQᵀ."},
+      {"En forma_bilineal usa la W del cuaderno, W_kᵀ W_q (intercambia wq y wk en el primer matmul): "
+       "max |X W Xᵀ − Q Kᵀ| deja de ser ≈ 0, porque ahora X W Xᵀ es K Qᵀ, la traspuesta.",
+       "In forma_bilineal use the notebook's W, W_kᵀ W_q (swap wq and wk in the first matmul): "
+       "max |X W Xᵀ − Q Kᵀ| is no longer ≈ 0, because now X W Xᵀ is K Qᵀ, the transpose."},
   });
 }
 

@@ -201,6 +201,10 @@ TEST(Lesson01, QuickRunPrintsTheClaimsAndWritesTheFigures) {
       EXPECT_TRUE(text.find(claim) != std::string::npos || flat.find(claim) != std::string::npos) << claim;
     for (const char* wrong : {"NO ", "NOT "}) EXPECT_EQ(flat.find(wrong), std::string::npos) << wrong;
     // The margin printed is the one computed.
+    const double espejo = c.con_atencion.prueba.espejo;
+    EXPECT_NE(flat.find(porciento(espejo) + (es ? " de los pasos: " : " of the steps: ") +
+                        (espejo > 0.5 ? (es ? "más" : "more") : (es ? "menos" : "less"))),
+              std::string::npos);
     const double margen = c.con_atencion.prueba.por_token - c.sin_atencion.prueba.por_token;
     EXPECT_NE(flat.find(fixed(100 * margen, 1) + (es ? " puntos" : " points")), std::string::npos);
     std::istringstream lines(text);
