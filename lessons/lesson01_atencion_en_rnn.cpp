@@ -48,7 +48,7 @@ struct Recurrencia {
 
 Recurrencia recurrencia(uint64_t semilla) {
   Rng rng(semilla);
-  RNNCell celda(2, 3, rng);  // x_t de dimensión 2, h_t de dimensión 3
+  RNNCell celda(2, 3, rng);                     // x_t de dimensión 2, h_t de dimensión 3
   const Tensor x = Tensor::randn({4, 2}, rng);  // una secuencia de T = 4 vectores
   // En la celda (como en PyTorch): W' = weight_ih [3, 2], W = weight_hh [3, 3], b = bias_ih + bias_hh.
   const Tensor w = celda.weight_hh.value(), w_prima = celda.weight_ih.value();
@@ -58,7 +58,7 @@ Recurrencia recurrencia(uint64_t semilla) {
   Tensor h = Tensor::zeros({1, 3});  // h_0 = 0
   Var hc = constant(h);
   for (int64_t t = 0; t < 4; ++t) {
-    const Tensor xt = narrow(x, 0, t, 1);  // [1, 2]
+    const Tensor xt = narrow(x, 0, t, 1);                                        // [1, 2]
     h = tanh(matmul(h, w, false, true) + matmul(xt, w_prima, false, true) + b);  // fila: h Wᵀ + x W'ᵀ + b
     hc = celda(constant(xt), hc);
     r.a_mano.push_back(h), r.con_celda.push_back(hc.value());
@@ -201,11 +201,12 @@ void paso2_nadaraya(Narrator& n) {
       {.name = "2 " + n.tr("sen", "sin") + "(x) + x", .x = vec(r.datos.x_test), .y = vec(r.datos.y_test)}};
   for (const Regresion& g : r.regresiones)
     series.push_back({.name = nombre_nucleo(n, g.nucleo), .x = vec(r.datos.x_test), .y = vec(g.prediccion)});
-  svg::plot(n.path("nadaraya.svg"), {.title = n.tr("Regresión de Nadaraya–Watson, h = ", "Nadaraya–Watson regression, h = ") +
-                                                 fixed(cfg.ancho, 2),
-                                     .x_label = "x",
-                                     .y_label = "y",
-                                     .series = series});
+  svg::plot(
+      n.path("nadaraya.svg"),
+      {.title = n.tr("Regresión de Nadaraya–Watson, h = ", "Nadaraya–Watson regression, h = ") + fixed(cfg.ancho, 2),
+       .x_label = "x",
+       .y_label = "y",
+       .series = series});
   n.figure(n.path("nadaraya.svg"), "datos y predicción de cada núcleo", "data and each kernel's prediction");
 }
 
@@ -224,7 +225,7 @@ struct ConfigAncho {
 ConfigAncho config_ancho(const LessonOptions& o) { return {.semilla = o.seed}; }
 
 struct Ancho {
-  std::vector<real> anchos, perdidas;  // h y la pérdida antes de cada paso (y tras el último)
+  std::vector<real> anchos, perdidas;         // h y la pérdida antes de cada paso (y tras el último)
   double error_inicial = 0, error_final = 0;  // contra la curva sin ruido, con h inicial y final
 };
 
@@ -298,13 +299,15 @@ void paso3_aprender_ancho(Narrator& n) {
       "mask).",
       fixed(m.anchos.back(), 3), cfg.pasos, fixed(m.perdidas.back(), 4), fixed(m.error_final, 4),
       m.error_final > r.error_final ? n.tr("peor", "worse") : n.tr("NO peor", "NOT worse"));
-  svg::plot(n.path("ancho_aprendido.svg"),
-            {.title = n.tr("Ancho h del núcleo gaussiano durante el descenso", "Gaussian kernel width h during descent"),
-             .x_label = n.tr("paso", "step"),
-             .y_label = "h",
-             .series = {{.name = n.tr("dejando fuera al propio punto", "leaving the point itself out"), .y = r.anchos},
-                        {.name = n.tr("cada punto se ve a sí mismo", "each point sees itself"), .y = m.anchos}}});
-  n.figure(n.path("ancho_aprendido.svg"), "h durante el descenso, con y sin máscara", "h during descent, with and without mask");
+  svg::plot(
+      n.path("ancho_aprendido.svg"),
+      {.title = n.tr("Ancho h del núcleo gaussiano durante el descenso", "Gaussian kernel width h during descent"),
+       .x_label = n.tr("paso", "step"),
+       .y_label = "h",
+       .series = {{.name = n.tr("dejando fuera al propio punto", "leaving the point itself out"), .y = r.anchos},
+                  {.name = n.tr("cada punto se ve a sí mismo", "each point sees itself"), .y = m.anchos}}});
+  n.figure(n.path("ancho_aprendido.svg"), "h durante el descenso, con y sin máscara",
+           "h during descent, with and without mask");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -315,12 +318,12 @@ void paso3_aprender_ancho(Narrator& n) {
 //   bilineal         sᵀ W h_j                      (Luong «general»)
 //   MLP              vᵀ tanh(W_q s + W_k h_j)      (Bahdanau, «concat» en Luong)
 struct Bahdanau {
-  Tensor estados, s;                          // [S, H] y [H]
-  std::vector<std::string> nombres;           // las tres funciones
-  std::vector<std::vector<double>> puntajes;  // a mano
-  std::vector<std::vector<double>> pesos;     // a mano
-  std::vector<std::vector<double>> contextos; // a mano
-  double dif_puntajes = 0, dif_contexto = 0;  // contra DotScore, GeneralScore, AdditiveScore
+  Tensor estados, s;                           // [S, H] y [H]
+  std::vector<std::string> nombres;            // las tres funciones
+  std::vector<std::vector<double>> puntajes;   // a mano
+  std::vector<std::vector<double>> pesos;      // a mano
+  std::vector<std::vector<double>> contextos;  // a mano
+  double dif_puntajes = 0, dif_contexto = 0;   // contra DotScore, GeneralScore, AdditiveScore
 };
 
 std::vector<double> softmax_de(const std::vector<double>& e) {
@@ -344,8 +347,9 @@ Bahdanau cuatro_pasos(uint64_t semilla) {
   DotScore punto;
   GeneralScore bilineal(H, H, rng);
   AdditiveScore mlp(H, H, 6, rng);
-  const Tensor w = bilineal.w.weight.value();                                  // [H, H]
-  const Tensor wq = mlp.wq.weight.value(), wk = mlp.wk.weight.value(), v = mlp.v.weight.value();  // [6, H], [6, H], [1, 6]
+  const Tensor w = bilineal.w.weight.value();  // [H, H]
+  const Tensor wq = mlp.wq.weight.value(), wk = mlp.wk.weight.value(),
+               v = mlp.v.weight.value();  // [6, H], [6, H], [1, 6]
   auto h = [&](int64_t j, int64_t c) { return double(r.estados.at({j, c})); };
   r.nombres = {"s·h_j", "sᵀ W h_j", "vᵀ tanh(W_q s + W_k h_j)"};
   r.puntajes.assign(3, {});
@@ -410,7 +414,7 @@ void paso4_bahdanau(Narrator& n) {
       "and the contexts by at most {}: {}.",
       sci(r.dif_puntajes), sci(r.dif_contexto),
       std::max(r.dif_puntajes, r.dif_contexto) < 1e-5 ? n.tr("coinciden", "they agree")
-                                                       : n.tr("NO coinciden", "they do NOT agree"));
+                                                      : n.tr("NO coinciden", "they do NOT agree"));
   n.say(
       "Dos detalles del cuaderno del curso. Escribe el MLP como vᵀ tanh(W[s; h_j + b]): el sesgo va fuera de "
       "la concatenación, vᵀ tanh(W[s; h_j] + b), y W[s; h_j] es lo mismo que W_q s + W_k h_j partiendo W en "
@@ -452,8 +456,8 @@ SeqTask tarea(const ConfigReversa& cfg) {
 }
 
 struct Evaluacion {
-  double exactas = 0;  // secuencias completas correctas
-  double por_token = 0;  // tokens correctos en su posición
+  double exactas = 0;                     // secuencias completas correctas
+  double por_token = 0;                   // tokens correctos en su posición
   std::vector<double> exactas_por_largo;  // índice: largo − largo_minimo
   double espejo = 0;  // con atención: fracción de pasos t cuyo peso mayor está en la entrada S − 1 − t
   Seq2SeqDecoded salida;
@@ -479,7 +483,8 @@ Evaluacion evaluar(Seq2SeqRNN& modelo, const SeqTask& t, const ConfigReversa& cf
     e.exactas += exacta;
     const size_t l = esperado.size() - size_t(cfg.largo_minimo);
     bien[l] += exacta, total[l] += 1;
-    for (size_t j = 0; j < esperado.size(); ++j) tokens += 1, tokens_bien += j < obtenido.size() && obtenido[j] == esperado[j];
+    for (size_t j = 0; j < esperado.size(); ++j)
+      tokens += 1, tokens_bien += j < obtenido.size() && obtenido[j] == esperado[j];
     const Tensor& a = e.salida.alignments[i];
     if (!a.defined()) continue;
     const int64_t S = int64_t(esperado.size());
@@ -500,15 +505,15 @@ Evaluacion evaluar(Seq2SeqRNN& modelo, const SeqTask& t, const ConfigReversa& cf
 Entrenado entrenar(const ConfigReversa& cfg, const SeqTask& t, bool con_atencion) {
   Rng rng(cfg.semilla);
   Entrenado r;
-  r.modelo = std::make_shared<Seq2SeqRNN>(
-      Seq2SeqRNNConfig{.src_vocab = t.src_vocab,
-                       .tgt_vocab = t.tgt_vocab,
-                       .embed_dim = cfg.embedding,
-                       .hidden = cfg.oculta,
-                       .cell = RnnCellKind::GRU,
-                       .attention = con_atencion ? cfg.atencion : Seq2SeqAttention::None,
-                       .pad = t.pad},
-      rng);
+  r.modelo =
+      std::make_shared<Seq2SeqRNN>(Seq2SeqRNNConfig{.src_vocab = t.src_vocab,
+                                                    .tgt_vocab = t.tgt_vocab,
+                                                    .embed_dim = cfg.embedding,
+                                                    .hidden = cfg.oculta,
+                                                    .cell = RnnCellKind::GRU,
+                                                    .attention = con_atencion ? cfg.atencion : Seq2SeqAttention::None,
+                                                    .pad = t.pad},
+                                   rng);
   Adam opt(r.modelo->parameters(), {.lr = cfg.lr});
   Rng datos(cfg.semilla + 1000);  // los dos modelos ven los mismos lotes en el mismo orden
   for (int paso = 0; paso < cfg.pasos; ++paso) {
@@ -569,12 +574,13 @@ void paso5_entrenar(Narrator& n, const Comparacion& c) {
            fixed(100 * con.por_token, 1, 17) + " %\n";
   n.show(tabla);
   const double margen = con.por_token - sin.por_token;
-  n.say("(pérdida: media de los últimos 20 lotes). La atención {} por {} puntos en tokens correctos y por {} en "
-        "secuencias exactas.",
-        "(loss: mean of the last 20 batches). Attention {} by {} points on correct tokens and by {} on exact "
-        "sequences.",
-        margen > 0 ? n.tr("gana", "wins") : n.tr("NO gana", "does NOT win"), fixed(100 * margen, 1),
-        fixed(100 * (con.exactas - sin.exactas), 1));
+  n.say(
+      "(pérdida: media de los últimos 20 lotes). La atención {} por {} puntos en tokens correctos y por {} en "
+      "secuencias exactas.",
+      "(loss: mean of the last 20 batches). Attention {} by {} points on correct tokens and by {} on exact "
+      "sequences.",
+      margen > 0 ? n.tr("gana", "wins") : n.tr("NO gana", "does NOT win"), fixed(100 * margen, 1),
+      fixed(100 * (con.exactas - sin.exactas), 1));
   std::string largos = n.tr("largo     sin atención   con atención\n", "length    no attention      attention\n");
   std::vector<real> eje, curva_sin, curva_con;
   for (size_t l = 0; l < sin.exactas_por_largo.size(); ++l) {
@@ -594,20 +600,22 @@ void paso5_entrenar(Narrator& n, const Comparacion& c) {
       "through one vector of {} numbers. With attention, the decoder reads the input again at every step.",
       fixed(100 * sin.exactas_por_largo.back(), 1), cae ? n.tr("menor", "lower") : n.tr("NO menor", "NOT lower"),
       fixed(100 * sin.exactas_por_largo.front(), 1), cfg.oculta);
-  svg::plot(n.path("exactas_por_largo.svg"),
-            {.title = n.tr("Secuencias invertidas sin error, según el largo", "Sequences reversed without error, by length"),
-             .x_label = n.tr("largo de la entrada", "input length"),
-             .y_label = n.tr("fracción exacta", "exact fraction"),
-             .series = {{.name = n.tr("sin atención", "no attention"), .x = eje, .y = curva_sin},
-                        {.name = n.tr("con atención", "attention"), .x = eje, .y = curva_con}}});
+  svg::plot(
+      n.path("exactas_por_largo.svg"),
+      {.title = n.tr("Secuencias invertidas sin error, según el largo", "Sequences reversed without error, by length"),
+       .x_label = n.tr("largo de la entrada", "input length"),
+       .y_label = n.tr("fracción exacta", "exact fraction"),
+       .series = {{.name = n.tr("sin atención", "no attention"), .x = eje, .y = curva_sin},
+                  {.name = n.tr("con atención", "attention"), .x = eje, .y = curva_con}}});
   n.figure(n.path("exactas_por_largo.svg"), "acierto según el largo, con y sin atención",
            "accuracy by length, with and without attention");
-  svg::plot(n.path("perdidas.svg"), {.title = n.tr("Pérdida de entrenamiento", "Training loss"),
-                                     .x_label = n.tr("paso", "step"),
-                                     .y_label = n.tr("entropía cruzada (escala log)", "cross-entropy (log scale)"),
-                                     .series = {{.name = n.tr("sin atención", "no attention"), .y = c.sin_atencion.perdidas},
-                                                {.name = n.tr("con atención", "attention"), .y = c.con_atencion.perdidas}},
-                                     .log_y = true});
+  svg::plot(n.path("perdidas.svg"),
+            {.title = n.tr("Pérdida de entrenamiento", "Training loss"),
+             .x_label = n.tr("paso", "step"),
+             .y_label = n.tr("entropía cruzada (escala log)", "cross-entropy (log scale)"),
+             .series = {{.name = n.tr("sin atención", "no attention"), .y = c.sin_atencion.perdidas},
+                        {.name = n.tr("con atención", "attention"), .y = c.con_atencion.perdidas}},
+             .log_y = true});
   n.figure(n.path("perdidas.svg"), "curvas de pérdida de los dos modelos", "loss curves of both models");
 }
 
@@ -615,7 +623,7 @@ void paso5_entrenar(Narrator& n, const Comparacion& c) {
 // Paso 6: el mapa de alineación. Para una secuencia de prueba del largo máximo, la fila t es α del
 // paso t del decodificador: a qué entradas miró para escribir la salida t.
 struct Alineacion {
-  Tensor pesos;                            // [salida, entrada]
+  Tensor pesos;                              // [salida, entrada]
   std::vector<std::string> entrada, salida;  // etiquetas
 };
 
@@ -639,26 +647,28 @@ void paso6_alineacion(Narrator& n, const Comparacion& c) {
   std::string entrada, salida;
   for (const std::string& s : a.entrada) entrada += s + " ";
   for (const std::string& s : a.salida) salida += s + " ";
-  n.say("Entrada «{}», salida del modelo con atención «{}». Fila = paso del decodificador (la salida que "
-        "escribe), columna = entrada:",
-        "Input \"{}\", output of the model with attention \"{}\". Row = decoder step (the output it writes), "
-        "column = input:",
-        entrada.substr(0, entrada.size() - 1), salida.substr(0, salida.size() - 1));
+  n.say(
+      "Entrada «{}», salida del modelo con atención «{}». Fila = paso del decodificador (la salida que "
+      "escribe), columna = entrada:",
+      "Input \"{}\", output of the model with attention \"{}\". Row = decoder step (the output it writes), "
+      "column = input:",
+      entrada.substr(0, entrada.size() - 1), salida.substr(0, salida.size() - 1));
   if (a.pesos.defined() && a.pesos.numel() > 0) {
     std::vector<std::string> filas;
     for (size_t t = 0; t < a.salida.size(); ++t) filas.push_back(std::to_string(t + 1) + ": " + a.salida[t]);
     std::vector<std::string> columnas;
     for (size_t j = 0; j < a.entrada.size(); ++j) columnas.push_back(a.entrada[j]);
     n.heatmap(a.pesos, {.row_labels = filas, .col_labels = columnas, .vmin = 0, .vmax = 1});
-    svg::heatmap(n.path("alineacion.svg"),
-                 {.title = n.tr("Alineación del modelo con atención (invertir)", "Alignment of the attention model (reversal)"),
-                  .x_label = n.tr("entrada (lo que lee el codificador)", "input (what the encoder reads)"),
-                  .y_label = n.tr("salida (paso del decodificador)", "output (decoder step)"),
-                  .values = a.pesos,
-                  .row_labels = filas,
-                  .col_labels = columnas,
-                  .vmin = 0,
-                  .vmax = 1});
+    svg::heatmap(
+        n.path("alineacion.svg"),
+        {.title = n.tr("Alineación del modelo con atención (invertir)", "Alignment of the attention model (reversal)"),
+         .x_label = n.tr("entrada (lo que lee el codificador)", "input (what the encoder reads)"),
+         .y_label = n.tr("salida (paso del decodificador)", "output (decoder step)"),
+         .values = a.pesos,
+         .row_labels = filas,
+         .col_labels = columnas,
+         .vmin = 0,
+         .vmax = 1});
     n.figure(n.path("alineacion.svg"), "mapa de alineación salida × entrada", "alignment map output × input");
   }
   const double espejo = c.con_atencion.prueba.espejo;

@@ -12,8 +12,8 @@
 //   make lesson02 ARGS="--lang en"     in English
 #include <algorithm>
 #include <array>
-#include <memory>
 #include <cmath>
+#include <memory>
 
 #include "autograd/ops_basic.h"
 #include "autograd/ops_shape.h"
@@ -39,7 +39,7 @@ constexpr int64_t kD = 4;  // d: dimensión de cada x_i (pequeña para poder imp
 // Los datos de los pasos 1 a 4: X [5, d] y una auto-atención con d_k = d y d_v = 2 (valores en el
 // plano, para poder dibujar la envolvente convexa).
 struct Ejemplo {
-  Tensor x;                                  // [T, d]
+  Tensor x;                                 // [T, d]
   std::shared_ptr<SelfAttention> atencion;  // W_q, W_k [d_k, d], W_v [d_v, d], sin sesgo
 };
 
@@ -216,15 +216,15 @@ bool dentro_de(const std::vector<Punto>& poligono, const Punto& x) {
 }
 
 struct Convexa {
-  Tensor a, h, v;                   // A [T, T], H = A V [T, 2], V [T, 2]
-  std::vector<double> sumas;        // Σ_j α_ij por fila
-  double peso_minimo = 0;           // el menor α_ij
-  std::vector<Punto> envolvente;    // de los valores v_j
-  std::vector<bool> dentro;         // h_i dentro de la envolvente
-  Tensor h_sin_softmax;             // los puntajes usados directamente como pesos: E V
-  int fuera_sin_softmax = 0;        // cuántas de esas salidas quedan fuera
-  int puntajes_negativos = 0;       // cuántos e_ij < 0
-  int filas_que_no_suman_1 = 0;     // cuántas filas de puntajes no suman 1 (±0.001)
+  Tensor a, h, v;                 // A [T, T], H = A V [T, 2], V [T, 2]
+  std::vector<double> sumas;      // Σ_j α_ij por fila
+  double peso_minimo = 0;         // el menor α_ij
+  std::vector<Punto> envolvente;  // de los valores v_j
+  std::vector<bool> dentro;       // h_i dentro de la envolvente
+  Tensor h_sin_softmax;           // los puntajes usados directamente como pesos: E V
+  int fuera_sin_softmax = 0;      // cuántas de esas salidas quedan fuera
+  int puntajes_negativos = 0;     // cuántos e_ij < 0
+  int filas_que_no_suman_1 = 0;   // cuántas filas de puntajes no suman 1 (±0.001)
 };
 
 std::vector<Punto> puntos(const Tensor& m) {
@@ -245,7 +245,8 @@ Convexa combinacion_convexa(const Ejemplo& e) {
   c.peso_minimo = 1;
   for (int64_t i = 0; i < c.a.size(0); ++i) {
     double s = 0;
-    for (int64_t j = 0; j < c.a.size(1); ++j) s += c.a.at({i, j}), c.peso_minimo = std::min(c.peso_minimo, double(c.a.at({i, j})));
+    for (int64_t j = 0; j < c.a.size(1); ++j)
+      s += c.a.at({i, j}), c.peso_minimo = std::min(c.peso_minimo, double(c.a.at({i, j})));
     c.sumas.push_back(s);
   }
   c.envolvente = envolvente_convexa(puntos(c.v));
@@ -255,14 +256,17 @@ Convexa combinacion_convexa(const Ejemplo& e) {
   c.h_sin_softmax = matmul(puntajes, p.v);
   for (int64_t i = 0; i < puntajes.size(0); ++i) {
     double s = 0;
-    for (int64_t j = 0; j < puntajes.size(1); ++j) s += puntajes.at({i, j}), c.puntajes_negativos += puntajes.at({i, j}) < 0;
+    for (int64_t j = 0; j < puntajes.size(1); ++j)
+      s += puntajes.at({i, j}), c.puntajes_negativos += puntajes.at({i, j}) < 0;
     c.filas_que_no_suman_1 += std::fabs(s - 1) > 1e-3;
   }
   for (const Punto& x : puntos(c.h_sin_softmax)) c.fuera_sin_softmax += !dentro_de(c.envolvente, x);
   return c;
 }
 
-bool todas_dentro(const Convexa& c) { return std::all_of(c.dentro.begin(), c.dentro.end(), [](bool b) { return b; }); }
+bool todas_dentro(const Convexa& c) {
+  return std::all_of(c.dentro.begin(), c.dentro.end(), [](bool b) { return b; });
+}
 
 void paso3_convexa(Narrator& n, const Ejemplo& e) {
   n.step(3, "Salidas como combinaciones convexas", "Outputs as convex combinations");
@@ -274,19 +278,17 @@ void paso3_convexa(Narrator& n, const Ejemplo& e) {
       "With d_v = 2 each value v_j = W_v x_j is a point in the plane and we can draw it. Each row of A sums to 1 "
       "and its weights are positive, so h_i = Σ_j α_ij v_j is a weighted average: it falls inside the convex "
       "hull of the values.");
-  std::string tabla = n.tr("token     Σ_j α_ij   h_i                 ¿dentro?\n",
-                           "token     Σ_j α_ij   h_i                 inside?\n");
+  std::string tabla =
+      n.tr("token     Σ_j α_ij   h_i                 ¿dentro?\n", "token     Σ_j α_ij   h_i                 inside?\n");
   for (size_t i = 0; i < kOracion.size(); ++i) {
     const int64_t r = int64_t(i);
     tabla += kOracion[i] + std::string(10 - kOracion[i].size(), ' ') + fixed(c.sumas[i], 6) + "   (" +
-             fixed(c.h.at({r, 0}), 3, 6) + ", " + fixed(c.h.at({r, 1}), 3, 6) + ")    " + si_no(n, c.dentro[i]) +
-             "\n";
+             fixed(c.h.at({r, 0}), 3, 6) + ", " + fixed(c.h.at({r, 1}), 3, 6) + ")    " + si_no(n, c.dentro[i]) + "\n";
   }
   n.show(tabla);
   n.say("El menor peso de A es {} ({} que 0); la envolvente de los 5 valores tiene {} vértices; {}.",
-        "The smallest weight of A is {} ({} than 0); the hull of the 5 values has {} vertices; {}.",
-        sci(c.peso_minimo), c.peso_minimo > 0 ? n.tr("mayor", "greater") : n.tr("NO mayor", "NOT greater"),
-        c.envolvente.size(),
+        "The smallest weight of A is {} ({} than 0); the hull of the 5 values has {} vertices; {}.", sci(c.peso_minimo),
+        c.peso_minimo > 0 ? n.tr("mayor", "greater") : n.tr("NO mayor", "NOT greater"), c.envolvente.size(),
         todas_dentro(c) ? n.tr("las 5 salidas están dentro", "all 5 outputs are inside")
                         : n.tr("alguna salida quedó FUERA", "some output is OUTSIDE"));
   n.say(
@@ -302,7 +304,8 @@ void paso3_convexa(Narrator& n, const Ejemplo& e) {
     borde.x.push_back(real(q[0])), borde.y.push_back(real(q[1]));
   }
   svg::Series valores{.name = n.tr("valores v_j", "values v_j"), .mark = svg::Mark::points};
-  svg::Series salidas{.name = n.tr("salidas h_i (con softmax)", "outputs h_i (with softmax)"), .mark = svg::Mark::points};
+  svg::Series salidas{.name = n.tr("salidas h_i (con softmax)", "outputs h_i (with softmax)"),
+                      .mark = svg::Mark::points};
   svg::Series sin{.name = n.tr("sin softmax", "without softmax"), .mark = svg::Mark::points};
   for (int64_t i = 0; i < c.v.size(0); ++i) {
     valores.x.push_back(c.v.at({i, 0})), valores.y.push_back(c.v.at({i, 1}));
@@ -315,7 +318,8 @@ void paso3_convexa(Narrator& n, const Ejemplo& e) {
              .x_label = n.tr("coordenada 1", "coordinate 1"),
              .y_label = n.tr("coordenada 2", "coordinate 2"),
              .series = {borde, valores, salidas, sin}});
-  n.figure(n.path("envolvente_convexa.svg"), "valores, salidas y envolvente convexa", "values, outputs and convex hull");
+  n.figure(n.path("envolvente_convexa.svg"), "valores, salidas y envolvente convexa",
+           "values, outputs and convex hull");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -340,16 +344,16 @@ Matricial forma_matricial(const Ejemplo& e) {
 
 void paso4_matricial(Narrator& n, const Ejemplo& e) {
   n.step(4, "Forma matricial: softmax(QKᵀ/√d_k)V", "Matrix form: softmax(QKᵀ/√d_k)V");
-  n.show("Var q = matmul(x, wq.weight, false, true);   // Q = X W_qᵀ  [5, d_k]\n"
-         "Var k = matmul(x, wk.weight, false, true);   // K = X W_kᵀ  [5, d_k]\n"
-         "Var v = matmul(x, wv.weight, false, true);   // V = X W_vᵀ  [5, d_v]\n"
-         "Var a = softmax(matmul(q, k, false, true) / std::sqrt(real(d_k))); // A [5, 5]\n"
-         "Var h = matmul(a, v);                        // H = A V     [5, d_v]");
+  n.show(
+      "Var q = matmul(x, wq.weight, false, true);   // Q = X W_qᵀ  [5, d_k]\n"
+      "Var k = matmul(x, wk.weight, false, true);   // K = X W_kᵀ  [5, d_k]\n"
+      "Var v = matmul(x, wv.weight, false, true);   // V = X W_vᵀ  [5, d_v]\n"
+      "Var a = softmax(matmul(q, k, false, true) / std::sqrt(real(d_k))); // A [5, 5]\n"
+      "Var h = matmul(a, v);                        // H = A V     [5, d_v]");
   const Matricial m = forma_matricial(e);
   n.say("Todas las filas a la vez. Comparado con el módulo SelfAttention: max |ΔH| = {}, max |ΔA| = {}: {}.",
-        "Every row at once. Compared with the SelfAttention module: max |ΔH| = {}, max |ΔA| = {}: {}.",
-        sci(m.dif_h), sci(m.dif_a),
-        std::max(m.dif_h, m.dif_a) < 1e-5 ? n.tr("iguales", "equal") : n.tr("NO iguales", "NOT equal"));
+        "Every row at once. Compared with the SelfAttention module: max |ΔH| = {}, max |ΔA| = {}: {}.", sci(m.dif_h),
+        sci(m.dif_a), std::max(m.dif_h, m.dif_a) < 1e-5 ? n.tr("iguales", "equal") : n.tr("NO iguales", "NOT equal"));
   n.say("A, una fila por token (quién mira) y una columna por token (a quién mira):",
         "A, one row per token (who looks) and one column per token (whom it looks at):");
   n.heatmap(m.a, {.row_labels = kOracion, .col_labels = kOracion, .vmin = 0, .vmax = 1});
@@ -362,7 +366,8 @@ void paso4_matricial(Narrator& n, const Ejemplo& e) {
                 .col_labels = kOracion,
                 .vmin = 0,
                 .vmax = 1});
-  n.figure(n.path("pesos_de_atencion.svg"), "la matriz A con las palabras en los ejes", "the matrix A with the words on the axes");
+  n.figure(n.path("pesos_de_atencion.svg"), "la matriz A con las palabras en los ejes",
+           "the matrix A with the words on the axes");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -372,8 +377,8 @@ void paso4_matricial(Narrator& n, const Ejemplo& e) {
 // que su gradiente se apague. Dividir entre √d_k devuelve la varianza a 1. Aquí lo medimos.
 struct ConfigRaiz {
   std::vector<int64_t> dimensiones = {1, 2, 4, 8, 16, 32, 64, 128, 256, 512};
-  int64_t claves = 8;      // T: cuántas claves compiten en cada softmax
-  int64_t muestras = 400;  // cuántas preguntas por dimensión
+  int64_t claves = 8;            // T: cuántas claves compiten en cada softmax
+  int64_t muestras = 400;        // cuántas preguntas por dimensión
   bool dividir_entre_d = false;  // ejercicio 2: escalar con 1/d_k en vez de 1/√d_k
   uint64_t semilla = 1;
 };
@@ -384,8 +389,8 @@ ConfigRaiz config_raiz(const LessonOptions& o) {
 
 struct MedidaRaiz {
   int64_t d = 0;
-  double var_sin = 0, var_con = 0;          // varianza de q·k y de q·k·escala
-  double max_sin = 0, max_con = 0;          // peso máximo medio de softmax en cada caso
+  double var_sin = 0, var_con = 0;              // varianza de q·k y de q·k·escala
+  double max_sin = 0, max_con = 0;              // peso máximo medio de softmax en cada caso
   double gradiente_sin = 0, gradiente_con = 0;  // norma de Frobenius media del jacobiano de softmax
 };
 
@@ -477,8 +482,9 @@ void paso5_raiz_de_d(Narrator& n) {
                       n.tr("  d_k     var    peso máx.    ‖J‖     var    peso máx.    ‖J‖\n",
                            "  d_k     var     max w.      ‖J‖     var     max w.      ‖J‖\n");
   for (const MedidaRaiz& m : r)
-    tabla += fixed(double(m.d), 0, 5) + fixed(m.var_sin, 1, 8) + fixed(m.max_sin, 3, 9) + fixed(m.gradiente_sin, 3, 10) +
-             fixed(m.var_con, 2, 8) + fixed(m.max_con, 3, 9) + fixed(m.gradiente_con, 3, 10) + "\n";
+    tabla += fixed(double(m.d), 0, 5) + fixed(m.var_sin, 1, 8) + fixed(m.max_sin, 3, 9) +
+             fixed(m.gradiente_sin, 3, 10) + fixed(m.var_con, 2, 8) + fixed(m.max_con, 3, 9) +
+             fixed(m.gradiente_con, 3, 10) + "\n";
   n.show(tabla);
   const ConclusionRaiz c = concluir(r);
   n.say(
@@ -489,10 +495,12 @@ void paso5_raiz_de_d(Narrator& n) {
       "para toda d_k (< 0.6: {}).",
       "Without scaling the variance grows like d_k (var/d_k between 0.8 and 1.2 on every row: {}) and with "
       "d_k = {} softmax saturates (max weight {} > 0.9: {}); then ‖J‖ shrinks ({} against {} with scaling) "
-      "and little gradient reaches W_q and W_k. Dividing by {} keeps the variance near 1 (between 0.8 and 1.2: {}) and the max weight stays "
+      "and little gradient reaches W_q and W_k. Dividing by {} keeps the variance near 1 (between 0.8 and 1.2: {}) and "
+      "the max weight stays "
       "the same for every d_k (< 0.6: {}).",
       si_no(n, c.varianza_crece_como_d), r.back().d, fixed(r.back().max_sin, 3), si_no(n, c.satura_sin_escala),
-      fixed(r.back().gradiente_sin, 3), fixed(r.back().gradiente_con, 3), escala, si_no(n, c.varianza_escalada_cerca_de_1), si_no(n, c.no_satura_con_escala));
+      fixed(r.back().gradiente_sin, 3), fixed(r.back().gradiente_con, 3), escala,
+      si_no(n, c.varianza_escalada_cerca_de_1), si_no(n, c.no_satura_con_escala));
 
   std::vector<real> ds, v_sin, v_con, m_sin, m_con, g_sin, g_con;
   for (const MedidaRaiz& m : r) {
@@ -504,14 +512,13 @@ void paso5_raiz_de_d(Narrator& n) {
   // El eje x en log2(d_k): las dimensiones se duplican.
   std::vector<real> log_d;
   for (real d : ds) log_d.push_back(std::log2(d));
-  svg::plot(n.path("varianza_de_qk.svg"),
-            {.title = n.tr("Varianza de q·k según d_k", "Variance of q·k versus d_k"),
-             .x_label = "log₂ d_k",
-             .y_label = n.tr("varianza (escala log)", "variance (log scale)"),
-             .series = {{.name = "q·k", .x = log_d, .y = v_sin},
-                        {.name = "q·k/" + escala, .x = log_d, .y = v_con},
-                        {.name = "d_k", .x = log_d, .y = ds, .mark = svg::Mark::points}},
-             .log_y = true});
+  svg::plot(n.path("varianza_de_qk.svg"), {.title = n.tr("Varianza de q·k según d_k", "Variance of q·k versus d_k"),
+                                           .x_label = "log₂ d_k",
+                                           .y_label = n.tr("varianza (escala log)", "variance (log scale)"),
+                                           .series = {{.name = "q·k", .x = log_d, .y = v_sin},
+                                                      {.name = "q·k/" + escala, .x = log_d, .y = v_con},
+                                                      {.name = "d_k", .x = log_d, .y = ds, .mark = svg::Mark::points}},
+                                           .log_y = true});
   n.figure(n.path("varianza_de_qk.svg"), "la varianza de q·k crece como d_k", "the variance of q·k grows like d_k");
   svg::plot(n.path("saturacion_softmax.svg"),
             {.title = n.tr("Saturación de softmax según d_k", "Softmax saturation versus d_k"),
@@ -532,8 +539,8 @@ void paso5_raiz_de_d(Narrator& n) {
 struct Modulo {
   int64_t parametros = 0;
   std::vector<std::string> nombres;
-  Shape forma_h, forma_a;           // con un lote [2, 5, d]
-  double dif_lote = 0;              // el lote, frente a cada oración por separado
+  Shape forma_h, forma_a;  // con un lote [2, 5, d]
+  double dif_lote = 0;     // el lote, frente a cada oración por separado
 };
 
 Modulo usar_modulo(uint64_t semilla) {
@@ -556,10 +563,11 @@ Modulo usar_modulo(uint64_t semilla) {
 
 void paso6_modulo(Narrator& n) {
   n.step(6, "El módulo SelfAttention(d): devuelve (H, A)", "The SelfAttention(d) module: it returns (H, A)");
-  n.show(n.tr("SelfAttention atencion(d, rng);   // W_q, W_k, W_v: Linear(d, d) sin sesgo\n"
-              "auto [H, A] = atencion(X);        // X [T, d] → H [T, d], A [T, T]",
-              "SelfAttention atencion(d, rng);   // W_q, W_k, W_v: Linear(d, d) without bias\n"
-              "auto [H, A] = atencion(X);        // X [T, d] → H [T, d], A [T, T]"));
+  n.show(
+      n.tr("SelfAttention atencion(d, rng);   // W_q, W_k, W_v: Linear(d, d) sin sesgo\n"
+           "auto [H, A] = atencion(X);        // X [T, d] → H [T, d], A [T, T]",
+           "SelfAttention atencion(d, rng);   // W_q, W_k, W_v: Linear(d, d) without bias\n"
+           "auto [H, A] = atencion(X);        // X [T, d] → H [T, d], A [T, T]"));
   const Modulo m = usar_modulo(n.options().seed);
   std::string nombres;
   for (const std::string& s : m.nombres) nombres += (nombres.empty() ? "" : ", ") + s;

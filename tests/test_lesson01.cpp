@@ -116,7 +116,8 @@ TEST(Lesson01, AttentionModelLearnsBetterThanPlainByFifteenPoints) {
     if (seed != 1) propia = comparar(config_reversa(quick(seed)));
     const Comparacion& c = seed == 1 ? comparacion_rapida() : *propia;
     const Evaluacion &sin = c.sin_atencion.prueba, &con = c.con_atencion.prueba;
-    EXPECT_GE(con.por_token - sin.por_token, 0.15) << "seed " << seed << ": " << con.por_token << " vs " << sin.por_token;
+    EXPECT_GE(con.por_token - sin.por_token, 0.15)
+        << "seed " << seed << ": " << con.por_token << " vs " << sin.por_token;
     EXPECT_GT(con.exactas, sin.exactas) << "seed " << seed;
     EXPECT_LT(perdida_final(c.con_atencion.perdidas), perdida_final(c.sin_atencion.perdidas)) << seed;
     ASSERT_EQ(c.con_atencion.perdidas.size(), 60u);
@@ -193,11 +194,12 @@ TEST(Lesson01, QuickRunPrintsTheClaimsAndWritesTheFigures) {
     std::string flat = text;
     std::replace(flat.begin(), flat.end(), '\n', ' ');
     const bool es = lang == Lang::es;
-    for (const char* claim : {es ? "(max |Δ| = " : "(max |Δ| = ", es ? "iguales" : "equal",
-                              es ? "mejoró" : "it improved", es ? "peor que con la máscara" : "worse than with the mask",
-                              es ? "coinciden" : "they agree", es ? "La atención gana por" : "Attention wins by",
-                              es ? "es menor que con las más cortas" : "is lower than on the shortest",
-                              es ? "Resumen" : "Summary", es ? "Ejercicios" : "Exercises"})
+    for (const char* claim :
+         {es ? "(max |Δ| = " : "(max |Δ| = ", es ? "iguales" : "equal", es ? "mejoró" : "it improved",
+          es ? "peor que con la máscara" : "worse than with the mask", es ? "coinciden" : "they agree",
+          es ? "La atención gana por" : "Attention wins by",
+          es ? "es menor que con las más cortas" : "is lower than on the shortest", es ? "Resumen" : "Summary",
+          es ? "Ejercicios" : "Exercises"})
       EXPECT_TRUE(text.find(claim) != std::string::npos || flat.find(claim) != std::string::npos) << claim;
     for (const char* wrong : {"NO ", "NOT "}) EXPECT_EQ(flat.find(wrong), std::string::npos) << wrong;
     // The margin printed is the one computed.
@@ -222,14 +224,14 @@ TEST(Lesson01, QuickRunPrintsTheClaimsAndWritesTheFigures) {
     // The alignment heatmap has the input tokens as columns and the output tokens as rows.
     const Alineacion a = alineacion_de_ejemplo(c);
     const std::string svg = read_file(n.path("alineacion.svg"));
-    EXPECT_NE(svg.find(es ? "entrada (lo que lee el codificador)" : "input (what the encoder reads)"), std::string::npos);
+    EXPECT_NE(svg.find(es ? "entrada (lo que lee el codificador)" : "input (what the encoder reads)"),
+              std::string::npos);
     EXPECT_NE(svg.find(es ? "salida (paso del decodificador)" : "output (decoder step)"), std::string::npos);
     for (const std::string& tok : a.entrada) EXPECT_NE(svg.find(">" + tok + "<"), std::string::npos) << tok;
     for (size_t t = 0; t < a.salida.size(); ++t)
       EXPECT_NE(svg.find(">" + std::to_string(t + 1) + ": " + a.salida[t] + "<"), std::string::npos) << t;
     EXPECT_NE(read_file(n.path("nadaraya.svg")).find(es ? "gaussiano" : "Gaussian"), std::string::npos);
-    EXPECT_NE(read_file(n.path("exactas_por_largo.svg")).find(es ? "sin atención" : "no attention"),
-              std::string::npos);
+    EXPECT_NE(read_file(n.path("exactas_por_largo.svg")).find(es ? "sin atención" : "no attention"), std::string::npos);
     fs::remove_all(o.out_dir);
   }
 }

@@ -213,8 +213,7 @@ TEST(Lesson02, QuickRunPrintsTheClaimsAndWritesTheFigures) {
     if (!es) {
       // The sentence is data (the tokens of the example); everything else must be English.
       std::string sin_datos = text;
-      for (size_t at; (at = sin_datos.find("el perro come un hueso")) != std::string::npos;)
-        sin_datos.erase(at, 22);
+      for (size_t at; (at = sin_datos.find("el perro come un hueso")) != std::string::npos;) sin_datos.erase(at, 22);
       for (const std::string& token : kOracion)
         for (size_t at; (at = sin_datos.find(" " + token + " ")) != std::string::npos;)
           sin_datos.replace(at, token.size() + 2, " ");

@@ -24,7 +24,9 @@ inline std::string xml_problem(const std::string& text) {
     }
     return false;
   };
-  auto is_name = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == ':' || c == '.'; };
+  auto is_name = [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == ':' || c == '.';
+  };
   while (i < text.size()) {
     if (text[i] == '&') {
       if (!entity_ok(i)) return "bad entity at " + std::to_string(i);
@@ -59,7 +61,8 @@ inline std::string xml_problem(const std::string& text) {
     if (closing) {
       while (j < text.size() && std::isspace(static_cast<unsigned char>(text[j]))) ++j;
       if (j >= text.size() || text[j] != '>') return "bad closing tag </" + name;
-      if (open.empty() || open.back() != name) return "</" + name + "> does not close " + (open.empty() ? "anything" : "<" + open.back() + ">");
+      if (open.empty() || open.back() != name)
+        return "</" + name + "> does not close " + (open.empty() ? "anything" : "<" + open.back() + ">");
       open.pop_back();
       i = j + 1;
       continue;
