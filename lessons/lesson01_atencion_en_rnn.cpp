@@ -549,6 +549,27 @@ double perdida_final(const std::vector<real>& p, size_t k = 20) {
   return k > 0 ? s / double(k) : 0;
 }
 
+// Las primeras `cuantas` secuencias de prueba del largo máximo: entrada, esperado y lo que escribe
+// cada modelo, con «bien» o «mal».
+std::string ejemplos(Narrator& n, const Comparacion& c, size_t cuantas) {
+  const std::vector<std::string>& voc = c.tarea.tgt_tokens;
+  std::string t;
+  for (size_t i = 0; i < c.tarea.test.size() && cuantas > 0; ++i) {
+    const SeqPair& par = c.tarea.test[i];
+    if (int64_t(par.src.size()) != c.cfg.largo_maximo) continue;
+    --cuantas;
+    auto linea = [&](const std::string& quien, const std::vector<int64_t>& salida) {
+      return quien + join_tokens(voc, salida) + "   " +
+             (salida == par.tgt ? n.tr("(bien)", "(right)") : n.tr("(mal)", "(wrong)")) + "\n";
+    };
+    t += n.tr("entrada        ", "input          ") + join_tokens(c.tarea.src_tokens, par.src) + "\n";
+    t += n.tr("esperado       ", "expected       ") + join_tokens(voc, par.tgt) + "\n";
+    t += linea(n.tr("sin atención   ", "no attention   "), c.sin_atencion.prueba.salida.tokens[i]);
+    t += linea(n.tr("con atención   ", "attention      "), c.con_atencion.prueba.salida.tokens[i]);
+  }
+  return t;
+}
+
 void paso5_entrenar(Narrator& n, const Comparacion& c) {
   n.step(5, "Entrenar con y sin atención: invertir secuencias", "Training with and without attention: reversing");
   const ConfigReversa& cfg = c.cfg;
@@ -590,6 +611,9 @@ void paso5_entrenar(Narrator& n, const Comparacion& c) {
     eje.push_back(real(largo)), curva_sin.push_back(real(sin.exactas_por_largo[l]));
     curva_con.push_back(real(con.exactas_por_largo[l]));
   }
+  n.say("Las tres primeras secuencias de prueba de {} dígitos, invertidas por cada modelo:",
+        "The first three test sequences of {} digits, reversed by each model:", cfg.largo_maximo);
+  n.show(ejemplos(n, c, 3));
   n.say("Secuencias exactas según el largo de la entrada:", "Exact sequences by input length:");
   n.show(largos);
   const bool cae = sin.exactas_por_largo.back() < sin.exactas_por_largo.front();

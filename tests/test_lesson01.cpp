@@ -146,6 +146,21 @@ TEST(Lesson01, EvaluationCountsWhatItSays) {
     EXPECT_FALSE(c.sin_atencion.prueba.salida.alignments[i].defined());
   }
   EXPECT_EQ(c.sin_atencion.prueba.espejo, 0);
+  // The examples shown: three inputs of 8 digits, the expected reversal, both outputs marked right or wrong.
+  std::ostringstream out;
+  Narrator n(quick(), out);
+  const std::string t = ejemplos(n, c, 3);
+  size_t lineas = 0, bien = 0, mal = 0;
+  std::istringstream in(t);
+  for (std::string linea; std::getline(in, linea);) {
+    ++lineas;
+    bien += linea.find("(bien)") != std::string::npos, mal += linea.find("(mal)") != std::string::npos;
+    if (linea.rfind("entrada", 0) == 0) {
+      EXPECT_EQ(std::count(linea.begin(), linea.end(), ' ') - 8, 7) << linea;  // 8 digits after "entrada" + 8 spaces
+    }
+  }
+  EXPECT_EQ(lineas, 12u);
+  EXPECT_EQ(bien + mal, 6u);
   const Alineacion al = alineacion_de_ejemplo(c);
   EXPECT_EQ(al.entrada.size(), 8u);  // the longest test sequence
   EXPECT_EQ(al.pesos.size(0), int64_t(al.salida.size()));
