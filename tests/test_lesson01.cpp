@@ -9,7 +9,7 @@
 
 #include "tensor/thread_pool.h"
 #include "tests/spanish_check.h"
-#include "tests/xml_check.h"
+#include "tests/xml_well_formed.h"
 
 #define ATN_LESSON_NO_MAIN
 #include "lessons/lesson01_atencion_en_rnn.cpp"
