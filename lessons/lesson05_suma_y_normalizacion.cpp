@@ -481,21 +481,21 @@ void paso4_pre_post(Narrator& n, const ConfigPila& cfg) {
   const size_t ultimo = post.gradiente.size() - 1;
   const double razon_post = post.gradiente[0] / post.gradiente[ultimo];
   const double razon_pre = pre.gradiente[0] / pre.gradiente[ultimo];
-  const bool como_xiong = razon_post < 1 && razon_pre > razon_post;
+  const bool pre_llega_mas = razon_pre > razon_post;
   n.say(
       "‖∂L/∂x_0‖ entre ‖∂L/∂x_{}‖: {} en post-norm y {} en pre-norm. En post-norm cada LN está en el camino "
-      "residual: divide entre la desviación estándar de x + F(x), mayor que 1, y el gradiente se encoge en cada "
-      "bloque al bajar. En pre-norm el camino residual no pasa por ninguna LN y el gradiente baja entero, como en "
-      "el paso 1. ¿Se ve aquí (post < 1 y pre > post)? {}. Por eso los bloques de abajo de post-norm aprenden más "
-      "despacio al principio y post-norm necesita un calentamiento (warmup) del lr que pre-norm no necesita "
-      "(Xiong et al. 2020).",
+      "residual y el gradiente tiene que atravesarlas todas: cada una lo reescala y le quita su componente a lo "
+      "largo de la media y de x̂. En pre-norm el camino residual es la identidad, como en el paso 1: el gradiente "
+      "baja entero y cada rama le suma lo suyo. ¿Llega más gradiente abajo con pre-norm? {}. Con muchos bloques "
+      "la diferencia crece; Xiong et al. (2020) la relacionan con que post-norm necesite un calentamiento (warmup) "
+      "del lr que pre-norm no necesita.",
       "‖∂L/∂x_0‖ over ‖∂L/∂x_{}‖: {} with post-norm and {} with pre-norm. In post-norm every LN sits on the "
-      "residual path: it divides by the standard deviation of x + F(x), which is above 1, and the gradient "
-      "shrinks at every block on its way down. In pre-norm the residual path goes through no LN and the gradient "
-      "comes down whole, as in step 1. Is it visible here (post < 1 and pre > post)? {}. That is why the bottom "
-      "blocks of post-norm learn more slowly at first and post-norm needs a learning-rate warmup that pre-norm "
-      "does not (Xiong et al. 2020).",
-      cfg.capas, fixed(razon_post, 2), fixed(razon_pre, 2), como_xiong ? n.tr("sí", "yes") : n.tr("no", "no"));
+      "residual path and the gradient has to go through all of them: each one rescales it and removes its "
+      "component along the mean and along x̂. In pre-norm the residual path is the identity, as in step 1: the "
+      "gradient comes down whole and every branch adds its share. Does more gradient reach the bottom with "
+      "pre-norm? {}. With many blocks the gap grows; Xiong et al. (2020) relate it to post-norm needing a "
+      "learning-rate warmup that pre-norm does not.",
+      cfg.capas, fixed(razon_post, 2), fixed(razon_pre, 2), pre_llega_mas ? n.tr("sí", "yes") : n.tr("no", "no"));
   n.say(
       "El precio de pre-norm: nada normaliza el flujo residual, y su RMS crece con la profundidad (de {} a {}); "
       "en post-norm cada bloque lo deja en 1.",
@@ -589,9 +589,9 @@ void run(Narrator& n) {
        "distinto.",
        "The course's LayerNorm is the standard one times √((C − 1)/C), except on almost constant rows, where ε "
        "weighs differently."},
-      {"Post-norm pone la LN en el camino residual y el gradiente se encoge al bajar; pre-norm la saca de él, a "
-       "cambio de un flujo residual que crece con la profundidad.",
-       "Post-norm puts the LN on the residual path and the gradient shrinks on its way down; pre-norm takes it "
+      {"Post-norm pone la LN en el camino residual y llega menos gradiente a los bloques de abajo; pre-norm la "
+       "saca de él, a cambio de un flujo residual que crece con la profundidad.",
+       "Post-norm puts the LN on the residual path and less gradient reaches the bottom blocks; pre-norm takes it "
        "off, at the price of a residual stream that grows with depth."},
       {"El bloque paralelo de PaLM suma atención y FFN de la misma LN(x): una multiplicación de entrada y una LN "
        "menos.",

@@ -144,7 +144,7 @@ TEST(Lesson05, AlmostConstantRowSeparatesTheTwoVariants) {
   }
 }
 
-TEST(Lesson05, PostNormGradientShrinksGoingDownAndPreNormStreamGrows) {
+TEST(Lesson05, LessGradientReachesTheBottomWithPostNormAndPreNormStreamGrows) {
   for (RunMode mode : {RunMode::quick, RunMode::normal}) {
     for (uint64_t seed = 1; seed <= 4; ++seed) {
       LessonOptions o = quick(seed);
@@ -154,7 +154,6 @@ TEST(Lesson05, PostNormGradientShrinksGoingDownAndPreNormStreamGrows) {
       ASSERT_EQ(post.gradiente.size(), size_t(cfg.capas) + 1);
       const double razon_post = post.gradiente.front() / post.gradiente.back();
       const double razon_pre = pre.gradiente.front() / pre.gradiente.back();
-      EXPECT_LT(razon_post, 1) << "seed " << seed << " layers " << cfg.capas;
       EXPECT_GT(razon_pre, razon_post) << "seed " << seed << " layers " << cfg.capas;
       for (size_t l = 1; l < post.rms.size(); ++l) EXPECT_NEAR(post.rms[l], 1, 1e-3);
       EXPECT_GT(pre.rms.back(), pre.rms.front() * 1.2);  // "su RMS crece con la profundidad"
@@ -223,9 +222,8 @@ TEST(Lesson05, QuickRunPrintsTheClaimsAndWritesWellFormedFigures) {
     for (const char* claim :
          {es ? "sí se desvanece" : "it does vanish", es ? "no las centra" : "does not center them",
           es ? "coincide con" : "matches", es ? "¿Muy distintas? sí" : "Very different? yes",
-          es ? "post < 1 y pre" : "post < 1 and pre", es ? "Resumen" : "Summary", es ? "Ejercicios" : "Exercises"})
+          es ? "¿Llega más gradiente abajo con pre-norm? sí" : "reach the bottom with pre-norm? yes", es ? "Resumen" : "Summary", es ? "Ejercicios" : "Exercises"})
       EXPECT_TRUE(text.find(claim) != std::string::npos || flat.find(claim) != std::string::npos) << claim;
-    EXPECT_TRUE(flat.find(es ? "post)? sí" : "post)? yes") != std::string::npos);
     const std::string lesson_text = text.substr(0, text.find(es ? "Figuras escritas" : "Figures written"));
     for (const char* wrong : {"no coincide", "does not match", "esta vez no", "this time it does not"})
       EXPECT_EQ(flat.find(wrong), std::string::npos) << wrong;

@@ -306,7 +306,7 @@ TEST(Lesson06, QuickRunLearnsAndPrintsTheClaimsAndWritesWellFormedFigures) {
     const std::string lesson_text = text.substr(0, text.find(es ? "Figuras escritas" : "Figures written"));
     if (!es) {
       for (const char* spanish : {"Paso ", "Resumen", "Ejercicios", " que ", " los ", " las ", " del ", " una ",
-                                  "ción", " es ", "cabeza", "pérdida", "sí", "palabra"})
+                                  "ción", " es ", "cabeza ", "pérdida", "sí", "palabra"})
         EXPECT_EQ(lesson_text.find(spanish), std::string::npos) << spanish;
     }
     std::istringstream lines(lesson_text);  // the figure list holds the test's long temporary paths
