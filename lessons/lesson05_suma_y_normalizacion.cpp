@@ -362,15 +362,15 @@ void paso3_variantes(Narrator& n) {
   const FilaCasiConstante f = fila_casi_constante(1e-3f, n.options().seed);
   const bool distintas = f.desviacion_estandar < 0.6f && f.desviacion_curso > 0.9f;
   n.say(
-      "Con s = 1 ambas dan casi 1 (la del curso, √(15/16) ≈ 0.968). Con s = 1e-3, σ² ≈ 1e-6 es menor que ε = 1e-5 "
-      "dentro de la raíz, y la estándar deja el ruido en {}; en la del curso ε = 1e-5 es poco al lado de σ ≈ 1e-3 "
-      "y lo amplifica hasta {}. ¿Muy distintas? {}. Es una diferencia de diseño, no un error: ε evita dividir "
+      "Con s = 1 ambas dan casi 1 (la del curso, √(15/16) ≈ 0.968). Con s = 1e-3, σ² ≈ 1e-6 se compara con ε = {} "
+      "dentro de la raíz, y la estándar deja el ruido en {}; en la del curso ε = {} se suma a σ ≈ 1e-3 "
+      "y lo lleva a {}. ¿Muy distintas? {}. Es una diferencia de diseño, no un error: ε evita dividir "
       "entre 0.",
-      "With s = 1 both give almost 1 (the course's, √(15/16) ≈ 0.968). With s = 1e-3, σ² ≈ 1e-6 is below ε = 1e-5 "
-      "inside the root, and the standard one leaves the noise at {}; in the course's, ε = 1e-5 is small next to "
-      "σ ≈ 1e-3 and it blows the noise up to {}. Very different? {}. It is a design difference, not a bug: ε "
+      "With s = 1 both give almost 1 (the course's, √(15/16) ≈ 0.968). With s = 1e-3, σ² ≈ 1e-6 is compared with ε = {} "
+      "inside the root, and the standard one leaves the noise at {}; in the course's, ε = {} is added to "
+      "σ ≈ 1e-3 and it brings the noise to {}. Very different? {}. It is a design difference, not a bug: ε "
       "avoids dividing by 0.",
-      fixed(f.desviacion_estandar, 3), fixed(f.desviacion_curso, 3), distintas ? n.tr("sí", "yes") : n.tr("no", "no"));
+      sci(kEpsilon, 0), fixed(f.desviacion_estandar, 3), sci(kEpsilon, 0), fixed(f.desviacion_curso, 3), distintas ? n.tr("sí", "yes") : n.tr("no", "no"));
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -11,45 +11,18 @@
 #include "lessons/lesson06_cabezas_de_atencion.cpp"
 #include "autograd/gradcheck.h"
 #include "tensor/thread_pool.h"
+#include "tests/xml_well_formed.h"
 
 namespace lesson06 {
 namespace {
+
+using atn::testing_util::xml_problem;
 
 LessonOptions quick(uint64_t seed = 1) {
   LessonOptions o;
   o.mode = RunMode::quick;
   o.seed = seed;
   return o;
-}
-
-// A small XML well-formedness check, enough for our SVGs: every tag closes in order, attribute
-// values are quoted, and every '&' starts an entity.
-std::string xml_problem(const std::string& text) {
-  std::vector<std::string> open;
-  for (size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '&') {
-      const size_t semi = text.find(';', i);
-      if (semi == std::string::npos || semi - i > 8) return "bare & at " + std::to_string(i);
-      continue;
-    }
-    if (text[i] != '<') continue;
-    const size_t end = text.find('>', i);
-    if (end == std::string::npos) return "unclosed tag at " + std::to_string(i);
-    std::string tag = text.substr(i + 1, end - i - 1);
-    i = end;
-    if (tag.empty() || tag[0] == '?' || tag[0] == '!') continue;
-    size_t quotes = 0;
-    for (char c : tag) quotes += c == '"';
-    if (quotes % 2) return "odd quotes in <" + tag + ">";
-    if (tag[0] == '/') {
-      const std::string name = tag.substr(1);
-      if (open.empty() || open.back() != name) return "</" + name + "> closes " + (open.empty() ? "" : open.back());
-      open.pop_back();
-    } else if (tag.back() != '/') {
-      open.push_back(tag.substr(0, tag.find_first_of(" \n\t")));
-    }
-  }
-  return open.empty() ? "" : "<" + open.back() + "> never closed";
 }
 
 std::string read(const std::string& path) {
