@@ -47,8 +47,10 @@ Var linear(const Var& x, const Var& weight, const Var& bias) {
     }
     if (bias.defined() && bias.requires_grad()) {  // db = Σ over rows of g, rows in order
       Tensor db = Tensor::zeros({out});
+      real* pdb = db.data();
+      const real* pg = g.data();
       for (int64_t r = 0; r < rows; ++r)
-        for (int64_t j = 0; j < out; ++j) db[j] += g.data()[r * out + j];
+        for (int64_t j = 0; j < out; ++j) pdb[j] += pg[r * out + j];
       bias.accumulate_grad(std::move(db));
     }
   });

@@ -9,6 +9,7 @@
 #include "autograd/ops_math.h"
 #include "tensor/activation.h"
 #include "tensor/fast_math.h"
+#include "tensor/rng.h"
 
 namespace atn {
 namespace {
