@@ -9,9 +9,11 @@
 
 // tensor/: tensors and kernels (no gradients)
 #include "tensor/activation.h"
+#include "tensor/allocator.h"
 #include "tensor/atomic_file.h"
 #include "tensor/elementwise.h"
 #include "tensor/error.h"
+#include "tensor/fast_math.h"
 #include "tensor/index_ops.h"
 #include "tensor/json.h"
 #include "tensor/malloc_tuning.h"
@@ -30,6 +32,7 @@
 #include "autograd/ops_basic.h"
 #include "autograd/ops_dropout.h"
 #include "autograd/ops_extra.h"
+#include "autograd/ops_linear.h"
 #include "autograd/ops_loss.h"
 #include "autograd/ops_math.h"
 #include "autograd/ops_norm.h"

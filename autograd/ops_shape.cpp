@@ -14,6 +14,9 @@ namespace {
 Tensor& grad_buffer(const Var& a) {
   Node* node = a.node();
   if (!node->grad.defined()) node->grad = Tensor::zeros(node->value.shape());
+  // A gradient taken without a copy shares its storage (Var::accumulate_grad): written in place
+  // here, the other holder would see the change, so it gets its own copy first.
+  else if (node->grad.storage_shared()) node->grad = node->grad.clone();
   return node->grad;
 }
 

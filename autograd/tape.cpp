@@ -19,11 +19,37 @@ Var::Var(Tensor value, bool requires_grad, std::string name) : node_(std::make_s
   node_->name = std::move(name);
 }
 
+namespace {
+// grad += g (g already summed to grad's shape). In place when grad's storage is its own; when
+// it is shared (taken without a copy from another node's gradient) a new buffer holds the sum,
+// so the other holder never sees the change. Same additions in the same order either way.
+void add_into(Tensor& grad, const Tensor& g) {
+  if (grad.storage_shared()) grad = add(grad, g);
+  else add_(grad, g);
+}
+}  // namespace
+
 void Var::accumulate_grad(const Tensor& g) const {
   if (!node_->requires_grad) return;
   Tensor reduced = sum_to(g, node_->value.shape());
-  if (!node_->grad.defined()) node_->grad = reduced.shares_storage_with(g) ? reduced.clone() : reduced;
-  else add_(node_->grad, reduced);
+  if (node_->grad.defined()) {
+    add_into(node_->grad, reduced);
+    return;
+  }
+  // g belongs to the caller (often another node's gradient): an intermediate may share it, a
+  // leaf gets its own copy (see var.h).
+  const bool copy = !node_->recorded && reduced.shares_storage_with(g);
+  node_->grad = copy ? reduced.clone() : std::move(reduced);
+}
+
+void Var::accumulate_grad(Tensor&& g) const {
+  if (!node_->requires_grad) return;
+  // Only the caller's temporary holds g: it can become the gradient itself.
+  if (g.shape() == node_->value.shape() && !g.storage_shared() && !node_->grad.defined()) {
+    node_->grad = std::move(g);
+    return;
+  }
+  accumulate_grad(static_cast<const Tensor&>(g));
 }
 
 std::ostream& operator<<(std::ostream& os, const Var& v) {
@@ -93,13 +119,13 @@ bool on_tape(const Node* node) {
 }
 }  // namespace
 
-void backward(const Var& out) {
+void backward(const Var& out, const BackwardOptions& options) {
   if (out.numel() != 1)
     fail("backward: the output has shape ", to_string(out.shape()), "; pass a seed gradient for a non-scalar");
-  backward(out, Tensor::ones(out.shape()));
+  backward(out, Tensor::ones(out.shape()), options);
 }
 
-void backward(const Var& out, const Tensor& seed) {
+void backward(const Var& out, const Tensor& seed, const BackwardOptions& options) {
   if (seed.shape() != out.shape())
     fail("backward: seed shape ", to_string(seed.shape()), " differs from output shape ", to_string(out.shape()));
   if (!out.requires_grad()) {
@@ -112,15 +138,17 @@ void backward(const Var& out, const Tensor& seed) {
   if (out.node()->recorded && !on_tape(out.node()))
     fail("backward: the tape that recorded this output was already consumed by an earlier backward() ",
          "(or cleared); compute the output again to differentiate it again");
-  out.accumulate_grad(seed);
-  // Take the entries first, so the tape is empty even if a closure throws. Every Var keeps its
-  // grad afterwards (intermediates too, as in micrograd), so a lesson can print them.
+  out.accumulate_grad(seed.clone());  // out keeps it: not the caller's tensor
+  // Take the entries first, so the tape is empty even if a closure throws. By default every Var
+  // keeps its grad afterwards (intermediates too, as in micrograd), so a lesson can print them.
   std::vector<Tape::Entry> entries = tape.take();
   NoGrad no_grad;  // backward closures use plain kernels; nothing they do should be recorded
   for (size_t i = entries.size(); i-- > 0;) {
     auto& e = entries[i];
     if (e.out->grad.defined()) e.backward(e.out->grad);
     e.backward = nullptr;  // frees what the closure captured as soon as it is done
+    // Every contribution to this node's gradient came from later entries, all done now.
+    if (!options.keep_intermediate_grads && e.out.get() != out.node()) e.out->grad = Tensor();
   }
 }
 

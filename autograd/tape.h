@@ -55,10 +55,18 @@ class NoGrad {
 Var record(const char* op, Tensor value, std::initializer_list<Var> inputs, Tape::Backward backward);
 Var record(const char* op, Tensor value, const std::vector<Var>& inputs, Tape::Backward backward);
 
+struct BackwardOptions {
+  // Keep the gradient of every intermediate Var (made by an op) after the pass, as micrograd
+  // does, so a lesson can print them. A training loop reads only the leaves' (parameters')
+  // gradients: with false each intermediate's gradient is dropped as soon as its entry has
+  // passed it on, which frees memory during the pass (PyTorch's retain_grad() default).
+  bool keep_intermediate_grads = true;
+};
+
 // Seeds d(out) = 1 (out must have one element) or `seed`, runs the tape backwards, clears it.
 // An output whose tape entry is gone (a second backward() of the same loss, or after
 // Tape::clear()) is an Error, as in PyTorch; a leaf may be passed (its own gradient is seeded).
-void backward(const Var& out);
-void backward(const Var& out, const Tensor& seed);
+void backward(const Var& out, const BackwardOptions& options = {});
+void backward(const Var& out, const Tensor& seed, const BackwardOptions& options = {});
 
 }  // namespace atn

@@ -42,7 +42,15 @@ class Var {
 
   // grad += g, where g may have the shape of a broadcast of this Var (it is summed back).
   // Does nothing when this Var does not require a gradient.
+  //
+  // The first contribution is taken without a copy whenever that is safe: always for an
+  // intermediate (a node made by an op; its grad may then share storage with the gradient it
+  // came from, e.g. through a reshape or an add, and a later contribution is added into a new
+  // buffer instead of in place), and for a leaf when nothing else holds g's storage (a gradient
+  // just computed by the op). A leaf's grad never shares storage with anything, because
+  // optimizers and clip_grad_norm_ change parameters' grads in place.
   void accumulate_grad(const Tensor& g) const;
+  void accumulate_grad(Tensor&& g) const;
   void zero_grad() const { node_->grad = Tensor(); }
 
   Node* node() const { return node_.get(); }

@@ -1,7 +1,6 @@
 #include "nn/linear.h"
 
-#include "autograd/ops_basic.h"
-#include "autograd/ops_shape.h"
+#include "autograd/ops_linear.h"
 #include "nn/init.h"
 
 namespace atn {
@@ -18,17 +17,10 @@ Linear::Linear(int64_t in, int64_t out, Rng& rng, bool with_bias) : in_features(
 Var Linear::forward(const Var& x) {
   if (x.dim() < 2 || x.size(-1) != in_features)
     fail("Linear: input ", to_string(x.shape()), " is not [..., in_features] with in_features=", in_features);
-  if (x.dim() == 2) {
-    Var y = matmul(x, weight, false, true);  // [rows, in]·Wᵀ
-    return bias.defined() ? y + bias : y;
-  }
-  // [..., in] → [rows, in], one matmul, then back: cheaper than a batched matmul against a
-  // broadcast weight, whose gradient would first be built per batch element and then summed.
-  Shape out_shape = x.shape();
-  out_shape.back() = out_features;
-  Var y = matmul(reshape(x, {-1, in_features}), weight, false, true);
-  if (bias.defined()) y = y + bias;
-  return reshape(y, out_shape);
+  // One op, one tape entry: [..., in] is treated as [rows, in] (one matmul, cheaper than a
+  // batched one against a broadcast weight), the bias added inside the gemm. linear_composed
+  // (autograd/ops_linear.h) spells the same thing out with reshape, matmul and add.
+  return linear(x, weight, bias);
 }
 
 std::string Linear::type_name() const {

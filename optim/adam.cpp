@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "tensor/thread_pool.h"
+
 namespace atn {
 
 Adam::Adam(std::vector<Var> params, AdamConfig cfg) : Adam(std::move(params), cfg, false, "Adam") {}
@@ -31,16 +33,22 @@ void Adam::update_param(size_t i, real grad_gain, real update_gain) {
   const real* grad = p.grad().data();
   real* m = buffer(i, "exp_avg").data();
   real* v = buffer(i, "exp_avg_sq").data();
-  for (int64_t k = 0, n = p.numel(); k < n; ++k) {
+  const real lr = lr_;
+  const bool decoupled = decoupled_;
+  // Each element is updated on its own, so chunks over the thread pool give the same bits.
+  auto update = [=](int64_t k) {
     real g = grad_gain * grad[k];
-    if (!decoupled_) g += wd * theta[k];
+    if (!decoupled) g += wd * theta[k];
     m[k] = b1 * m[k] + (1 - b1) * g;
     v[k] = b2 * v[k] + (1 - b2) * g * g;
     const real m_hat = m[k] / correction1;
     const real v_hat = v[k] / correction2;
-    if (decoupled_) theta[k] -= lr_ * wd * theta[k];
-    theta[k] -= lr_ * update_gain * m_hat / (std::sqrt(v_hat) + eps);
-  }
+    if (decoupled) theta[k] -= lr * wd * theta[k];
+    theta[k] -= lr * update_gain * m_hat / (std::sqrt(v_hat) + eps);
+  };
+  parallel_for(p.numel(), [&](int64_t begin, int64_t end) {
+    for (int64_t k = begin; k < end; ++k) update(k);
+  }, int64_t(1) << 15);
 }
 
 AdamW::AdamW(std::vector<Var> params, AdamWConfig cfg) : AdamW(std::move(params), cfg, "AdamW") {}

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "tensor/elementwise.h"
+#include "tensor/fast_math.h"
 
 namespace atn {
 
@@ -34,6 +35,10 @@ Tensor leaky_relu(const Tensor& x, real slope) {
 }
 
 Tensor gelu(const Tensor& x) {
+  return map(x, [](real v) { return real(0.5) * v * (1 + detail::erf_approx(v * kInvSqrt2)); });
+}
+
+Tensor gelu_reference(const Tensor& x) {
   return map(x, [](real v) { return real(0.5) * v * (1 + std::erf(v * kInvSqrt2)); });
 }
 
@@ -63,10 +68,19 @@ Tensor leaky_relu_backward(const Tensor& x, const Tensor& grad_out, real slope) 
 Tensor gelu_backward(const Tensor& x, const Tensor& grad_out) {
   check_same_shape(x, grad_out, "gelu_backward");
   return zip(x, grad_out, [](real v, real g) {
+    const real cdf = real(0.5) * (1 + detail::erf_approx(v * kInvSqrt2));
+    const real pdf = kInvSqrt2Pi * detail::exp_approx(real(-0.5) * v * v);
+    return g * (cdf + v * pdf);
+  }, "gelu_backward");
+}
+
+Tensor gelu_backward_reference(const Tensor& x, const Tensor& grad_out) {
+  check_same_shape(x, grad_out, "gelu_backward_reference");
+  return zip(x, grad_out, [](real v, real g) {
     const real cdf = real(0.5) * (1 + std::erf(v * kInvSqrt2));
     const real pdf = kInvSqrt2Pi * std::exp(real(-0.5) * v * v);
     return g * (cdf + v * pdf);
-  }, "gelu_backward");
+  }, "gelu_backward_reference");
 }
 
 // With t = tanh(u), u = √(2/π)(x + 0.044715x³):

@@ -10,8 +10,11 @@ namespace atn {
 
 // max(x, 0) for x > 0, slope·x otherwise: negative inputs keep a small gradient.
 Tensor leaky_relu(const Tensor& x, real slope = 0.01f);
-// GELU, exact form x·Φ(x) with Φ the standard normal CDF (Hendrycks & Gimpel, 2016).
+// GELU, exact form x·Φ(x) with Φ the standard normal CDF (Hendrycks & Gimpel, 2016). Φ comes
+// from the vectorizable erf of tensor/fast_math.h; gelu_reference is the same formula with
+// std::erf, one element at a time (the tests check that the two agree).
 Tensor gelu(const Tensor& x);
+Tensor gelu_reference(const Tensor& x);
 // GELU's tanh approximation used by GPT-2 and BERT: 0.5x(1 + tanh(√(2/π)(x + 0.044715x³))).
 Tensor gelu_tanh(const Tensor& x);
 // SiLU (also called swish): x·σ(x).
@@ -20,6 +23,7 @@ Tensor silu(const Tensor& x);
 Tensor relu_backward(const Tensor& x, const Tensor& grad_out);
 Tensor leaky_relu_backward(const Tensor& x, const Tensor& grad_out, real slope = 0.01f);
 Tensor gelu_backward(const Tensor& x, const Tensor& grad_out);
+Tensor gelu_backward_reference(const Tensor& x, const Tensor& grad_out);
 Tensor gelu_tanh_backward(const Tensor& x, const Tensor& grad_out);
 Tensor silu_backward(const Tensor& x, const Tensor& grad_out);
 

@@ -65,7 +65,9 @@ void add_(Tensor& a, const Tensor& b) {
   if (a.shape() == b.shape()) {
     real* pa = a.data();
     const real* pb = b.data();
-    for (int64_t i = 0, n = a.numel(); i < n; ++i) pa[i] += pb[i];
+    detail::for_chunks(a.numel(), [&](int64_t begin, int64_t end) {
+      for (int64_t i = begin; i < end; ++i) pa[i] += pb[i];
+    });
     return;
   }
   if (broadcast_shapes(a.shape(), b.shape(), "add_") != a.shape())
@@ -77,7 +79,9 @@ void axpy_(Tensor& a, real s, const Tensor& b) {
   if (a.shape() != b.shape()) fail("axpy_: shapes differ: ", to_string(a.shape()), " and ", to_string(b.shape()));
   real* pa = a.data();
   const real* pb = b.data();
-  for (int64_t i = 0, n = a.numel(); i < n; ++i) pa[i] += s * pb[i];
+  detail::for_chunks(a.numel(), [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) pa[i] += s * pb[i];
+  });
 }
 
 void scale_(Tensor& a, real s) {

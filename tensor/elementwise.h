@@ -4,10 +4,23 @@
 #include <cmath>
 
 #include "tensor/tensor.h"
+#include "tensor/thread_pool.h"
 
 namespace atn {
 
 namespace detail {
+// Long elementwise loops are cut into chunks of this many elements and spread over the thread
+// pool. The cut depends on the length alone, and each element is computed on its own, so the
+// thread count never changes a result.
+inline constexpr int64_t kElementwiseGrain = int64_t(1) << 15;
+
+// body(begin, end) over [0, n) in chunks; inline when there is only one.
+template <class Body>
+void for_chunks(int64_t n, const Body& body) {
+  if (n <= kElementwiseGrain) body(int64_t(0), n);
+  else parallel_for(n, body, kElementwiseGrain);
+}
+
 // How two shapes meet under broadcasting: the output shape and, for each input, the element
 // stride along every output axis (0 where that input is broadcast).
 struct Broadcast {
@@ -18,10 +31,12 @@ Broadcast plan_broadcast(const Shape& a, const Shape& b, const char* op);
 
 template <class F>
 Tensor map(const Tensor& a, F f) {
-  Tensor out(a.shape());
+  Tensor out = Tensor::empty(a.shape());  // every element is written below
   const real* pa = a.data();
   real* po = out.data();
-  for (int64_t i = 0, n = a.numel(); i < n; ++i) po[i] = f(pa[i]);
+  detail::for_chunks(a.numel(), [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) po[i] = f(pa[i]);
+  });
   return out;
 }
 
@@ -30,13 +45,15 @@ Tensor zip(const Tensor& a, const Tensor& b, F f, const char* op) {
   const real* pa = a.data();
   const real* pb = b.data();
   if (a.shape() == b.shape()) {
-    Tensor out(a.shape());
+    Tensor out = Tensor::empty(a.shape());  // every element is written below
     real* po = out.data();
-    for (int64_t i = 0, n = a.numel(); i < n; ++i) po[i] = f(pa[i], pb[i]);
+    detail::for_chunks(a.numel(), [&](int64_t begin, int64_t end) {
+      for (int64_t i = begin; i < end; ++i) po[i] = f(pa[i], pb[i]);
+    });
     return out;
   }
   const detail::Broadcast plan = detail::plan_broadcast(a.shape(), b.shape(), op);
-  Tensor out(plan.out);
+  Tensor out = Tensor::empty(plan.out);
   if (out.numel() == 0) return out;
   real* po = out.data();
   const size_t nd = plan.out.size();

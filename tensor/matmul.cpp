@@ -239,7 +239,7 @@ Tensor batched(const Tensor& a, const Tensor& b, bool ta, bool tb, Gemm kernel, 
   out_shape.push_back(M);
   out_shape.push_back(N);
   numel(out_shape, "matmul");  // [2^30, 1] x [1, 2^30] is refused here, not by the allocator
-  Tensor out(out_shape);
+  Tensor out = Tensor::empty(out_shape);  // gemm overwrites C (accumulate = false)
   if (out.numel() == 0) return out;
   const int64_t batches = numel(plan.out);
   const int64_t mat_a = M * Ka, mat_b = Kb * N, mat_c = M * N;

@@ -19,7 +19,7 @@ Tensor take_range(const Tensor& t, int64_t axis, int64_t start, int64_t length, 
   // With two or more elements, step < size, so this stays inside t; with one, the step is never
   // taken and may be anything (slice's step can be INT64_MAX).
   if (length > 1) strides[size_t(axis)] *= step;
-  Tensor out(shape);
+  Tensor out = Tensor::empty(shape);
   const real* src = t.data();
   real* dst = out.data();
   detail::for_each_strided(shape, strides, base, [&](int64_t from, int64_t i) { dst[i] = src[from]; });
@@ -62,7 +62,7 @@ Tensor permute(const Tensor& t, const std::vector<int64_t>& dims) {
     shape[i] = t.shape()[size_t(axes[i])];
     strides[i] = in_strides[size_t(axes[i])];
   }
-  Tensor out(shape);
+  Tensor out = Tensor::empty(shape);
   const real* src = t.data();
   real* dst = out.data();
   detail::for_each_strided(shape, strides, 0, [&](int64_t from, int64_t i) { dst[i] = src[from]; });
@@ -144,7 +144,7 @@ Tensor concat(const std::vector<Tensor>& tensors, int64_t axis) {
   numel(shape, "concat");
   // Seen as [outer, n, inner] around the axis, each input contributes one block of n·inner
   // contiguous values to every one of the `outer` rows of the output.
-  Tensor out(shape);
+  Tensor out = Tensor::empty(shape);  // the inputs fill it exactly
   const auto v = detail::axis_view(shape, ax);
   int64_t offset = 0;  // where this input's block starts inside an output row
   for (const Tensor& t : tensors) {

@@ -1,10 +1,12 @@
 #include "tensor/softmax.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <utility>
 
 #include "tensor/shape_ops.h"
+#include "tensor/thread_pool.h"
 
 namespace atn {
 
@@ -27,6 +29,19 @@ int64_t row_axis(const Shape& shape, int64_t axis, const char* op) {
 std::pair<int64_t, int64_t> rows_of(const Shape& shape) {
   const int64_t n = shape.back();
   return {n == 0 ? 0 : numel(shape) / n, n};
+}
+
+// fn(r) for every row r of length n, spread over the thread pool in chunks of rows whose size
+// depends only on n (about 32K values each). Rows are independent, so any thread count gives
+// the same bits.
+template <class Fn>
+void for_each_row(int64_t rows, int64_t n, const Fn& fn) {
+  const int64_t grain = std::max<int64_t>(1, (int64_t(1) << 15) / std::max<int64_t>(n, 1));
+  auto run = [&](int64_t begin, int64_t end) {
+    for (int64_t r = begin; r < end; ++r) fn(r);
+  };
+  if (rows <= grain) run(0, rows);
+  else parallel_for(rows, run, grain);
 }
 
 // Whether `axis` is not the last one: then the kernel swaps it with the last axis, runs on
@@ -75,8 +90,8 @@ Tensor softmax(const Tensor& x, int64_t axis) {
   const int64_t ax = row_axis(x.shape(), axis, "softmax");
   if (needs_swap(x, ax)) return transpose(softmax(transpose(x, ax, -1)), ax, -1);
   const auto [rows, n] = rows_of(x.shape());
-  Tensor y(x.shape());
-  for (int64_t r = 0; r < rows; ++r) detail::softmax_row(x.data() + r * n, y.data() + r * n, n);
+  Tensor y = Tensor::empty(x.shape());
+  for_each_row(rows, n, [&](int64_t r) { detail::softmax_row(x.data() + r * n, y.data() + r * n, n); });
   return y;
 }
 
@@ -84,8 +99,8 @@ Tensor log_softmax(const Tensor& x, int64_t axis) {
   const int64_t ax = row_axis(x.shape(), axis, "log_softmax");
   if (needs_swap(x, ax)) return transpose(log_softmax(transpose(x, ax, -1)), ax, -1);
   const auto [rows, n] = rows_of(x.shape());
-  Tensor y(x.shape());
-  for (int64_t r = 0; r < rows; ++r) detail::log_softmax_row(x.data() + r * n, y.data() + r * n, n);
+  Tensor y = Tensor::empty(x.shape());
+  for_each_row(rows, n, [&](int64_t r) { detail::log_softmax_row(x.data() + r * n, y.data() + r * n, n); });
   return y;
 }
 
@@ -96,15 +111,15 @@ Tensor softmax_backward(const Tensor& y, const Tensor& g, int64_t axis) {
   const int64_t ax = row_axis(y.shape(), axis, "softmax_backward");
   if (needs_swap(y, ax)) return transpose(softmax_backward(transpose(y, ax, -1), transpose(g, ax, -1)), ax, -1);
   const auto [rows, n] = rows_of(y.shape());
-  Tensor dx(y.shape());
-  for (int64_t r = 0; r < rows; ++r) {
+  Tensor dx = Tensor::empty(y.shape());
+  for_each_row(rows, n, [&](int64_t r) {
     const real* py = y.data() + r * n;
     const real* pg = g.data() + r * n;
     real* pd = dx.data() + r * n;
     double dot = 0;
     for (int64_t j = 0; j < n; ++j) dot += double(pg[j]) * double(py[j]);
     for (int64_t j = 0; j < n; ++j) pd[j] = py[j] * (pg[j] - real(dot));
-  }
+  });
   return dx;
 }
 
@@ -116,19 +131,19 @@ Tensor log_softmax_backward(const Tensor& y, const Tensor& g, int64_t axis) {
   if (needs_swap(y, ax))
     return transpose(log_softmax_backward(transpose(y, ax, -1), transpose(g, ax, -1)), ax, -1);
   const auto [rows, n] = rows_of(y.shape());
-  Tensor dx(y.shape());
-  for (int64_t r = 0; r < rows; ++r) {
+  Tensor dx = Tensor::empty(y.shape());
+  for_each_row(rows, n, [&](int64_t r) {
     const real* py = y.data() + r * n;
     const real* pg = g.data() + r * n;
     real* pd = dx.data() + r * n;
     if (row_max(py, n) == kNegInf) {
       for (int64_t j = 0; j < n; ++j) pd[j] = 0;
-      continue;
+      return;
     }
     double gsum = 0;
     for (int64_t j = 0; j < n; ++j) gsum += pg[j];
     for (int64_t j = 0; j < n; ++j) pd[j] = pg[j] - std::exp(py[j]) * real(gsum);
-  }
+  });
   return dx;
 }
 

@@ -1,5 +1,6 @@
 #include "tensor/tensor.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <new>
@@ -9,20 +10,38 @@
 
 namespace atn {
 
+Storage::Storage(int64_t count) : block_(detail::allocate_block(size_t(count))) {}
+
+namespace {
+std::shared_ptr<Storage> new_storage(const Shape& shape, int64_t count) {
+  try {
+    return std::make_shared<Storage>(count);
+  } catch (const std::bad_alloc&) {  // a size within max_numel that this machine cannot hold
+    fail("Tensor: out of memory for shape ", to_string(shape), " (", count, " elements)");
+  }
+}
+}  // namespace
+
 Tensor::Tensor(Shape shape, real fill) : shape_(std::move(shape)) {
   numel_ = atn::numel(shape_, "Tensor");
-  try {
-    storage_ = std::make_shared<std::vector<real>>(size_t(numel_), fill);
-  } catch (const std::bad_alloc&) {  // a size within max_numel that this machine cannot hold
-    fail("Tensor: out of memory for shape ", to_string(shape_), " (", numel_, " elements)");
-  }
+  storage_ = new_storage(shape_, numel_);
+  std::fill(begin(), end(), fill);
 }
 
 Tensor::Tensor(Shape shape, std::vector<real> values) : shape_(std::move(shape)) {
   numel_ = atn::numel(shape_, "Tensor");
   if (int64_t(values.size()) != numel_)
     fail("Tensor: ", values.size(), " values do not fill shape ", to_string(shape_), " (", numel_, " elements)");
-  storage_ = std::make_shared<std::vector<real>>(std::move(values));
+  storage_ = new_storage(shape_, numel_);
+  std::copy(values.begin(), values.end(), begin());
+}
+
+Tensor Tensor::empty(Shape shape) {
+  Tensor t;
+  t.numel_ = atn::numel(shape, "Tensor::empty");
+  t.shape_ = std::move(shape);
+  t.storage_ = new_storage(t.shape_, t.numel_);
+  return t;
 }
 
 Tensor Tensor::arange(real start, real stop, real step) {
@@ -116,7 +135,9 @@ Tensor Tensor::narrow0(int64_t start, int64_t length) const {
 
 Tensor Tensor::clone() const {
   if (!defined()) return {};
-  return Tensor(shape_, to_vector());
+  Tensor t = empty(shape_);
+  std::copy(begin(), end(), t.begin());
+  return t;
 }
 
 void Tensor::fill(real value) { std::fill(begin(), end(), value); }

@@ -9,12 +9,27 @@
 #include <string>
 #include <vector>
 
+#include "tensor/allocator.h"
 #include "tensor/error.h"
 #include "tensor/shape.h"
 
 namespace atn {
 
 class Rng;
+
+// The floats behind one or more tensors (views share it). Its block comes from
+// tensor/allocator.h and goes back there when the last tensor using it is gone.
+class Storage {
+ public:
+  explicit Storage(int64_t count);  // uninitialized
+  ~Storage() { detail::free_block(block_); }
+  Storage(const Storage&) = delete;
+  Storage& operator=(const Storage&) = delete;
+  real* data() { return block_.data; }
+
+ private:
+  detail::Block block_;
+};
 
 class Tensor {
  public:
@@ -24,6 +39,9 @@ class Tensor {
 
   // Factories.
   static Tensor zeros(Shape shape) { return Tensor(std::move(shape), 0); }
+  // Uninitialized: for outputs that a kernel overwrites completely, which then need no fill.
+  // Reading an element before writing it gives whatever the memory held.
+  static Tensor empty(Shape shape);
   static Tensor ones(Shape shape) { return Tensor(std::move(shape), 1); }
   static Tensor full(Shape shape, real value) { return Tensor(std::move(shape), value); }
   static Tensor scalar(real value) { return Tensor(Shape{}, value); }
@@ -66,11 +84,13 @@ class Tensor {
   void copy_from(const Tensor& other);  // same number of elements
   std::vector<real> to_vector() const { return {begin(), end()}; }
   bool shares_storage_with(const Tensor& other) const { return storage_ && storage_ == other.storage_; }
+  // Whether another tensor (a view, a copy of this handle) holds the same storage.
+  bool storage_shared() const { return storage_.use_count() > 1; }
 
   std::string str(int precision = 4) const;  // PyTorch-like text
 
  private:
-  std::shared_ptr<std::vector<real>> storage_;
+  std::shared_ptr<Storage> storage_;
   int64_t offset_ = 0;
   int64_t numel_ = 0;
   Shape shape_;

@@ -4,6 +4,8 @@
 #include <cmath>
 
 #include "autograd/gradcheck.h"
+#include "autograd/ops_linear.h"
+#include "autograd/tape.h"
 #include "nn/linear.h"
 
 namespace atn {
@@ -59,3 +61,57 @@ TEST(Linear, BadInput) {
 
 }  // namespace
 }  // namespace atn
+
+// The fused linear op against the composed reference (reshape, matmul, add, reshape).
+TEST(LinearOp, FusedMatchesComposedValuesAndGradients) {
+  atn::Rng rng(31);
+  for (bool with_bias : {true, false}) {
+    atn::Var w = atn::param(atn::Tensor::randn({5, 7}, rng));
+    atn::Var b = with_bias ? atn::param(atn::Tensor::randn({5}, rng)) : atn::Var();
+    atn::Var x = atn::param(atn::Tensor::randn({2, 3, 7}, rng));
+    atn::Tensor seed = atn::Tensor::randn({2, 3, 5}, rng);
+    atn::Var y = atn::linear(x, w, b);
+    atn::backward(y, seed);
+    const atn::Tensor gx = x.grad(), gw = w.grad(), gb = with_bias ? b.grad() : atn::Tensor();
+    x.zero_grad(), w.zero_grad();
+    if (with_bias) b.zero_grad();
+    atn::Var z = atn::linear_composed(x, w, b);
+    atn::backward(z, seed);
+    EXPECT_LE(atn::max_abs_diff(y.value(), z.value()), 1e-5f);
+    EXPECT_LE(atn::max_abs_diff(gx, x.grad()), 1e-5f);
+    EXPECT_LE(atn::max_abs_diff(gw, w.grad()), 1e-5f);
+    if (with_bias) {
+      EXPECT_LE(atn::max_abs_diff(gb, b.grad()), 1e-5f);
+    }
+  }
+}
+
+TEST(LinearOp, Gradcheck) {
+  atn::Rng rng(32);
+  std::vector<atn::Var> in = {atn::param(atn::Tensor::randn({2, 2, 3}, rng)), atn::param(atn::Tensor::randn({4, 3}, rng)),
+                              atn::param(atn::Tensor::randn({4}, rng))};
+  const auto r = atn::gradcheck([](const std::vector<atn::Var>& v) { return atn::linear(v[0], v[1], v[2]); }, in);
+  EXPECT_TRUE(r.ok) << r.report;
+}
+
+TEST(LinearOp, BadShapesThrowNamingTheOp) {
+  atn::Var w = atn::param(atn::Tensor({4, 3})), b = atn::param(atn::Tensor({4}));
+  EXPECT_THROW(atn::linear(atn::param(atn::Tensor({2, 5})), w, b), atn::Error);   // in differs
+  EXPECT_THROW(atn::linear(atn::param(atn::Tensor({2, 3})), w, atn::param(atn::Tensor({3}))), atn::Error);  // bias
+  EXPECT_THROW(atn::linear(atn::param(atn::Tensor({2, 3})), atn::param(atn::Tensor({12})), b), atn::Error);  // weight 1-D
+  try {
+    atn::linear(atn::param(atn::Tensor({2, 5})), w, b);
+  } catch (const atn::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("linear:"), std::string::npos) << e.what();
+  }
+}
+
+TEST(LinearOp, OneTapeEntryPerCall) {
+  atn::Rng rng(33);
+  atn::Linear lin(3, 4, rng);
+  atn::Var x = atn::param(atn::Tensor::randn({2, 5, 3}, rng));
+  atn::Tape::current().clear();
+  atn::Var y = lin(x);
+  EXPECT_EQ(atn::Tape::current().size(), 1u);
+  atn::Tape::current().clear();
+}

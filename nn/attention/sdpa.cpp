@@ -211,7 +211,8 @@ Var sdpa_fused(const Var& q, const Var& k, const Var& v, const SdpaOptions& opti
   const detail::SdpaProblem p = detail::make_sdpa_problem(q.value(), k.value(), v.value(), options.mask, options.causal,
                                                           options.scale, "sdpa_fused");
   if (options.return_weights && !weights_out) fail("sdpa_fused: return_weights is set but weights_out is null");
-  Tensor out({p.B, p.H, p.Tq, p.dv}), lse({p.B, p.H, p.Tq});
+  // sdpa_forward writes every element of out and lse (not of weights: see forward_head).
+  Tensor out = Tensor::empty({p.B, p.H, p.Tq, p.dv}), lse = Tensor::empty({p.B, p.H, p.Tq});
   Tensor weights;
   if (options.return_weights) weights = Tensor({p.B, p.H, p.Tq, p.Tk});
   detail::sdpa_forward(p, q.value().data(), k.value().data(), v.value().data(), out.data(), lse.data(),
@@ -221,12 +222,13 @@ Var sdpa_fused(const Var& q, const Var& k, const Var& v, const SdpaOptions& opti
   // captured so the storage p.mask points into stays alive.
   const Tensor mask = options.mask;
   return record("sdpa_fused", out, {q, k, v}, [q, k, v, out, lse, mask, p](const Tensor& g) {
-    Tensor dq(q.shape()), dk(k.shape()), dv(v.shape());
+    // sdpa_backward zeroes and then fills all three.
+    Tensor dq = Tensor::empty(q.shape()), dk = Tensor::empty(k.shape()), dv = Tensor::empty(v.shape());
     detail::sdpa_backward(p, q.value().data(), k.value().data(), v.value().data(), out.data(), lse.data(), g.data(),
                           dq.data(), dk.data(), dv.data());
-    q.accumulate_grad(dq);
-    k.accumulate_grad(dk);
-    v.accumulate_grad(dv);
+    q.accumulate_grad(std::move(dq));
+    k.accumulate_grad(std::move(dk));
+    v.accumulate_grad(std::move(dv));
   });
 }
 

@@ -25,6 +25,7 @@
 #include <optional>
 
 #include "autograd/tape.h"
+#include "tensor/fast_math.h"
 
 namespace atn {
 
@@ -81,34 +82,7 @@ void transpose_key_blocks(const SdpaProblem& p, const real* x, int64_t width, re
 void sdpa_scores(const SdpaProblem& p, int64_t bh, const real* q_rows, int64_t i0, int64_t rows, const real* kt_block,
                  int64_t j0, real* s);
 
-// exp(x) for the softmax loops, written so that the compiler can vectorize it (a call to
-// std::exp stops that, and the exponentials cost as much as the products here).
-// eˣ = 2ⁿ·eʳ with n = round(x / ln 2) and r = x − n·ln 2 in [−ln2/2, ln2/2]; eʳ comes from the
-// polynomial of Cephes' expf (S. Moshier), accurate to about 1 ulp, and 2ⁿ is built directly
-// in the exponent bits. Below −87.3 (eˣ < 2⁻¹²⁶, the smallest normal float) the result is 0,
-// which is what a masked score of −inf needs. Inputs are expected to be finite or −inf.
-inline real exp_approx(real x) {
-  if constexpr (sizeof(real) != sizeof(float)) {
-    return std::exp(x);
-  } else {
-    const bool underflow = x < -87.3f;
-    x = x > -87.3f ? x : -87.3f;
-    x = x < 88.3f ? x : 88.3f;
-    // Round to nearest by adding and removing 1.5·2²³: the sum has no bits left below 1. (std::round
-    // or std::floor would be a library call here, which is what we are avoiding.)
-    const float n = (x * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
-    const float r = (x - n * 0.693359375f) + n * 2.12194440e-4f;  // ln 2 in two parts: the first is exact in n·C
-    float p = 1.9875691500e-4f;
-    p = p * r + 1.3981999507e-3f;
-    p = p * r + 8.3334519073e-3f;
-    p = p * r + 4.1665795894e-2f;
-    p = p * r + 1.6666665459e-1f;
-    p = p * r + 5.0000001201e-1f;
-    p = p * r * r + r + 1.0f;
-    const float two_n = std::bit_cast<float>(int32_t(n + 127.0f) << 23);
-    return underflow ? 0.0f : p * two_n;
-  }
-}
+// exp_approx (tensor/fast_math.h) computes the exponentials of the softmax loops.
 
 // Forward: fills out [B,H,Tq,dv] and lse [B,H,Tq] (+inf for a row that attends to nothing, so
 // that exp(s − lse) = 0 there). weights, if not null, receives [B,H,Tq,Tk] normalized weights.
