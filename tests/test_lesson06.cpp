@@ -171,7 +171,7 @@ TEST(Lesson06, DoubleSoftmaxLearnsSlowerThanLogits) {
     const Dobles& r = l.dobles;
     ASSERT_EQ(r.bien.perdidas.size(), r.doble.perdidas.size());
     EXPECT_EQ(r.bien.perdidas.front(), r.doble.perdidas.front());  // the same model at the start
-    EXPECT_GT(r.doble.perdidas.back(), r.bien.perdidas.back() + 0.1f) << "seed " << seed;
+    EXPECT_TRUE(mas_lenta(r)) << "seed " << seed;
     for (real v : r.doble.objetivo_doble) EXPECT_GE(v, r.piso - 1e-4);
   }
 }
@@ -186,7 +186,7 @@ TEST(Lesson06, ExerciseFullModeDoubleSoftmaxStillLearnsSlower) {
   ModeloDeJuguete m(cfg, d.tok.vocab_size(), rng);
   const Entrenamiento bien = entrenar(m, d, cfg);
   const Dobles r = comparar_doble_softmax(d, cfg, bien);
-  EXPECT_GT(r.doble.perdidas.back(), r.bien.perdidas.back() + 0.1f);
+  EXPECT_TRUE(mas_lenta(r));
   EXPECT_LT(r.doble.objetivo_doble.back(), r.piso + 0.1);
   for (real v : r.doble.objetivo_doble) EXPECT_GE(v, r.piso - 1e-4);
 }
