@@ -263,14 +263,15 @@ struct Entrenado {
 };
 
 // causal = true: tipo GPT (siguiente palabra en cada posición). causal = false: tipo BERT
-// (la palabra tapada con [mask], viendo ambos lados).
-Entrenado entrenar(const ConfigEntrenamiento& cfg, bool causal) {
+// (la palabra tapada con [mask], viendo ambos lados). tapar = false con causal = false es el
+// error del ejercicio 2: la palabra siguiente sin máscara.
+Entrenado entrenar(const ConfigEntrenamiento& cfg, bool causal, bool tapar) {
   Rng rng(cfg.semilla * 2 + (causal ? 0 : 1));
   Entrenado e{std::make_unique<Modelo>(ConfigModelo{.causal = causal}, rng), {}};
   const Datos d = datos();
   Adam opt(e.modelo->parameters(), {.lr = cfg.lr});
   for (int64_t ep = 0; ep < cfg.epocas; ++ep) {
-    const Datos lote = causal ? d : enmascarar(d, rng);
+    const Datos lote = tapar ? enmascarar(d, rng) : d;
     const Var perdida = cross_entropy(e.modelo->forward(lote.x), lote.y);
     backward(perdida);
     opt.step();
@@ -553,7 +554,7 @@ void paso4_gpt_y_bert(Narrator& n, Entrenado& gpt, Entrenado& bert) {
 void run(Narrator& n) {
   paso1_mascara(n);
   const ConfigEntrenamiento cfg = config_entrenamiento(n.options());
-  Entrenado gpt = entrenar(cfg, true), bert = entrenar(cfg, false);
+  Entrenado gpt = entrenar(cfg, true, false), bert = entrenar(cfg, false, true);
   paso2_modelo(n, gpt);
   paso3_causalidad(n, gpt, bert);
   paso4_gpt_y_bert(n, gpt, bert);
@@ -590,10 +591,10 @@ void run(Narrator& n) {
        "0 de A queda en ceros y su suma es 0 en lugar de 1.",
        "In mascara_a_mano change `for (int64_t j = i + 1; …)` to `j = i` (mask the diagonal too): row 0 of A "
        "becomes zeros and sums to 0 instead of 1."},
-      {"Con --quick (200 épocas en lugar de 400) las pérdidas finales son mayores, pero «[bos]» sigue dando "
-       "«el» o «un».",
-       "With --quick (200 epochs instead of 400) the final losses are higher, but \"[bos]\" still gives \"el\" "
-       "or \"un\"."},
+      {"Cambia kFrase por \"[bos] un muchacho jugaba con la cuerda\" (u otra frase del vocabulario): la columna "
+       "«con máscara» del paso 3 sigue siendo 0 en todas las filas y la de «sin máscara» no (salvo la última fila).",
+       "Change kFrase to \"[bos] un muchacho jugaba con la cuerda\" (or another sentence of the vocabulary): the "
+       "\"masked\" column of step 3 is still 0 on every row and the \"unmasked\" one is not (except the last row)."},
   });
 }
 
