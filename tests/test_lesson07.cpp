@@ -64,7 +64,9 @@ TEST(Lesson07, DataAreTheNineSentencesShiftedByOne) {
     for (int64_t i = 0; i < kT; ++i) {
       tapadas += m.x.at({s, i}) == kMask, objetivos += m.y.at({s, i}) != -100;
       EXPECT_NE(d.x.at({s, i}), kMask);
-      if (m.y.at({s, i}) != -100) EXPECT_EQ(m.y.at({s, i}), d.x.at({s, i}));
+      if (m.y.at({s, i}) != -100) {
+        EXPECT_EQ(m.y.at({s, i}), d.x.at({s, i}));
+      }
     }
     EXPECT_EQ(tapadas, 1);
     EXPECT_EQ(objetivos, 1);
@@ -191,7 +193,7 @@ TEST(Lesson07, QuickRunPrintsTheClaimsAndWritesTheFigures) {
     for (const std::string& f : n.figures()) EXPECT_EQ(xml_problem(read_file(f)), "") << f;
     for (const char* archivo : {"gpt_cabeza_1.svg", "gpt_cabeza_2.svg", "bert_cabeza_1.svg"}) {
       const std::string svg = read_file(n.path(archivo));
-      for (const std::string& token : {"[bos]", "un", "gato", "come"})
+      for (const std::string token : {"[bos]", "un", "gato", "come"})
         EXPECT_NE(svg.find(">" + token + "<"), std::string::npos) << archivo << " " << token;
       EXPECT_NE(svg.find(es ? "token j (clave)" : "token j (key)"), std::string::npos);
     }
