@@ -1,0 +1,335 @@
+// Lección 08 · Atención dispersa
+//
+// La auto-atención densa compara cada token con todos los demás: n² puntajes. Child et al. (2019,
+// "Generating Long Sequences with Sparse Transformers") dejan que cada token mire solo a un
+// conjunto pequeño N(i). Esta lección dibuja la ventana local del curso,
+// N(i) = {j : max(0, i−k+1) ≤ j ≤ i} (k cuenta al propio token), y los patrones «strided» y
+// «fixed» del artículo; mide el costo de la atención local (n·k puntajes) frente a la densa (n²)
+// al crecer n; y muestra que la información sí viaja más allá de la ventana al apilar capas: el
+// campo receptivo de L capas con ventana k es L(k−1) + 1, calculado con productos booleanos de
+// las máscaras y visto con un gradiente.
+//
+//   make lesson08                      ejecuta la lección
+//   make lesson08 ARGS="--step"        espera Enter tras cada paso
+//   make lesson08 ARGS="--lang en"     in English
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+
+#include "autograd/ops_basic.h"
+#include "autograd/ops_shape.h"
+#include "lessons/common/narrator.h"
+#include "nn/attention/local_attention.h"
+#include "nn/attention/masks.h"
+#include "nn/attention/sdpa.h"
+#include "tensor/rng.h"
+#include "viz/svg.h"
+
+namespace lesson08 {
+
+using namespace atn;
+
+std::string si_no(Narrator& n, bool v) { return v ? n.tr("sí", "yes") : n.tr("no", "no"); }
+
+int64_t unos(const Tensor& m) {
+  int64_t c = 0;
+  for (int64_t i = 0; i < m.numel(); ++i) c += m[i] != 0;
+  return c;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Paso 1: la ventana local, a mano. Fila i = el conjunto N(i) de la pregunta i.
+Tensor ventana_a_mano(int64_t n, int64_t k) {
+  Tensor m = Tensor::zeros({n, n});
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t j = std::max<int64_t>(0, i - k + 1); j <= i; ++j) m.at({i, j}) = 1;
+  return m;
+}
+
+void dibujar_mascara(Narrator& n, const Tensor& m, const std::string& archivo, const std::string& titulo_es,
+                     const std::string& titulo_en) {
+  n.heatmap(m, {.decimals = 0, .values = false, .vmin = 0, .vmax = 1});
+  svg::heatmap(n.path(archivo), {.title = n.tr(titulo_es, titulo_en),
+                                 .x_label = n.tr("token j (clave)", "token j (key)"),
+                                 .y_label = n.tr("token i (pregunta)", "token i (query)"),
+                                 .values = m,
+                                 .vmin = 0,
+                                 .vmax = 1});
+  n.figure(n.path(archivo), titulo_es, titulo_en);
+}
+
+constexpr int64_t kN = 12, kK = 3, kPaso = 4;
+
+void paso1_ventana(Narrator& n) {
+  n.step(1, "La ventana local y los patrones de Child et al.", "The local window and the patterns of Child et al.");
+  const Tensor m = ventana_a_mano(kN, kK);
+  n.say(
+      "La ventana del curso: N(i) = {j : max(0, i−k+1) ≤ j ≤ i}. k cuenta al propio token: con k = {} el token "
+      "i mira a i−2, i−1 e i. Máscara para n = {} (1 = puede mirar):",
+      "The course's window: N(i) = {j : max(0, i−k+1) ≤ j ≤ i}. k counts the token itself: with k = {} token i "
+      "looks at i−2, i−1 and i. Mask for n = {} (1 = may look):",
+      kK, kN);
+  dibujar_mascara(n, m, "ventana_local.svg", "Ventana local, k = 3", "Local window, k = 3");
+  n.say("¿Igual a local_window_mask de la biblioteca? {}. Puntajes: {} en lugar de los {} de la máscara causal.",
+        "Equal to the library's local_window_mask? {}. Scores: {} instead of the {} of the causal mask.",
+        si_no(n, max_abs_diff(m, local_window_mask(kN, kK)) == 0), unos(m), unos(causal_mask(kN)));
+  const Tensor s = strided_mask(kN, kPaso), f = fixed_mask(kN, kPaso, 1);
+  n.say(
+      "Patrón «strided» de Child et al. con paso l = {}: los l tokens anteriores más uno de cada l hacia atrás "
+      "(bueno para datos con periodo, como imágenes):",
+      "Child et al.'s strided pattern with stride l = {}: the l previous tokens plus one every l back (good for "
+      "periodic data such as images):",
+      kPaso);
+  dibujar_mascara(n, s, "patron_strided.svg", "Patrón strided, l = 4", "Strided pattern, l = 4");
+  n.say(
+      "Patrón «fixed» con l = {} y c = 1: mi propio bloque más la última celda de cada bloque anterior (las "
+      "celdas «resumen»):",
+      "Fixed pattern with l = {} and c = 1: my own block plus the last cell of every earlier block (the "
+      "\"summary\" cells):",
+      kPaso);
+  dibujar_mascara(n, f, "patron_fixed.svg", "Patrón fixed, l = 4, c = 1", "Fixed pattern, l = 4, c = 1");
+  n.say("Puntajes: ventana {}, strided {}, fixed {}, causal completa {}.",
+        "Scores: window {}, strided {}, fixed {}, full causal {}.", unos(m), unos(s), unos(f), unos(causal_mask(kN)));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Paso 2: el costo. Local: n·k puntajes (la banda [n, k]); densa: n² (la matriz [n, n]).
+struct Medicion {
+  int64_t n = 0;
+  int64_t puntajes_local = 0, puntajes_densa = 0;  // elementos de la matriz de pesos
+  double ms_local = 0, ms_densa = 0;
+  double diferencia = 0;  // max |local − densa con la máscara de ventana|
+};
+
+constexpr int64_t kD = 16, kVentana = 16;
+
+// Mide el mejor de `repeticiones` tiempos (el mínimo es el menos afectado por otros procesos).
+Medicion medir(int64_t n, uint64_t semilla, int repeticiones) {
+  NoGrad sin_cinta;
+  Rng rng(semilla);
+  const Var q = constant(Tensor::randn({1, 1, n, kD}, rng)), k = constant(Tensor::randn({1, 1, n, kD}, rng)),
+            v = constant(Tensor::randn({1, 1, n, kD}, rng));
+  Medicion m;
+  m.n = n;
+  using reloj = std::chrono::steady_clock;
+  Tensor banda;
+  Var local, densa;
+  m.ms_local = m.ms_densa = 1e30;
+  for (int r = 0; r < repeticiones; ++r) {
+    const auto t0 = reloj::now();
+    local = local_attention(q, k, v, kVentana, &banda);
+    const auto t1 = reloj::now();
+    densa = sdpa_composed(q, k, v, local_window_mask(n, kVentana));
+    const auto t2 = reloj::now();
+    m.ms_local = std::min(m.ms_local, std::chrono::duration<double, std::milli>(t1 - t0).count());
+    m.ms_densa = std::min(m.ms_densa, std::chrono::duration<double, std::milli>(t2 - t1).count());
+  }
+  m.puntajes_local = banda.numel();
+  m.puntajes_densa = n * n;
+  m.diferencia = max_abs_diff(local.value(), densa.value());
+  return m;
+}
+
+std::vector<int64_t> largos(RunMode modo) {
+  if (modo == RunMode::quick) return {128, 256, 512};
+  if (modo == RunMode::full) return {256, 512, 1024, 2048, 4096};
+  return {256, 512, 1024, 2048};
+}
+
+std::vector<Medicion> medir_todo(const LessonOptions& o) {
+  std::vector<Medicion> r;
+  for (int64_t n : largos(o.mode)) r.push_back(medir(n, o.seed, o.mode == RunMode::quick ? 1 : 3));
+  return r;
+}
+
+void paso2_costo(Narrator& n) {
+  n.step(2, "Costo: n·k frente a n²", "Cost: n·k versus n²");
+  n.say(
+      "local_attention calcula solo la banda de pesos [n, k] (k = {}); la atención densa con la misma "
+      "ventana como máscara (sdpa_composed) calcula la matriz [n, n] entera y luego tapa casi todo. Mismo "
+      "resultado, distinto costo (d = {}, el mejor de varios tiempos):",
+      "local_attention computes only the band of weights [n, k] (k = {}); dense attention with the same window "
+      "as a mask (sdpa_composed) computes the whole [n, n] matrix and then masks almost all of it. Same result, "
+      "different cost (d = {}, best of several timings):",
+      kVentana, kD);
+  const std::vector<Medicion> ms = medir_todo(n.options());
+  std::string tabla = n.tr("     n   puntajes local   puntajes densa   ms local   ms densa   max |Δ|\n",
+                           "     n     local scores     dense scores   ms local   ms dense   max |Δ|\n");
+  bool iguales = true;
+  for (const Medicion& m : ms) {
+    tabla += fixed(double(m.n), 0, 6) + fixed(double(m.puntajes_local), 0, 17) + fixed(double(m.puntajes_densa), 0, 17) +
+             fixed(m.ms_local, 3, 11) + fixed(m.ms_densa, 3, 11) + "   " + sci(m.diferencia) + "\n";
+    iguales = iguales && m.diferencia < 1e-5;
+  }
+  n.show(tabla);
+  const Medicion &a = ms.front(), &b = ms.back();
+  const double x = double(b.n) / double(a.n);
+  n.say(
+      "¿Mismo resultado en todas las n (max |Δ| < 1e-5)? {}. De n = {} a n = {} (×{}): los puntajes locales "
+      "crecen ×{} y los densos ×{}. Los tiempos medidos crecen ×{} (local) y ×{} (densa); los tiempos dependen "
+      "de la máquina, los puntajes no. La memoria de los pesos es la misma cuenta: 4 bytes por puntaje.",
+      "Same result at every n (max |Δ| < 1e-5)? {}. From n = {} to n = {} (×{}): the local scores grow ×{} and "
+      "the dense ones ×{}. The measured times grow ×{} (local) and ×{} (dense); times depend on the machine, "
+      "the scores do not. The memory of the weights is the same count: 4 bytes per score.",
+      si_no(n, iguales), a.n, b.n, fixed(x, 0), fixed(double(b.puntajes_local) / double(a.puntajes_local), 1),
+      fixed(double(b.puntajes_densa) / double(a.puntajes_densa), 1), fixed(b.ms_local / a.ms_local, 1),
+      fixed(b.ms_densa / a.ms_densa, 1));
+  std::vector<real> lx, yl, yd;
+  for (const Medicion& m : ms)
+    lx.push_back(real(std::log10(double(m.n)))), yl.push_back(real(std::log10(std::max(m.ms_local, 1e-4)))),
+        yd.push_back(real(std::log10(std::max(m.ms_densa, 1e-4))));
+  svg::plot(n.path("costo.svg"),
+            {.title = n.tr("Tiempo de atención local frente a densa (log–log)", "Time of local versus dense attention (log–log)"),
+             .x_label = n.tr("log10 n (longitud)", "log10 n (length)"),
+             .y_label = n.tr("log10 tiempo (ms)", "log10 time (ms)"),
+             .series = {{.name = n.tr("local, k = 16", "local, k = 16"), .x = lx, .y = yl},
+                        {.name = n.tr("densa con máscara", "dense with a mask"), .x = lx, .y = yd}}});
+  n.figure(n.path("costo.svg"), "tiempo contra n en log–log: pendiente 1 (local) y 2 (densa)",
+           "time against n in log–log: slope 1 (local) and 2 (dense)");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Paso 3: el campo receptivo. Con L capas, el token i recibe información de j si hay un camino
+// i → … → j de L saltos dentro de ventanas: eso es el producto booleano M^L de la máscara.
+Tensor producto_booleano(const Tensor& a, const Tensor& b) {
+  const int64_t n = a.size(0);
+  Tensor r = Tensor::zeros({n, n});
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t j = 0; j < n; ++j)
+      for (int64_t t = 0; t < n && r.at({i, j}) == 0; ++t)
+        if (a.at({i, t}) != 0 && b.at({t, j}) != 0) r.at({i, j}) = 1;
+  return r;
+}
+
+// Alcance de L capas (L ≥ 1): M^L.
+Tensor alcance(int64_t n, int64_t k, int64_t capas) {
+  const Tensor m = local_window_mask(n, k);
+  Tensor r = m;
+  for (int64_t l = 1; l < capas; ++l) r = producto_booleano(r, m);
+  return r;
+}
+
+// ∂ salida_i / ∂ entrada_j para L capas de atención local apiladas (q = k = v = la capa anterior):
+// el resultado [n, n] tiene en (i, j) la norma del gradiente de la fila i de la salida respecto de
+// la fila j de la entrada.
+Tensor gradientes(int64_t n, int64_t k, int64_t capas, uint64_t semilla) {
+  Rng rng(semilla);
+  const Tensor x0 = Tensor::randn({1, 1, n, 4}, rng);
+  Tensor g = Tensor::zeros({n, n});
+  for (int64_t i = 0; i < n; ++i) {
+    const Var x = param(x0.clone());
+    Var h = x;
+    for (int64_t l = 0; l < capas; ++l) h = local_attention(h, h, h, k);
+    backward(sum(narrow(h, 2, i, 1)));
+    const Tensor& gx = x.grad();
+    for (int64_t j = 0; j < n; ++j) {
+      double s = 0;
+      for (int64_t c = 0; c < 4; ++c) s += double(gx.at({0, 0, j, c})) * gx.at({0, 0, j, c});
+      g.at({i, j}) = real(std::sqrt(s));
+    }
+  }
+  return g;
+}
+
+struct Campo {
+  int64_t capas = 0;
+  int64_t ancho = 0;            // lo que mide la última fila de M^L
+  int64_t formula = 0;          // L(k−1) + 1
+  bool gradiente_igual = false; // el gradiente es distinto de 0 exactamente donde M^L es 1
+};
+
+std::vector<Campo> campos(int64_t n, int64_t k, int64_t max_capas, uint64_t semilla) {
+  std::vector<Campo> r;
+  for (int64_t l = 1; l <= max_capas; ++l) {
+    const Tensor a = alcance(n, k, l), g = gradientes(n, k, l, semilla);
+    Campo c{.capas = l, .formula = std::min(n, l * (k - 1) + 1)};
+    for (int64_t j = 0; j < n; ++j) c.ancho += a.at({n - 1, j}) != 0;
+    c.gradiente_igual = true;
+    for (int64_t i = 0; i < n; ++i)
+      for (int64_t j = 0; j < n; ++j) c.gradiente_igual = c.gradiente_igual && ((g.at({i, j}) != 0) == (a.at({i, j}) != 0));
+    r.push_back(c);
+  }
+  return r;
+}
+
+void paso3_campo(Narrator& n) {
+  n.step(3, "La información viaja más allá de la ventana, capa por capa",
+         "Information travels beyond the window, layer by layer");
+  n.say(
+      "Con una capa, el token i solo ve su ventana de k = {}. Pero en la segunda capa mira a i−1 e i−2, que "
+      "ya miraron a su vez hacia atrás. El alcance de L capas es el producto booleano M^L de la máscara, y su "
+      "ancho debe ser L(k−1) + 1. Lo comprobamos también con el gradiente ∂ salida_i / ∂ entrada_j de L capas "
+      "de local_attention apiladas: no es 0 exactamente dentro del campo receptivo.",
+      "With one layer, token i only sees its window of k = {}. But in the second layer it looks at i−1 and i−2, "
+      "which already looked further back. The reach of L layers is the boolean product M^L of the mask, and its "
+      "width must be L(k−1) + 1. We also check it with the gradient ∂ output_i / ∂ input_j of L stacked "
+      "local_attention layers: it is nonzero exactly inside the receptive field.",
+      kK);
+  const std::vector<Campo> cs = campos(kN, kK, 4, n.options().seed);
+  std::string tabla = n.tr("  capas L   ancho de M^L   L(k−1)+1   ¿gradiente ≠ 0 justo ahí?\n",
+                           "  layers L   width of M^L   L(k−1)+1   gradient ≠ 0 exactly there?\n");
+  bool todo = true;
+  for (const Campo& c : cs) {
+    tabla += fixed(double(c.capas), 0, 9) + fixed(double(c.ancho), 0, 15) + fixed(double(c.formula), 0, 11) +
+             "   " + si_no(n, c.gradiente_igual) + "\n";
+    todo = todo && c.ancho == c.formula && c.gradiente_igual;
+  }
+  n.show(tabla);
+  n.say("¿En todas las filas el ancho es L(k−1) + 1 y el gradiente coincide con M^L? {}.",
+        "In every row is the width L(k−1) + 1 and does the gradient match M^L? {}.", si_no(n, todo));
+  const Tensor g = gradientes(kN, kK, 3, n.options().seed);
+  // En la terminal, solo dónde es distinto de 0 (las normas varían demasiado para una escala).
+  Tensor no_cero = Tensor::zeros({kN, kN});
+  for (int64_t i = 0; i < no_cero.numel(); ++i) no_cero[i] = g[i] != 0;
+  n.say("¿Dónde ∂ salida_i / ∂ entrada_j ≠ 0 con 3 capas (k = 3)? Una banda de ancho 7 (la figura SVG "
+        "muestra las normas):",
+        "Where is ∂ output_i / ∂ input_j ≠ 0 with 3 layers (k = 3)? A band of width 7 (the SVG figure shows "
+        "the norms):");
+  n.heatmap(no_cero, {.decimals = 0, .values = false, .vmin = 0, .vmax = 1});
+  svg::heatmap(n.path("campo_receptivo.svg"),
+               {.title = n.tr("‖∂ salida_i / ∂ entrada_j‖, 3 capas con k = 3", "‖∂ output_i / ∂ input_j‖, 3 layers with k = 3"),
+                .x_label = n.tr("entrada j", "input j"),
+                .y_label = n.tr("salida i", "output i"),
+                .values = g});
+  n.figure(n.path("campo_receptivo.svg"), "gradiente distinto de 0 solo en el campo receptivo",
+           "gradient nonzero only in the receptive field");
+}
+
+// ---------------------------------------------------------------------------------------------
+void run(Narrator& n) {
+  paso1_ventana(n);
+  paso2_costo(n);
+  paso3_campo(n);
+  n.summary({
+      {"La ventana local N(i) = {j : max(0, i−k+1) ≤ j ≤ i} deja k puntajes por token (k cuenta al propio "
+       "token); strided y fixed son dos maneras de Child et al. de cubrir más lejos con pocos puntajes.",
+       "The local window N(i) = {j : max(0, i−k+1) ≤ j ≤ i} leaves k scores per token (k counts the token "
+       "itself); strided and fixed are two ways of Child et al. to reach further with few scores."},
+      {"Calcular solo la banda cuesta n·k; calcular la matriz densa y taparla da lo mismo pero cuesta n².",
+       "Computing only the band costs n·k; computing the dense matrix and masking it gives the same but costs n²."},
+      {"Con L capas la información llega a L(k−1) + 1 tokens: el producto booleano de las máscaras y el "
+       "gradiente dicen lo mismo.",
+       "With L layers information reaches L(k−1) + 1 tokens: the boolean product of the masks and the gradient "
+       "say the same."},
+  });
+  n.exercises({
+      {"Cambia la constante kK = 3 por 5 (arriba de paso1_ventana): cada fila de la máscara tiene 5 unos (menos al inicio) y en el paso "
+       "3 la columna L(k−1)+1 pasa a 5, 9, 12, 12 (n = 12 la corta), y el ancho de M^L la sigue.",
+       "Change the constant kK = 3 to 5 (above paso1_ventana): every mask row has 5 ones (fewer at the start) and in step 3 the "
+       "L(k−1)+1 column becomes 5, 9, 12, 12 (n = 12 cuts it), and the width of M^L follows it."},
+      {"Ejecuta con --full: las n llegan a 4096; los puntajes densos crecen ×256 y los locales ×16.",
+       "Run with --full: n goes up to 4096; the dense scores grow ×256 and the local ones ×16."},
+      {"En ventana_a_mano cambia `i - k + 1` por `i - k`: ya no es igual a local_window_mask (la respuesta del "
+       "paso 1 pasa a «no»): esa ventana tiene k + 1 tokens.",
+       "In ventana_a_mano change `i - k + 1` to `i - k`: it is no longer equal to local_window_mask (the answer "
+       "of step 1 becomes \"no\"): that window has k + 1 tokens."},
+  });
+}
+
+}  // namespace lesson08
+
+#ifndef ATN_LESSON_NO_MAIN
+int main(int argc, char** argv) {
+  return atn::run_lesson(argc, argv, "08", {"Atención dispersa", "Sparse attention"}, lesson08::run);
+}
+#endif

@@ -1,0 +1,139 @@
+// Lesson 08: every result the lesson prints is checked here by running the lesson's own functions
+// in quick mode (the lesson file is included with its main() switched off). Timings are printed by
+// the lesson but never asserted (they depend on the machine and on the sanitizers); the score
+// counts, which are what the timings measure, are.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "tensor/thread_pool.h"
+#include "tests/spanish_check.h"
+#include "tests/xml_well_formed.h"
+
+#define ATN_LESSON_NO_MAIN
+#include "lessons/lesson08_atencion_dispersa.cpp"
+
+namespace lesson08 {
+namespace {
+
+using atn::testing_util::spanish_in;
+using atn::testing_util::xml_problem;
+
+LessonOptions quick(uint64_t seed = 1, Lang lang = Lang::es) {
+  LessonOptions o;
+  o.mode = RunMode::quick;
+  o.seed = seed;
+  o.lang = lang;
+  return o;
+}
+
+TEST(Lesson08, WindowByHandIsTheCourseWindowAndTheLibraryMask) {
+  for (int64_t n : {1, 5, 12}) {
+    for (int64_t k : {1, 2, 3, 7, 20}) {
+      const Tensor m = ventana_a_mano(n, k);
+      EXPECT_EQ(max_abs_diff(m, local_window_mask(n, k)), 0) << n << " " << k;
+      for (int64_t i = 0; i < n; ++i) {
+        int64_t fila = 0;
+        for (int64_t j = 0; j < n; ++j) fila += m.at({i, j}) != 0;
+        EXPECT_EQ(fila, std::min(i + 1, k));  // k counts the token itself
+      }
+    }
+  }
+  // Exercise 3: the off-by-one window has k + 1 tokens, so it differs.
+  EXPECT_GT(unos(local_window_mask(12, 4)), unos(local_window_mask(12, 3)));
+}
+
+TEST(Lesson08, LocalCostIsLinearAndEqualsDenseWithTheWindowMask) {
+  const std::vector<Medicion> ms = medir_todo(quick());
+  ASSERT_EQ(ms.size(), 3u);
+  for (const Medicion& m : ms) {
+    EXPECT_EQ(m.puntajes_local, m.n * kVentana);
+    EXPECT_EQ(m.puntajes_densa, m.n * m.n);
+    EXPECT_LT(m.diferencia, 1e-5);
+  }
+  // Four times as long: four times the local scores, sixteen times the dense ones.
+  EXPECT_EQ(ms.back().puntajes_local, 4 * ms.front().puntajes_local);
+  EXPECT_EQ(ms.back().puntajes_densa, 16 * ms.front().puntajes_densa);
+}
+
+TEST(Lesson08, ReceptiveFieldGrowsByKMinusOnePerLayerInMasksAndGradients) {
+  for (uint64_t seed : {1, 2}) {
+    const std::vector<Campo> cs = campos(kN, kK, 4, seed);
+    ASSERT_EQ(cs.size(), 4u);
+    for (const Campo& c : cs) {
+      EXPECT_EQ(c.ancho, std::min<int64_t>(kN, c.capas * (kK - 1) + 1)) << c.capas;
+      EXPECT_EQ(c.ancho, c.formula);
+      EXPECT_TRUE(c.gradiente_igual) << seed << " " << c.capas;
+    }
+    EXPECT_LT(cs[0].ancho, cs[1].ancho);
+    EXPECT_LT(cs[1].ancho, cs[2].ancho);
+  }
+  // Exercise 1: k = 5 gives 5, 9, 12, 12 on n = 12.
+  const std::vector<int64_t> esperado = {5, 9, 12, 12};
+  for (int64_t l = 1; l <= 4; ++l) {
+    const Tensor a = alcance(kN, 5, l);
+    int64_t ancho = 0;
+    for (int64_t j = 0; j < kN; ++j) ancho += a.at({kN - 1, j}) != 0;
+    EXPECT_EQ(ancho, esperado[size_t(l - 1)]);
+  }
+  // The reach is exactly the band i − L(k−1) ≤ j ≤ i, row by row.
+  const Tensor a = alcance(kN, kK, 3);
+  for (int64_t i = 0; i < kN; ++i)
+    for (int64_t j = 0; j < kN; ++j) EXPECT_EQ(a.at({i, j}) != 0, j <= i && j >= i - 6) << i << " " << j;
+}
+
+TEST(Lesson08, SameGradientsWithOneOrTwoThreads) {
+  const int before = num_threads();
+  set_num_threads(1);
+  const Tensor uno = gradientes(kN, kK, 3, 1);
+  const Medicion m1 = medir(256, 1, 1);
+  set_num_threads(2);
+  const Tensor dos = gradientes(kN, kK, 3, 1);
+  const Medicion m2 = medir(256, 1, 1);
+  set_num_threads(before);
+  EXPECT_EQ(max_abs_diff(uno, dos), 0);
+  EXPECT_EQ(m1.diferencia, m2.diferencia);
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream f(path);
+  std::stringstream s;
+  s << f.rdbuf();
+  return s.str();
+}
+
+TEST(Lesson08, QuickRunPrintsTheClaimsAndWritesTheFigures) {
+  namespace fs = std::filesystem;
+  for (Lang lang : {Lang::es, Lang::en}) {
+    LessonOptions o = quick(1, lang);
+    o.out_dir = (fs::temp_directory_path() / "atn_test_lesson08").string();
+    fs::remove_all(o.out_dir);
+    std::ostringstream out;
+    Narrator n(o, out);
+    n.set_width(80);
+    run(n);
+    n.finish();
+    const std::string text = out.str();
+    std::string flat = text;
+    std::replace(flat.begin(), flat.end(), '\n', ' ');
+    const bool es = lang == Lang::es;
+    for (const char* claim : {es ? "local_window_mask de la biblioteca? sí." : "local_window_mask? yes.",
+                              es ? "(max |Δ| < 1e-5)? sí." : "(max |Δ| < 1e-5)? yes.",
+                              es ? "coincide con M^L? sí." : "match M^L? yes.", es ? "Resumen" : "Summary",
+                              es ? "Ejercicios" : "Exercises"})
+      EXPECT_TRUE(text.find(claim) != std::string::npos || flat.find(claim) != std::string::npos) << claim;
+    for (const char* wrong : {"? no", " no\n"}) EXPECT_EQ(text.find(wrong), std::string::npos) << wrong;
+    if (!es) EXPECT_EQ(spanish_in(text), "");
+    ASSERT_EQ(n.figures().size(), 5u);
+    for (const std::string& f : n.figures()) EXPECT_EQ(xml_problem(read_file(f)), "") << f;
+    for (const char* archivo : {"ventana_local.svg", "patron_strided.svg", "patron_fixed.svg"})
+      EXPECT_NE(read_file(n.path(archivo)).find(es ? "token j (clave)" : "token j (key)"), std::string::npos);
+    EXPECT_NE(read_file(n.path("costo.svg")).find(es ? "log10 tiempo (ms)" : "log10 time (ms)"), std::string::npos);
+    EXPECT_NE(read_file(n.path("campo_receptivo.svg")).find(es ? "entrada j" : "input j"), std::string::npos);
+    fs::remove_all(o.out_dir);
+  }
+}
+
+}  // namespace
+}  // namespace lesson08
