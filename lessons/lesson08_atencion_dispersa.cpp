@@ -65,11 +65,12 @@ void paso1_ventana(Narrator& n) {
   const Tensor m = ventana_a_mano(kN, kK);
   n.say(
       "La ventana del curso: N(i) = {j : max(0, i−k+1) ≤ j ≤ i}. k cuenta al propio token: con k = {} el token "
-      "i mira a i−2, i−1 e i. Máscara para n = {} (1 = puede mirar):",
+      "i mira a i−k+1, …, i−1 e i. Máscara para n = {} (1 = puede mirar):",
       "The course's window: N(i) = {j : max(0, i−k+1) ≤ j ≤ i}. k counts the token itself: with k = {} token i "
-      "looks at i−2, i−1 and i. Mask for n = {} (1 = may look):",
+      "looks at i−k+1, …, i−1 and i. Mask for n = {} (1 = may look):",
       kK, kN);
-  dibujar_mascara(n, m, "ventana_local.svg", "Ventana local, k = 3", "Local window, k = 3");
+  dibujar_mascara(n, m, "ventana_local.svg", "Ventana local, k = " + std::to_string(kK),
+                  "Local window, k = " + std::to_string(kK));
   n.say("¿Igual a local_window_mask de la biblioteca? {}. Puntajes: {} en lugar de los {} de la máscara causal.",
         "Equal to the library's local_window_mask? {}. Scores: {} instead of the {} of the causal mask.",
         si_no(n, max_abs_diff(m, local_window_mask(kN, kK)) == 0), unos(m), unos(causal_mask(kN)));
@@ -281,13 +282,14 @@ void paso3_campo(Narrator& n) {
   // En la terminal, solo dónde es distinto de 0 (las normas varían demasiado para una escala).
   Tensor no_cero = Tensor::zeros({kN, kN});
   for (int64_t i = 0; i < no_cero.numel(); ++i) no_cero[i] = g[i] != 0;
-  n.say("¿Dónde ∂ salida_i / ∂ entrada_j ≠ 0 con 3 capas (k = 3)? Una banda de ancho 7 (la figura SVG "
-        "muestra las normas):",
-        "Where is ∂ output_i / ∂ input_j ≠ 0 with 3 layers (k = 3)? A band of width 7 (the SVG figure shows "
-        "the norms):");
+  n.say("¿Dónde ∂ salida_i / ∂ entrada_j ≠ 0 con 3 capas (k = {})? Una banda de ancho {} (la figura "
+        "SVG muestra las normas):",
+        "Where is ∂ output_i / ∂ input_j ≠ 0 with 3 layers (k = {})? A band of width {} (the SVG figure "
+        "shows the norms):",
+        kK, 3 * (kK - 1) + 1);
   n.heatmap(no_cero, {.decimals = 0, .values = false, .vmin = 0, .vmax = 1});
   svg::heatmap(n.path("campo_receptivo.svg"),
-               {.title = n.tr("‖∂ salida_i / ∂ entrada_j‖, 3 capas con k = 3", "‖∂ output_i / ∂ input_j‖, 3 layers with k = 3"),
+               {.title = n.tr("‖∂ salida_i / ∂ entrada_j‖, 3 capas", "‖∂ output_i / ∂ input_j‖, 3 layers"),
                 .x_label = n.tr("entrada j", "input j"),
                 .y_label = n.tr("salida i", "output i"),
                 .values = g});
@@ -313,9 +315,9 @@ void run(Narrator& n) {
        "say the same."},
   });
   n.exercises({
-      {"Cambia la constante kK = 3 por 5 (arriba de paso1_ventana): cada fila de la máscara tiene 5 unos (menos al inicio) y en el paso "
+      {"Cambia la constante kK = 3 por 5: cada fila de la máscara tiene 5 unos (menos al inicio) y en el paso "
        "3 la columna L(k−1)+1 pasa a 5, 9, 12, 12 (n = 12 la corta), y el ancho de M^L la sigue.",
-       "Change the constant kK = 3 to 5 (above paso1_ventana): every mask row has 5 ones (fewer at the start) and in step 3 the "
+       "Change the constant kK = 3 to 5: every mask row has 5 ones (fewer at the start) and in step 3 the "
        "L(k−1)+1 column becomes 5, 9, 12, 12 (n = 12 cuts it), and the width of M^L follows it."},
       {"Ejecuta con --full: las n llegan a 4096; los puntajes densos crecen ×256 y los locales ×16.",
        "Run with --full: n goes up to 4096; the dense scores grow ×256 and the local ones ×16."},

@@ -124,7 +124,9 @@ TEST(Lesson08, QuickRunPrintsTheClaimsAndWritesTheFigures) {
                               es ? "Ejercicios" : "Exercises"})
       EXPECT_TRUE(text.find(claim) != std::string::npos || flat.find(claim) != std::string::npos) << claim;
     for (const char* wrong : {"? no", " no\n"}) EXPECT_EQ(text.find(wrong), std::string::npos) << wrong;
-    if (!es) EXPECT_EQ(spanish_in(text), "");
+    if (!es) {
+      EXPECT_EQ(spanish_in(text), "");
+    }
     ASSERT_EQ(n.figures().size(), 5u);
     for (const std::string& f : n.figures()) EXPECT_EQ(xml_problem(read_file(f)), "") << f;
     for (const char* archivo : {"ventana_local.svg", "patron_strided.svg", "patron_fixed.svg"})
