@@ -3,11 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
-#include <fstream>
 
 #include "tensor/thread_pool.h"
-#include "tests/spanish_check.h"
-#include "tests/xml_well_formed.h"
+#include "tests/lesson_test_util.h"
 
 #define ATN_LESSON_NO_MAIN
 #include "lessons/lesson07_atencion_enmascarada.cpp"
@@ -15,16 +13,9 @@
 namespace lesson07 {
 namespace {
 
-using atn::testing_util::spanish_in;
-using atn::testing_util::xml_problem;
+using namespace atn::testing_util;
 
-LessonOptions quick(uint64_t seed = 1, Lang lang = Lang::es) {
-  LessonOptions o;
-  o.mode = RunMode::quick;
-  o.seed = seed;
-  o.lang = lang;
-  return o;
-}
+LessonOptions quick(uint64_t seed = 1, Lang lang = Lang::es) { return quick_lesson_options(seed, lang); }
 
 TEST(Lesson07, CausalMaskByHandIsLowerTriangularAndEqualsTheLibrary) {
   for (uint64_t seed : {1, 2, 3, 4}) {
@@ -135,73 +126,34 @@ TEST(Lesson07, SameOutputWithOneOrTwoThreads) {
   std::filesystem::remove_all(o.out_dir);
 }
 
-std::string read_file(const std::string& path) {
-  std::ifstream f(path);
-  std::stringstream s;
-  s << f.rdbuf();
-  return s.str();
-}
-
 // The whole lesson in quick mode, in both languages: the printed claims, the figures, and no
 // Spanish in the English text.
 TEST(Lesson07, QuickRunPrintsTheClaimsAndWritesTheFigures) {
-  namespace fs = std::filesystem;
   for (Lang lang : {Lang::es, Lang::en}) {
-    LessonOptions o = quick(1, lang);
-    o.out_dir = (fs::temp_directory_path() / "atn_test_lesson07").string();
-    fs::remove_all(o.out_dir);
-    std::ostringstream out;
-    Narrator n(o, out);
-    n.set_width(80);
-    run(n);
-    n.finish();
-    const std::string text = out.str();
-    std::string flat = text;
-    std::replace(flat.begin(), flat.end(), '\n', ' ');
+    const LessonRun r = run_lesson_quick("lesson07", lang, [](Narrator& n) { run(n); });
     const bool es = lang == Lang::es;
     for (const char* claim : {es ? "(¿exactamente 0? sí)" : "(exactly 0? yes)", es ? "oraciones? sí." : "sentences? yes.",
                               es ? "exactamente 0? sí." : "exactly 0? yes.", es ? "¿la salida i es la misma? sí."
                                                                                  : "is output i the same? yes.",
                               es ? "¿Es «come»? sí." : "Is it \"come\"? yes.", es ? "Resumen" : "Summary",
                               es ? "Ejercicios" : "Exercises", "0.00e+00"})
-      EXPECT_TRUE(text.find(claim) != std::string::npos || flat.find(claim) != std::string::npos) << claim;
-    for (const char* wrong : {"? no", "? no."}) EXPECT_EQ(flat.find(wrong), std::string::npos) << wrong;
-    std::istringstream lines(text);
-    for (std::string line; std::getline(lines, line);) {
-      if (line.find(".svg") != std::string::npos) continue;
-      size_t columns = 0;
-      for (unsigned char c : line) columns += (c & 0xC0) != 0x80;
-      EXPECT_LE(columns, 80u) << line;
-    }
-    if (!es) {
-      // The course's words are data (tokens); everything else must be English.
-      std::string sin_datos = " " + text;
-      for (char& c : sin_datos)
-        if (c == '\n') c = '\x01';  // keep lines, but let tokens at a line start match
-      const std::vector<std::string> v = vocabulario();
-      for (const std::string& token : v)
-        for (const std::string& borde : {std::string(" "), std::string("\x01"), std::string("\""), std::string("(")})
-          for (const std::string& fin : {std::string(" "), std::string("\""), std::string("\x01"), std::string(":"),
-                                         std::string(".")})
-            for (size_t at; (at = sin_datos.find(borde + token + fin)) != std::string::npos;)
-              sin_datos.replace(at, token.size() + 2, borde + fin);
-      for (char& c : sin_datos)
-        if (c == '\x01') c = '\n';
-      EXPECT_EQ(spanish_in(sin_datos), "");
-    }
-    ASSERT_EQ(n.figures().size(), 7u);
-    for (const std::string& f : n.figures()) EXPECT_EQ(xml_problem(read_file(f)), "") << f;
+      EXPECT_TRUE(r.has(claim)) << claim;
+    for (const char* wrong : {"? no", "? no."}) EXPECT_EQ(r.flat.find(wrong), std::string::npos) << wrong;
+    EXPECT_EQ(line_wider_than(r.text, 80), "");
+    // The course's words are data (tokens); everything else must be English.
+    if (!es) EXPECT_EQ(spanish_outside_tokens(r.text, vocabulario()), "");
+    ASSERT_EQ(r.figures.size(), 7u);
+    EXPECT_EQ(bad_figure(r.figures), "");
     for (const char* archivo : {"gpt_cabeza_1.svg", "gpt_cabeza_2.svg", "bert_cabeza_1.svg"}) {
-      const std::string svg = read_file(n.path(archivo));
+      const std::string svg = r.figure_text(archivo);
       for (const std::string token : {"[bos]", "un", "gato", "come"})
         EXPECT_NE(svg.find(">" + token + "<"), std::string::npos) << archivo << " " << token;
       EXPECT_NE(svg.find(es ? "token j (clave)" : "token j (key)"), std::string::npos);
     }
-    EXPECT_NE(read_file(n.path("mascara_causal.svg")).find(es ? "token i (pregunta)" : "token i (query)"),
+    EXPECT_NE(r.figure_text("mascara_causal.svg").find(es ? "token i (pregunta)" : "token i (query)"),
               std::string::npos);
-    EXPECT_NE(read_file(n.path("siguiente_palabra.svg")).find(es ? "probabilidad" : "probability"), std::string::npos);
-    EXPECT_NE(read_file(n.path("perdidas.svg")).find(es ? "época" : "epoch"), std::string::npos);
-    fs::remove_all(o.out_dir);
+    EXPECT_NE(r.figure_text("siguiente_palabra.svg").find(es ? "probabilidad" : "probability"), std::string::npos);
+    EXPECT_NE(r.figure_text("perdidas.svg").find(es ? "época" : "epoch"), std::string::npos);
   }
 }
 
