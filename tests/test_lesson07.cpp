@@ -141,7 +141,9 @@ TEST(Lesson07, QuickRunPrintsTheClaimsAndWritesTheFigures) {
     for (const char* wrong : {"? no", "? no."}) EXPECT_EQ(r.flat.find(wrong), std::string::npos) << wrong;
     EXPECT_EQ(line_wider_than(r.text, 80), "");
     // The course's words are data (tokens); everything else must be English.
-    if (!es) EXPECT_EQ(spanish_outside_tokens(r.text, vocabulario()), "");
+    if (!es) {
+      EXPECT_EQ(spanish_outside_tokens(r.text, vocabulario()), "");
+    }
     ASSERT_EQ(r.figures.size(), 7u);
     EXPECT_EQ(bad_figure(r.figures), "");
     for (const char* archivo : {"gpt_cabeza_1.svg", "gpt_cabeza_2.svg", "bert_cabeza_1.svg"}) {
