@@ -78,8 +78,8 @@ inline std::string spanish_outside_tokens(const std::string& text, const std::ve
   std::string s = " " + text;
   for (char& c : s)
     if (c == '\n') c = '\x01';  // keep the lines, but let a token at a line start match
-  const std::vector<std::string> before = {" ", "\x01", "\"", "(", "["};
-  const std::vector<std::string> after = {" ", "\"", "\x01", ":", ".", ",", ")", "]"};
+  const std::vector<std::string> before = {" ", "\x01", "\"", "(", "[", "/"};
+  const std::vector<std::string> after = {" ", "\"", "\x01", ":", ".", ",", ")", "]", "/"};
   for (const std::string& token : tokens)
     for (const std::string& b : before)
       for (const std::string& a : after)

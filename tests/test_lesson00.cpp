@@ -2,6 +2,8 @@
 // in quick mode (the lesson file is included with its main() switched off).
 #include <gtest/gtest.h>
 
+#include "tests/lesson_test_util.h"
+
 #include <filesystem>
 #include <fstream>
 
@@ -259,20 +261,9 @@ TEST(Lesson00, VerbAgreesWithTheCount) {
 // At 80 columns (a projector's terminal) no line of the lesson is longer than the terminal.
 TEST(Lesson00, EveryLineFitsEightyColumns) {
   for (Lang lang : {Lang::es, Lang::en}) {
-    LessonOptions o = quick();
-    o.lang = lang;
-    o.out_dir = (std::filesystem::temp_directory_path() / "atn_test_lesson00_80").string();
-    std::ostringstream out;
-    Narrator n(o, out);
-    n.set_width(80);
-    run(n);
-    std::istringstream lines(out.str());
-    for (std::string line; std::getline(lines, line);) {
-      size_t columns = 0;
-      for (unsigned char c : line) columns += (c & 0xC0) != 0x80;
-      EXPECT_LE(columns, 80u) << line;
-    }
-    std::filesystem::remove_all(o.out_dir);
+    const testing_util::LessonRun r = testing_util::run_lesson_quick("lesson00_80", lang, [](Narrator& n) { run(n); });
+    EXPECT_EQ(testing_util::line_wider_than(r.text, 80), "");
+    std::filesystem::remove_all(r.out_dir);
   }
 }
 

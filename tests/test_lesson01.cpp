@@ -9,7 +9,7 @@
 
 #include "tensor/thread_pool.h"
 #include "tests/spanish_check.h"
-#include "tests/xml_well_formed.h"
+#include "tests/lesson_test_util.h"
 
 #define ATN_LESSON_NO_MAIN
 #include "lessons/lesson01_atencion_en_rnn.cpp"
@@ -184,13 +184,6 @@ TEST(Lesson01, SameTrainingWithOneOrTwoThreads) {
     EXPECT_EQ(max_abs_diff(r[0].prueba.salida.alignments[i], r[1].prueba.salida.alignments[i]), 0);
 }
 
-std::string read_file(const std::string& path) {
-  std::ifstream f(path);
-  std::stringstream s;
-  s << f.rdbuf();
-  return s.str();
-}
-
 // The whole lesson in quick mode, in both languages (with the models trained once): the printed
 // claims, the figures, and no Spanish in the English text.
 TEST(Lesson01, QuickRunPrintsTheClaimsAndWritesTheFigures) {
@@ -224,29 +217,23 @@ TEST(Lesson01, QuickRunPrintsTheClaimsAndWritesTheFigures) {
               std::string::npos);
     const double margen = c.con_atencion.prueba.por_token - c.sin_atencion.prueba.por_token;
     EXPECT_NE(flat.find(fixed(100 * margen, 1) + (es ? " puntos" : " points")), std::string::npos);
-    std::istringstream lines(text);
-    for (std::string line; std::getline(lines, line);) {
-      if (line.find(".svg") != std::string::npos) continue;  // the list of figures: the path is the user's
-      size_t columns = 0;
-      for (unsigned char ch : line) columns += (ch & 0xC0) != 0x80;
-      EXPECT_LE(columns, 80u) << line;
-    }
+    EXPECT_EQ(testing_util::line_wider_than(text, 80), "");
     if (!es) {
       EXPECT_EQ(spanish_in(text), "");
     }
     ASSERT_EQ(n.figures().size(), 6u);
-    for (const std::string& f : n.figures()) EXPECT_EQ(xml_problem(read_file(f)), "") << f;
+    for (const std::string& f : n.figures()) EXPECT_EQ(xml_problem(testing_util::read_text_file(f)), "") << f;
     // The alignment heatmap has the input tokens as columns and the output tokens as rows.
     const Alineacion a = alineacion_de_ejemplo(c);
-    const std::string svg = read_file(n.path("alineacion.svg"));
+    const std::string svg = testing_util::read_text_file(n.path("alineacion.svg"));
     EXPECT_NE(svg.find(es ? "entrada (lo que lee el codificador)" : "input (what the encoder reads)"),
               std::string::npos);
     EXPECT_NE(svg.find(es ? "salida (paso del decodificador)" : "output (decoder step)"), std::string::npos);
     for (const std::string& tok : a.entrada) EXPECT_NE(svg.find(">" + tok + "<"), std::string::npos) << tok;
     for (size_t t = 0; t < a.salida.size(); ++t)
       EXPECT_NE(svg.find(">" + std::to_string(t + 1) + ": " + a.salida[t] + "<"), std::string::npos) << t;
-    EXPECT_NE(read_file(n.path("nadaraya.svg")).find(es ? "gaussiano" : "Gaussian"), std::string::npos);
-    EXPECT_NE(read_file(n.path("exactas_por_largo.svg")).find(es ? "sin atención" : "no attention"), std::string::npos);
+    EXPECT_NE(testing_util::read_text_file(n.path("nadaraya.svg")).find(es ? "gaussiano" : "Gaussian"), std::string::npos);
+    EXPECT_NE(testing_util::read_text_file(n.path("exactas_por_largo.svg")).find(es ? "sin atención" : "no attention"), std::string::npos);
     fs::remove_all(o.out_dir);
   }
 }

@@ -7,7 +7,7 @@
 
 #include "tensor/thread_pool.h"
 #include "tests/spanish_check.h"
-#include "tests/xml_well_formed.h"
+#include "tests/lesson_test_util.h"
 
 #define ATN_LESSON_NO_MAIN
 #include "lessons/lesson02_auto_atencion.cpp"
@@ -171,13 +171,6 @@ TEST(Lesson02, SameOutputWithOneOrTwoThreads) {
   std::filesystem::remove_all(o.out_dir);
 }
 
-std::string read_file(const std::string& path) {
-  std::ifstream f(path);
-  std::stringstream s;
-  s << f.rdbuf();
-  return s.str();
-}
-
 // The whole lesson in quick mode, in both languages: the printed claims, the figures, and no
 // Spanish in the English text.
 TEST(Lesson02, QuickRunPrintsTheClaimsAndWritesTheFigures) {
@@ -203,13 +196,7 @@ TEST(Lesson02, QuickRunPrintsTheClaimsAndWritesTheFigures) {
     for (const char* wrong : {"NO ", "NOT ", "FUERA", "OUTSIDE", ": no)", ": no,"})
       EXPECT_EQ(flat.find(wrong), std::string::npos) << wrong;
     // At 80 columns no line is longer than the terminal.
-    std::istringstream lines(text);
-    for (std::string line; std::getline(lines, line);) {
-      if (line.find(".svg") != std::string::npos) continue;  // the list of figures: the path is the user's
-      size_t columns = 0;
-      for (unsigned char c : line) columns += (c & 0xC0) != 0x80;
-      EXPECT_LE(columns, 80u) << line;
-    }
+    EXPECT_EQ(testing_util::line_wider_than(text, 80), "");
     if (!es) {
       // The sentence is data (the tokens of the example); everything else must be English.
       std::string sin_datos = text;
@@ -224,16 +211,16 @@ TEST(Lesson02, QuickRunPrintsTheClaimsAndWritesTheFigures) {
     }
     ASSERT_EQ(n.figures().size(), 4u);
     for (const std::string& f : n.figures()) {
-      const std::string svg = read_file(f);
+      const std::string svg = testing_util::read_text_file(f);
       EXPECT_EQ(xml_problem(svg), "") << f;
     }
-    const std::string hull = read_file(n.path("envolvente_convexa.svg"));
+    const std::string hull = testing_util::read_text_file(n.path("envolvente_convexa.svg"));
     EXPECT_NE(hull.find(es ? "envolvente convexa de los v_j" : "convex hull of the v_j"), std::string::npos);
-    const std::string pesos = read_file(n.path("pesos_de_atencion.svg"));
+    const std::string pesos = testing_util::read_text_file(n.path("pesos_de_atencion.svg"));
     for (const std::string& token : kOracion) EXPECT_NE(pesos.find(">" + token + "<"), std::string::npos) << token;
     EXPECT_NE(pesos.find(es ? "token j (clave)" : "token j (key)"), std::string::npos);
-    EXPECT_NE(read_file(n.path("varianza_de_qk.svg")).find("log₂ d_k"), std::string::npos);
-    EXPECT_NE(read_file(n.path("saturacion_softmax.svg")).find(es ? "peso máx., q·k" : "max weight, q·k"),
+    EXPECT_NE(testing_util::read_text_file(n.path("varianza_de_qk.svg")).find("log₂ d_k"), std::string::npos);
+    EXPECT_NE(testing_util::read_text_file(n.path("saturacion_softmax.svg")).find(es ? "peso máx., q·k" : "max weight, q·k"),
               std::string::npos);
     fs::remove_all(o.out_dir);
   }

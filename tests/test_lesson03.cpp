@@ -8,7 +8,7 @@
 #define ATN_LESSON_NO_MAIN
 #include "lessons/lesson03_atencion_y_grafos.cpp"
 #include "tensor/thread_pool.h"
-#include "tests/xml_well_formed.h"
+#include "tests/lesson_test_util.h"
 
 namespace lesson03 {
 namespace {
@@ -269,19 +269,9 @@ TEST(Lesson03, QuickRunPrintsTheClaimsAndWritesWellFormedFigures) {
 // At 80 columns (a projector's terminal) no line of the lesson is longer than the terminal.
 TEST(Lesson03, EveryLineFitsEightyColumns) {
   for (Lang lang : {Lang::es, Lang::en}) {
-    LessonOptions o = quick(1, lang);
-    o.out_dir = (fs::temp_directory_path() / "atn_test_lesson03_80").string();
-    std::ostringstream out;
-    Narrator n(o, out);
-    n.set_width(80);
-    run(n);
-    std::istringstream lines(out.str());
-    for (std::string line; std::getline(lines, line);) {
-      size_t columns = 0;
-      for (unsigned char c : line) columns += (c & 0xC0) != 0x80;
-      EXPECT_LE(columns, 80u) << line;
-    }
-    fs::remove_all(o.out_dir);
+    const testing_util::LessonRun r = testing_util::run_lesson_quick("lesson03_80", lang, [](Narrator& n) { run(n); });
+    EXPECT_EQ(testing_util::line_wider_than(r.text, 80), "");
+    std::filesystem::remove_all(r.out_dir);
   }
 }
 

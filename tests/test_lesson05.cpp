@@ -10,7 +10,7 @@
 #include "lessons/lesson05_suma_y_normalizacion.cpp"
 #include "autograd/gradcheck.h"
 #include "tensor/thread_pool.h"
-#include "tests/xml_well_formed.h"
+#include "tests/lesson_test_util.h"
 
 namespace lesson05 {
 namespace {
@@ -22,13 +22,6 @@ LessonOptions quick(uint64_t seed = 1) {
   o.mode = RunMode::quick;
   o.seed = seed;
   return o;
-}
-
-std::string read(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  std::ostringstream os;
-  os << f.rdbuf();
-  return os.str();
 }
 
 TEST(Lesson05, ResidualKeepsTheGradientWhilePlainLayersVanish) {
@@ -205,28 +198,24 @@ TEST(Lesson05, QuickRunPrintsTheClaimsAndWritesWellFormedFigures) {
       for (const char* spanish : {"Paso ", "Resumen", "Ejercicios", " que ", " los ", " las ", " del ", " una ",
                                   "ción", " es ", " capa", "rasgo", "ejemplo", "sí"})
         EXPECT_EQ(lesson_text.find(spanish), std::string::npos) << spanish;
+      EXPECT_EQ(testing_util::spanish_in(lesson_text), "");
     }
     // Every line fits a projector's 80 columns (the figure list holds the test's long temporary paths).
-    std::istringstream lines(lesson_text);
-    for (std::string line; std::getline(lines, line);) {
-      size_t columns = 0;
-      for (unsigned char c : line) columns += (c & 0xC0) != 0x80;
-      EXPECT_LE(columns, 80u) << line;
-    }
+    EXPECT_EQ(testing_util::line_wider_than(lesson_text, 80), "");
     ASSERT_EQ(n.figures().size(), 6u);
     for (const std::string& f : n.figures()) {
-      const std::string svg = read(f);
+      const std::string svg = testing_util::read_text_file(f);
       EXPECT_EQ(xml_problem(svg), "") << f;
       EXPECT_EQ(svg.rfind("<svg", 0), 0u) << f;
     }
-    const std::string gradiente = read(n.path("gradiente_por_capa.svg"));
+    const std::string gradiente = testing_util::read_text_file(n.path("gradiente_por_capa.svg"));
     for (const char* label : {es ? "Norma del gradiente en cada capa" : "Gradient norm at each layer",
                               es ? "sin residual" : "no residual", es ? "capa l" : "layer l"})
       EXPECT_NE(gradiente.find(label), std::string::npos) << label;
-    const std::string lote = read(n.path("batchnorm.svg"));
+    const std::string lote = testing_util::read_text_file(n.path("batchnorm.svg"));
     for (const char* label : {es ? "rasgo 5" : "feat. 5", es ? "ejemplo 3" : "example 3", "BatchNorm"})
       EXPECT_NE(lote.find(label), std::string::npos) << label;
-    const std::string pre_post = read(n.path("pre_post_gradiente.svg"));
+    const std::string pre_post = testing_util::read_text_file(n.path("pre_post_gradiente.svg"));
     for (const char* label : {"post-norm", "pre-norm", es ? "entrada del bloque l" : "input of block l"})
       EXPECT_NE(pre_post.find(label), std::string::npos) << label;
     fs::remove_all(o.out_dir);

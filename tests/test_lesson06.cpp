@@ -11,7 +11,7 @@
 #include "lessons/lesson06_cabezas_de_atencion.cpp"
 #include "autograd/gradcheck.h"
 #include "tensor/thread_pool.h"
-#include "tests/xml_well_formed.h"
+#include "tests/lesson_test_util.h"
 
 namespace lesson06 {
 namespace {
@@ -23,13 +23,6 @@ LessonOptions quick(uint64_t seed = 1) {
   o.mode = RunMode::quick;
   o.seed = seed;
   return o;
-}
-
-std::string read(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  std::ostringstream os;
-  os << f.rdbuf();
-  return os.str();
 }
 
 // The lesson's own computation in quick mode, trained once per seed and shared by the tests.
@@ -281,28 +274,25 @@ TEST(Lesson06, QuickRunLearnsAndPrintsTheClaimsAndWritesWellFormedFigures) {
       for (const char* spanish : {"Paso ", "Resumen", "Ejercicios", " que ", " los ", " las ", " del ", " una ",
                                   "ción", " es ", "cabeza ", "pérdida", "sí", "palabra"})
         EXPECT_EQ(lesson_text.find(spanish), std::string::npos) << spanish;
+      // The course's words are data (tokens); everything else must be English.
+      EXPECT_EQ(testing_util::spanish_outside_tokens(lesson_text, course_vocabulary()), "");
     }
-    std::istringstream lines(lesson_text);  // the figure list holds the test's long temporary paths
-    for (std::string line; std::getline(lines, line);) {
-      size_t columns = 0;
-      for (unsigned char c : line) columns += (c & 0xC0) != 0x80;
-      EXPECT_LE(columns, 80u) << line;
-    }
+    EXPECT_EQ(testing_util::line_wider_than(lesson_text, 80), "");
     ASSERT_EQ(n.figures().size(), 6u);
     for (const std::string& f : n.figures()) {
-      const std::string svg = read(f);
+      const std::string svg = testing_util::read_text_file(f);
       EXPECT_EQ(xml_problem(svg), "") << f;
       EXPECT_EQ(svg.rfind("<svg", 0), 0u) << f;
     }
-    const std::string barras = read(n.path("siguiente_tras_bos.svg"));
+    const std::string barras = testing_util::read_text_file(n.path("siguiente_tras_bos.svg"));
     for (const char* label : {"el", "un", "croquetas", es ? "probabilidad" : "probability",
                               es ? "Palabra siguiente tras «[bos]»" : "Next word after &quot;[bos]&quot;"})
       EXPECT_NE(barras.find(label), std::string::npos) << label;
-    const std::string cabeza = read(n.path("cabeza_3.svg"));
+    const std::string cabeza = testing_util::read_text_file(n.path("cabeza_3.svg"));
     for (const char* label : {"[bos]", "gato", "come", es ? "Cabeza 3" : "Head 3",
                               es ? "token mirado (clave)" : "token looked at (key)"})
       EXPECT_NE(cabeza.find(label), std::string::npos) << label;
-    const std::string doble = read(n.path("doble_softmax.svg"));
+    const std::string doble = testing_util::read_text_file(n.path("doble_softmax.svg"));
     for (const char* label : {"logits + CE", es ? "doble softmax" : "double softmax", es ? "paso" : "step"})
       EXPECT_NE(doble.find(label), std::string::npos) << label;
     fs::remove_all(o.out_dir);
