@@ -177,9 +177,11 @@ Corrida entrenar(const Datos& d, const std::string& nombre, real span_inicial, r
   registrar(0);
   for (int64_t paso = 1; paso <= pasos; ++paso) {
     const TokenBatch b = sample_windows(d.partes.train, kLote, kBloque, rng);
-    Var perdida = modelo.training_loss(b.x, b.y);  // entropía cruzada + λ·S·promedio(c), pero vale la primera
-    c.perdidas.push_back(perdida.item());
-    backward(perdida);
+    // Se minimiza la entropía cruzada más la pérdida de span λ·S·promedio(c) de cada capa
+    // (training_loss); la curva guarda solo la entropía cruzada, comparable entre modelos.
+    Var entropia = modelo.loss(b.x, b.y);
+    c.perdidas.push_back(entropia.item());
+    backward(lambda > 0 ? entropia + modelo.span_loss() : entropia);
     clip_grad_norm(opt->params(), 1.0f);
     opt->step();
     modelo.after_update();  // c ← clamp(c, 0, 1)

@@ -82,11 +82,7 @@ Var AdaptiveSpanGPT::span_loss() {
 
 Var AdaptiveSpanGPT::training_loss(const Tensor& idx, const Tensor& targets) {
   Var ce = loss(idx, targets);
-  if (cfg_.span_loss == 0) return ce;
-  // The span loss is minimized but not reported (spec): ce + (s − s_detached) has the value of
-  // ce (s − s is exactly 0) and the gradient of ce + s.
-  Var s = span_loss();
-  return ce + (s - constant(s.value().clone()));
+  return cfg_.span_loss > 0 ? ce + span_loss() : ce;
 }
 
 void AdaptiveSpanGPT::after_update() {

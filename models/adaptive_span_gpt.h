@@ -7,8 +7,8 @@
 // (nn/attention/adaptive_span.h: per-head span z_h = c_h·S, soft mask m(x) over the distance to
 // the key, ramp R, keys beyond the band never read).
 //
-//   minimized: cross-entropy + Σ_layers λ·S·mean_h(c_h)            (the L1 span loss)
-//   reported:  cross-entropy  (training_loss() has the value of loss() and the gradient of the sum)
+//   training_loss = cross-entropy + Σ_layers λ·S·mean_h(c_h)      (the L1 span loss: minimized)
+//   loss          = cross-entropy                                 (what evaluation reports)
 //   after_update(): c ← clamp(c, 0, 1) in every layer
 //
 // The paper's model is causal with a Transformer-XL cache; ours is the causal GPT variant the spec

@@ -6,6 +6,7 @@
 #include <ostream>
 #include <sstream>
 
+#include "autograd/tape.h"
 #include "data/text_loader.h"
 #include "tensor/safetensors.h"
 #include "tensor/thread_pool.h"
@@ -215,7 +216,9 @@ int cli_train(const std::vector<std::string>& args, std::ostream& out) {
   TrainFunctions fns{
       .train_loss = [&](Rng& rng) {
         const TokenBatch b = sample_windows(split.train, batch, block, rng);
-        return model.training_loss(b.x, b.y);  // the adaptive span adds its span loss (not to the value)
+        // What the step minimizes (the adaptive span adds its span loss); the evaluations, under
+        // NoGrad, report the plain cross-entropy.
+        return Tape::recording() ? model.training_loss(b.x, b.y) : model.loss(b.x, b.y);
       },
       .val_loss = [&](Rng& rng) {
         const TokenBatch b = sample_windows(split.val, batch, block, rng);
