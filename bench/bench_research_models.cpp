@@ -2,10 +2,16 @@
 // same size, as tokens per second: the plain GPT (fused causal attention, AdamW), the
 // natural-attention GPT (explicit softmax that keeps its energies, attention-informed AdamW) and
 // the adaptive-span GPT (banded attention: each query reads W = floor(max z) + R + 1 keys), the
-// latter at two spans. V=65 T=64 d=128 L=4 h=4 B=12 on 1 thread, as bench_gpt.cpp:
-//   gpt                        : ... tokens/s
-// (numbers in the report of the commit that added this file; the machine is shared, so each
-// line is the best of several timed steps after warm-up steps, with the 1-minute load average.)
+// latter at two spans. V=65 T=64 d=128 L=4 h=4 B=12 on 1 thread, as bench_gpt.cpp. Measured with
+// the -O2 build (make run FILE=bench/bench_research_models.cpp) on the shared 2-core machine at
+// load 10.5, so every line is slow by the same factor (bench_gpt's quiet figure is 78 ms/step):
+//   gpt (AdamW)                          203.7 ms/step  3770 tokens/s
+//   natural (attention-informed AdamW)   203.2 ms/step  3780 tokens/s
+//   adaptive-span (z = 0, R = 16)        207.9 ms/step  3694 tokens/s   952 query-key pairs per layer
+//   adaptive-span (z = S = 64, R = 16)   244.5 ms/step  3142 tokens/s  2080 (the causal 2080)
+// At T = 64 attention is a small part of the step (the MLPs and the head dominate), so the band
+// saves little time; the cost of the unfused, banded softmax shows at full span. Each line is the
+// best of several timed steps after warm-up steps, with the 1-minute load average.
 //
 // ARGS="--quick" times fewer steps.
 #include <algorithm>
