@@ -87,12 +87,20 @@ int main(int argc, char** argv) {
   // Spans that stay put (λ = 0, c clamped where it is set): the window W decides the cost.
   for (float c : {0.0f, 1.0f}) {
     atn::Rng rng(1);
-    atn::AdaptiveSpanGPT span({.vocab = kV, .block = kT, .n_layer = kL, .n_head = kH, .d_model = kD, .max_span = kT,
-                               .ramp = 16, .span_init = c, .span_loss = 0},
+    atn::AdaptiveSpanGPT span({.vocab = kV,
+                               .block = kT,
+                               .n_layer = kL,
+                               .n_head = kH,
+                               .d_model = kD,
+                               .max_span = kT,
+                               .ramp = 16,
+                               .span_init = c,
+                               .span_loss = 0},
                               rng);
     atn::AdamW opt(span.parameters(), {.lr = 0, .weight_decay = 0});
-    const std::string note = ", " + std::to_string(span.keys_read(kT) / kL) + " query-key pairs per layer (causal: " +
-                             std::to_string(kT * (kT + 1) / 2) + ")";
-    bench(c == 0 ? "adaptive-span (z = 0, R = 16)" : "adaptive-span (z = S = 64, R = 16)", span, opt, warmup, timed, note);
+    const std::string note = ", " + std::to_string(span.keys_read(kT) / kL) +
+                             " query-key pairs per layer (causal: " + std::to_string(kT * (kT + 1) / 2) + ")";
+    bench(c == 0 ? "adaptive-span (z = 0, R = 16)" : "adaptive-span (z = S = 64, R = 16)", span, opt, warmup, timed,
+          note);
   }
 }

@@ -84,7 +84,8 @@ void paso1_mascara(Narrator& n) {
                                           .x_label = n.tr("distancia x a la clave", "distance x to the key"),
                                           .y_label = "m_z(x)",
                                           .series = curvas});
-  n.figure(n.path("mascara_suave.svg"), "1 hasta z, rampa de ancho R, 0 después", "1 up to z, a ramp of width R, 0 after");
+  n.figure(n.path("mascara_suave.svg"), "1 hasta z, rampa de ancho R, 0 después",
+           "1 up to z, a ramp of width R, 0 after");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -138,10 +139,10 @@ struct Corrida {
   std::vector<std::vector<real>> spans{};  // por registro: L·H spans z (capa mayor, cabeza menor)
   std::vector<int64_t> pasos{};            // el paso de cada registro
   std::vector<real> perdidas{};            // pérdida de entrenamiento por paso
-  real perdida_val = 0;                  // entropía cruzada media en validación al final
-  int64_t claves = 0;                    // pares pregunta–clave calculados por secuencia de kBloque
-  std::vector<Tensor> curvas{};          // m_h(x) por capa [H, S] al final
-  std::vector<Tensor> spans_finales{};   // z por capa [H] al final
+  real perdida_val = 0;                    // entropía cruzada media en validación al final
+  int64_t claves = 0;                      // pares pregunta–clave calculados por secuencia de kBloque
+  std::vector<Tensor> curvas{};            // m_h(x) por capa [H, S] al final
+  std::vector<Tensor> spans_finales{};     // z por capa [H] al final
 };
 
 int64_t pasos_de(RunMode modo) { return modo == RunMode::quick ? 20 : modo == RunMode::full ? 3000 : 400; }
@@ -163,8 +164,14 @@ Datos datos() {
 // m = 1 y c no recibe gradiente, así que se queda en 1. Mismos pesos iniciales y mismos lotes.
 Corrida entrenar(const Datos& d, const std::string& nombre, real span_inicial, real lambda, const LessonOptions& o) {
   Rng rng(o.seed);
-  AdaptiveSpanGPT modelo({.vocab = d.tok.vocab_size(), .block = kBloque, .n_layer = kCapas, .n_head = kCabezas,
-                          .d_model = kAncho, .ramp = kRampa, .span_init = span_inicial, .span_loss = lambda},
+  AdaptiveSpanGPT modelo({.vocab = d.tok.vocab_size(),
+                          .block = kBloque,
+                          .n_layer = kCapas,
+                          .n_head = kCabezas,
+                          .d_model = kAncho,
+                          .ramp = kRampa,
+                          .span_init = span_inicial,
+                          .span_loss = lambda},
                          rng);
   auto opt = make_adamw_decay_matrices(modelo.named_parameters(), {.lr = 1e-2f, .weight_decay = 0.1f});
   Corrida c{.nombre = nombre};
@@ -246,16 +253,17 @@ void paso3_entrenar(Narrator& n, const Experimento& e) {
   real mas_largo = 0, mas_corto = real(kBloque);
   for (real z : e.adaptativo.spans.back()) mas_largo = std::max(mas_largo, z), mas_corto = std::min(mas_corto, z);
   n.say("El span más largo es {} tokens y el más corto {}; cada cabeza lee hasta z + R hacia atrás.",
-        "The longest span is {} tokens and the shortest {}; every head reads back to z + R.",
-        fixed(mas_largo, 1), fixed(mas_corto, 1));
+        "The longest span is {} tokens and the shortest {}; every head reads back to z + R.", fixed(mas_largo, 1),
+        fixed(mas_corto, 1));
 
   // La cuadrícula capas × cabezas de curvas m(x) al final, y los spans durante el entrenamiento.
   for (int64_t l = 0; l < kCapas; ++l) {
     std::vector<svg::Series> curvas;
     for (int64_t h = 0; h < kCabezas; ++h) {
-      svg::Series s{.name = n.tr("cabeza ", "head ") + std::to_string(h + 1) + " (z = " +
-                            fixed(e.adaptativo.spans_finales[size_t(l)][h], 1) + ")"};
-      for (int64_t x = 0; x < kBloque; ++x) s.x.push_back(real(x)), s.y.push_back(e.adaptativo.curvas[size_t(l)][h * kBloque + x]);
+      svg::Series s{.name = n.tr("cabeza ", "head ") + std::to_string(h + 1) +
+                            " (z = " + fixed(e.adaptativo.spans_finales[size_t(l)][h], 1) + ")"};
+      for (int64_t x = 0; x < kBloque; ++x)
+        s.x.push_back(real(x)), s.y.push_back(e.adaptativo.curvas[size_t(l)][h * kBloque + x]);
       curvas.push_back(s);
     }
     const std::string archivo = "mascaras_capa_" + std::to_string(l + 1) + ".svg";
@@ -270,18 +278,19 @@ void paso3_entrenar(Narrator& n, const Experimento& e) {
   std::vector<std::string> etiquetas;
   for (int64_t l = 0; l < kCapas; ++l)
     for (int64_t h = 0; h < kCabezas; ++h) {
-      etiquetas.push_back(n.tr("capa ", "layer ") + std::to_string(l + 1) + n.tr(" · cab. ", " · head ") + std::to_string(h + 1));
-      for (int64_t x = 0; x < kBloque; ++x) cuadricula[(l * kCabezas + h) * kBloque + x] = e.adaptativo.curvas[size_t(l)][h * kBloque + x];
+      etiquetas.push_back(n.tr("capa ", "layer ") + std::to_string(l + 1) + n.tr(" · cab. ", " · head ") +
+                          std::to_string(h + 1));
+      for (int64_t x = 0; x < kBloque; ++x)
+        cuadricula[(l * kCabezas + h) * kBloque + x] = e.adaptativo.curvas[size_t(l)][h * kBloque + x];
     }
-  svg::heatmap(n.path("mascaras_cuadricula.svg"),
-               {.title = n.tr("m(x) por capa y cabeza", "m(x) per layer and head"),
-                .x_label = n.tr("distancia x a la clave", "distance x to the key"),
-                .y_label = n.tr("capa · cabeza", "layer · head"),
-                .values = cuadricula,
-                .row_labels = etiquetas,
-                .vmin = 0,
-                .vmax = 1,
-                .show_values = false});
+  svg::heatmap(n.path("mascaras_cuadricula.svg"), {.title = n.tr("m(x) por capa y cabeza", "m(x) per layer and head"),
+                                                   .x_label = n.tr("distancia x a la clave", "distance x to the key"),
+                                                   .y_label = n.tr("capa · cabeza", "layer · head"),
+                                                   .values = cuadricula,
+                                                   .row_labels = etiquetas,
+                                                   .vmin = 0,
+                                                   .vmax = 1,
+                                                   .show_values = false});
   n.figure(n.path("mascaras_cuadricula.svg"), "capas × cabezas: cada fila es una curva m(x)",
            "layers × heads: every row is a curve m(x)");
   std::vector<svg::Series> trayectorias;
@@ -291,10 +300,11 @@ void paso3_entrenar(Narrator& n, const Experimento& e) {
       s.x.push_back(real(e.adaptativo.pasos[r])), s.y.push_back(e.adaptativo.spans[r][size_t(k)]);
     trayectorias.push_back(s);
   }
-  svg::plot(n.path("spans_entrenamiento.svg"), {.title = n.tr("Spans durante el entrenamiento", "Spans during training"),
-                                                 .x_label = n.tr("paso", "step"),
-                                                 .y_label = n.tr("span z (tokens)", "span z (tokens)"),
-                                                 .series = trayectorias});
+  svg::plot(n.path("spans_entrenamiento.svg"),
+            {.title = n.tr("Spans durante el entrenamiento", "Spans during training"),
+             .x_label = n.tr("paso", "step"),
+             .y_label = n.tr("span z (tokens)", "span z (tokens)"),
+             .series = trayectorias});
   n.figure(n.path("spans_entrenamiento.svg"), "z de cada cabeza, paso a paso", "z of every head, step by step");
 }
 
@@ -328,11 +338,12 @@ void paso4_comparar(Narrator& n, const Experimento& e) {
     for (real v : y) s.push_back(real(m = 0.95 * m + 0.05 * v));
     return s;
   };
-  svg::plot(n.path("perdidas.svg"), {.title = n.tr("Pérdida de entrenamiento (promedio móvil)", "Training loss (moving average)"),
-                                     .x_label = n.tr("paso", "step"),
-                                     .y_label = n.tr("entropía cruzada", "cross-entropy"),
-                                     .series = {{.name = n.tr("span adaptativo", "adaptive span"), .y = suavizar(e.adaptativo.perdidas)},
-                                                {.name = n.tr("span fijo", "fixed span"), .y = suavizar(e.fijo.perdidas)}}});
+  svg::plot(n.path("perdidas.svg"),
+            {.title = n.tr("Pérdida de entrenamiento (promedio móvil)", "Training loss (moving average)"),
+             .x_label = n.tr("paso", "step"),
+             .y_label = n.tr("entropía cruzada", "cross-entropy"),
+             .series = {{.name = n.tr("span adaptativo", "adaptive span"), .y = suavizar(e.adaptativo.perdidas)},
+                        {.name = n.tr("span fijo", "fixed span"), .y = suavizar(e.fijo.perdidas)}}});
   n.figure(n.path("perdidas.svg"), "adaptativo contra fijo", "adaptive against fixed");
 }
 
@@ -403,7 +414,8 @@ void paso5_estudiante(Narrator& n, const Experimento& e) {
       "j. Strictly decreasing? {}. Our curves are m(x) itself, over the distance.",
       si_no(n, estrictamente_decreciente(col)));
   svg::plot(n.path("promedio_del_estudiante.svg"),
-            {.title = n.tr("Promedio sobre filas de una atención causal uniforme", "Row average of a uniform causal attention"),
+            {.title = n.tr("Promedio sobre filas de una atención causal uniforme",
+                           "Row average of a uniform causal attention"),
              .x_label = n.tr("posición j de la clave", "key position j"),
              .y_label = n.tr("peso medio", "mean weight"),
              .series = {{.name = n.tr("sin aprender nada", "nothing learned"), .y = col}}});
@@ -447,9 +459,11 @@ void run(Narrator& n) {
        "With absolute positions, R = T and no span loss, the \"spans\" mean nothing and save nothing."},
   });
   n.exercises({
-      {"Sube kLambda a 4e-2: los spans del paso 3 quedan en 0 y los pares calculados del paso 4 bajan a los de "
+      {"Sube kLambda a 4e-2: los spans del paso 3 quedan por debajo de un token y los pares calculados del paso 4 "
+       "bajan a los de "
        "la sola rampa, W = R + 1 claves por pregunta.",
-       "Raise kLambda to 4e-2: the spans of step 3 stay at 0 and the pairs computed in step 4 drop to those of "
+       "Raise kLambda to 4e-2: the spans of step 3 stay below one token and the pairs computed in step 4 drop to those "
+       "of "
        "the ramp alone, W = R + 1 keys per query."},
       {"Cambia kRampa = 4 por 16: cada pregunta lee más claves (W = ⌊max z⌋ + R + 1) aunque los spans sean "
        "cortos.",

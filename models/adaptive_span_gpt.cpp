@@ -29,8 +29,9 @@ PreNormBlockConfig mlp_config(const AdaptiveSpanGPTConfig& c) {
 
 AdaptiveSpanBlock::AdaptiveSpanBlock(const AdaptiveSpanGPTConfig& c, Rng& rng)
     : ln_1(c.d_model, true),
-      attn({.d_model = c.d_model, .n_heads = c.n_head, .max_span = c.max_span, .ramp = c.ramp, .span_init = c.span_init},
-           rng),
+      attn(
+          {.d_model = c.d_model, .n_heads = c.n_head, .max_span = c.max_span, .ramp = c.ramp, .span_init = c.span_init},
+          rng),
       ln_2(c.d_model, true),
       mlp(mlp_config(c), rng) {
   register_module("ln_1", ln_1);

@@ -55,8 +55,8 @@ class AdaptiveSpanGPT : public BlockGPT {
 
   AdaptiveSpanBlock& block(int64_t i) { return h[i]; }
   int64_t n_layer() const { return h.size(); }
-  Var span_loss();                // Σ_layers λ·S·mean_h(c_h), a scalar on the tape
-  std::vector<Tensor> spans();    // z_h = c_h·S per layer, each [H]
+  Var span_loss();              // Σ_layers λ·S·mean_h(c_h), a scalar on the tape
+  std::vector<Tensor> spans();  // z_h = c_h·S per layer, each [H]
   // Query–key pairs scored per sequence of length T, summed over the layers (the cost the span
   // saves): query i of layer l reads min(i + 1, W_l) keys, W_l = that layer's window(T).
   int64_t keys_read(int64_t T);

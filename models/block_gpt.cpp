@@ -23,7 +23,10 @@ BlockGPT::Transformer::Transformer(const BlockGPTSizes& s, Rng& rng)
 }
 
 BlockGPT::BlockGPT(const BlockGPTSizes& sizes, const std::string& who, Rng& rng)
-    : transformer(validated(sizes, who), rng), lm_head(sizes.d_model, sizes.vocab, rng, false), sizes_(sizes), who_(who) {
+    : transformer(validated(sizes, who), rng),
+      lm_head(sizes.d_model, sizes.vocab, rng, false),
+      sizes_(sizes),
+      who_(who) {
   register_module("transformer", transformer);
   register_module("lm_head", lm_head);
   lm_head.weight = transformer.wte.weight;  // tied, as in GPT: one parameter

@@ -37,19 +37,21 @@ std::vector<int64_t> LanguageModel::generate(const std::vector<int64_t>& prompt,
 }
 
 Var embed_tokens(Embedding& wte, Embedding& wpe, const Tensor& idx, int64_t past, const std::string& who) {
-  if (idx.dim() != 2 || idx.size(1) < 1) fail(who, ": token ids must be [B, T] with T >= 1, got ", to_string(idx.shape()));
+  if (idx.dim() != 2 || idx.size(1) < 1)
+    fail(who, ": token ids must be [B, T] with T >= 1, got ", to_string(idx.shape()));
   const int64_t T = idx.size(1), block = wpe.num_embeddings, vocab = wte.num_embeddings;
   if (past + T > block) fail(who, ": sequence of length ", past + T, " is longer than the block size ", block);
   for (real id : idx)
     if (!(id >= 0 && id < real(vocab) && id == std::floor(id)))
       fail(who, ": token id ", id, " is not a whole number in [0, ", vocab, ")");
-  Var tok = wte(idx);                                                // [B, T, d]
-  Var pos = wpe(Tensor::arange(real(past), real(past + T)));          // [T, d], broadcast over B
+  Var tok = wte(idx);                                         // [B, T, d]
+  Var pos = wpe(Tensor::arange(real(past), real(past + T)));  // [T, d], broadcast over B
   return tok + pos;
 }
 
 int64_t sample_next_token(const Tensor& logits, const GenerateOptions& o, Rng& rng) {
-  if (logits.dim() != 1 || logits.numel() < 1) fail("sample_next_token: logits must be [V], got ", to_string(logits.shape()));
+  if (logits.dim() != 1 || logits.numel() < 1)
+    fail("sample_next_token: logits must be [V], got ", to_string(logits.shape()));
   if (!(o.temperature >= 0)) fail("sample_next_token: temperature must be >= 0, got ", o.temperature);
   if (o.top_k < 0) fail("sample_next_token: top_k must be >= 0, got ", o.top_k);
   if (!(o.top_p > 0 && o.top_p <= 1)) fail("sample_next_token: top_p must be in (0, 1], got ", o.top_p);

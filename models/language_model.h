@@ -24,8 +24,8 @@ struct GenerateOptions {
   // Logits are divided by it before the softmax: < 1 sharpens, > 1 flattens. 0 means greedy
   // (always the most likely token, no draw from the Rng).
   real temperature = 1;
-  int64_t top_k = 0;  // > 0: only the k most likely tokens (ties with the k-th kept, as nanoGPT)
-  real top_p = 1;     // < 1: only the smallest set of most likely tokens whose probability reaches p
+  int64_t top_k = 0;         // > 0: only the k most likely tokens (ties with the k-th kept, as nanoGPT)
+  real top_p = 1;            // < 1: only the smallest set of most likely tokens whose probability reaches p
   bool use_kv_cache = true;  // models without a cache ignore it
 };
 

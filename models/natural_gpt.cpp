@@ -12,8 +12,8 @@ namespace {
 
 const NaturalGPTConfig& validated(const NaturalGPTConfig& c) {
   if (c.n_layer < 1 || c.n_head < 1 || c.d_model % c.n_head != 0)
-    fail("NaturalGPT: need n_layer >= 1 and n_head >= 1 dividing d_model, got n_layer=", c.n_layer, " n_head=", c.n_head,
-         " d_model=", c.d_model);
+    fail("NaturalGPT: need n_layer >= 1 and n_head >= 1 dividing d_model, got n_layer=", c.n_layer,
+         " n_head=", c.n_head, " d_model=", c.d_model);
   return c;
 }
 

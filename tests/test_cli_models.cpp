@@ -48,15 +48,39 @@ void write_text(const std::string& path) {
   std::string text;
   const char* words[] = {"el perro", "la niña", "el gato", "mi abuela", "un pájaro"};
   const char* verbs[] = {"come", "mira", "busca", "canta con"};
-  for (int i = 0; i < 100; ++i) text += std::string(words[i % 5]) + " " + verbs[i % 4] + " " + words[(i / 5) % 5] + ". ";
+  for (int i = 0; i < 100; ++i)
+    text += std::string(words[i % 5]) + " " + verbs[i % 4] + " " + words[(i / 5) % 5] + ". ";
   std::ofstream(path) << text;
 }
 
 std::vector<std::string> tiny(const std::string& model, const std::string& data, const std::string& out, int iters) {
-  std::vector<std::string> args = {"train", "--model", model, "--data", data, "--layers", "2", "--heads", "2",
-                                   "--d-model", "16", "--block", "16", "--batch", "2", "--iters",
-                                   std::to_string(iters), "--warmup", "1", "--eval-interval", "2", "--eval-iters", "1",
-                                   "--out", out, "--threads", "1"};
+  std::vector<std::string> args = {"train",
+                                   "--model",
+                                   model,
+                                   "--data",
+                                   data,
+                                   "--layers",
+                                   "2",
+                                   "--heads",
+                                   "2",
+                                   "--d-model",
+                                   "16",
+                                   "--block",
+                                   "16",
+                                   "--batch",
+                                   "2",
+                                   "--iters",
+                                   std::to_string(iters),
+                                   "--warmup",
+                                   "1",
+                                   "--eval-interval",
+                                   "2",
+                                   "--eval-iters",
+                                   "1",
+                                   "--out",
+                                   out,
+                                   "--threads",
+                                   "1"};
   if (model == "adaptive-span") args.insert(args.end(), {"--ramp", "4", "--span-loss", "0.01", "--lr", "0.01"});
   return args;
 }
@@ -76,7 +100,8 @@ TEST(CliModels, EachKindTrainsSamplesAndEvaluates) {
   struct Kind {
     std::string name, banner;
   };
-  for (const Kind& k : {Kind{"natural", "model: natural-attention GPT"}, Kind{"adaptive-span", "model: adaptive-span GPT"}}) {
+  for (const Kind& k :
+       {Kind{"natural", "model: natural-attention GPT"}, Kind{"adaptive-span", "model: adaptive-span GPT"}}) {
     SCOPED_TRACE(k.name);
     const std::string dir = temp(k.name);
     const CliRun train = atencion(tiny(k.name, data, dir, 4));
@@ -148,12 +173,15 @@ TEST(CliModels, ResumeIsBitIdentical) {
 
 TEST(CliModels, FlagsOfAnotherKindAreOneLineErrors) {
   expect_usage_error(atencion({"train", "--model", "rnn"}), "--model must be gpt|natural|adaptive-span");
-  expect_usage_error(atencion({"train", "--model", "natural", "--dropout", "0.1"}), "--dropout is for --model gpt only");
+  expect_usage_error(atencion({"train", "--model", "natural", "--dropout", "0.1"}),
+                     "--dropout is for --model gpt only");
   expect_usage_error(atencion({"train", "--model", "adaptive-span", "--init", "x.safetensors"}),
                      "--init is for --model gpt only");
   expect_usage_error(atencion({"train", "--ramp", "8"}), "--ramp is for --model adaptive-span only");
-  expect_usage_error(atencion({"train", "--model", "natural", "--span-loss", "0.1"}), "--span-loss is for --model adaptive-span");
-  expect_usage_error(atencion({"train", "--model", "adaptive-span", "--max-span", "0"}), "--max-span must be between 1");
+  expect_usage_error(atencion({"train", "--model", "natural", "--span-loss", "0.1"}),
+                     "--span-loss is for --model adaptive-span");
+  expect_usage_error(atencion({"train", "--model", "adaptive-span", "--max-span", "0"}),
+                     "--max-span must be between 1");
   const CliRun help = atencion({"train", "--help"});
   EXPECT_NE(help.out.find("--model"), std::string::npos);
 }

@@ -63,7 +63,8 @@ TEST(Lesson14, AdaptiveSpanLearnsShortSpansAndReadsFewerKeys) {
   EXPECT_LT(e.adaptativo.claves, e.fijo.claves);
   // Every pair count is what the spans imply: Σ over layers and queries of min(i + 1, W_l).
   EXPECT_LE(e.sin_perdida.claves, e.claves_causal);
-  EXPECT_GE(e.adaptativo.claves, kCapas * (kBloque * (kBloque + 1) / 2 - (kBloque - kRampa - 1) * (kBloque - kRampa) / 2));
+  EXPECT_GE(e.adaptativo.claves,
+            kCapas * (kBloque * (kBloque + 1) / 2 - (kBloque - kRampa - 1) * (kBloque - kRampa) / 2));
   // The models learned something: below a uniform guess over the alphabet.
   EXPECT_LT(e.adaptativo.perdida_val, std::log(double(datos().tok.vocab_size())));
   EXPECT_EQ(e.adaptativo.pasos.back(), pasos_de(RunMode::quick));
@@ -89,11 +90,11 @@ TEST(Lesson14, QuickRunLearnsPrintsTheClaimsAndWritesTheFigures) {
     const bool es = lang == Lang::es;
     for (const char* claim :
          {es ? "(max |Δ| = " : "(max |Δ| = ", es ? "pesos distintos de 0? sí." : "nonzero weights? yes.",
-          es ? "¿Menos? sí." : "Fewer? yes.",
-          es ? "la distancia i − j? sí." : "the distance i − j? yes.", es ? "decreciente? sí." : "decreasing? yes.",
-          es ? "Resumen" : "Summary", es ? "Ejercicios" : "Exercises"})
+          es ? "¿Menos? sí." : "Fewer? yes.", es ? "la distancia i − j? sí." : "the distance i − j? yes.",
+          es ? "decreciente? sí." : "decreasing? yes.", es ? "Resumen" : "Summary", es ? "Ejercicios" : "Exercises"})
       EXPECT_TRUE(r.has(claim)) << claim;
-    EXPECT_TRUE(r.has(es ? "la biblioteca (max |Δ| = 0.00e+00)? sí" : "library's adaptive_span_mask (max |Δ| = 0.00e+00)? yes") ||
+    EXPECT_TRUE(r.has(es ? "la biblioteca (max |Δ| = 0.00e+00)? sí"
+                         : "library's adaptive_span_mask (max |Δ| = 0.00e+00)? yes") ||
                 r.has(es ? ")? sí. El gradiente" : ")? yes. The gradient"));
     for (const char* wrong : {"? no", "? no."}) EXPECT_EQ(r.flat.find(wrong), std::string::npos) << wrong;
     // Part (c) says what the run shows, whichever way it went.
@@ -104,7 +105,8 @@ TEST(Lesson14, QuickRunLearnsPrintsTheClaimsAndWritesTheFigures) {
     }
     ASSERT_EQ(r.figures.size(), 7u);
     EXPECT_EQ(bad_figure(r.figures), "");
-    EXPECT_NE(r.figure_text("mascaras_cuadricula.svg").find(es ? "capa 2 · cab. 4" : "layer 2 · head 4"), std::string::npos);
+    EXPECT_NE(r.figure_text("mascaras_cuadricula.svg").find(es ? "capa 2 · cab. 4" : "layer 2 · head 4"),
+              std::string::npos);
     EXPECT_NE(r.figure_text("mascaras_capa_1.svg").find(es ? "distancia x a la clave" : "distance x to the key"),
               std::string::npos);
     EXPECT_NE(r.figure_text("spans_entrenamiento.svg").find(es ? "paso" : "step"), std::string::npos);

@@ -116,12 +116,10 @@ TEST(NaturalGPT, AttentionInformedStepFollowsTheSpecOnTheModel) {
     Var p;
     double gain;
   };
-  const std::vector<Probe> probes = {{model.block(0).attn.wk.weight, gains[0]},
-                                     {model.block(0).ln_2.bias, gains[0]},
-                                     {model.block(1).mlp.c_proj.weight, gains[1]},
-                                     {model.block(1).ln_1.weight, gains[1]},
-                                     {model.transformer.wpe.weight, 1.0},
-                                     {model.transformer.ln_f.weight, 1.0}};
+  const std::vector<Probe> probes = {
+      {model.block(0).attn.wk.weight, gains[0]},    {model.block(0).ln_2.bias, gains[0]},
+      {model.block(1).mlp.c_proj.weight, gains[1]}, {model.block(1).ln_1.weight, gains[1]},
+      {model.transformer.wpe.weight, 1.0},          {model.transformer.ln_f.weight, 1.0}};
   std::vector<Tensor> before, grads;
   for (const auto& pr : probes) before.push_back(pr.p.value().clone()), grads.push_back(pr.p.grad().clone());
   opt.step();

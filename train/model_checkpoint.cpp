@@ -18,10 +18,11 @@ std::string model_spec_json(const ModelSpec& s) {
   if (s.kind == "gpt") return gpt_config_json(s.sizes);
   const GPTConfig& c = s.sizes;
   std::ostringstream os;
-  os << "{\"kind\": \"" << s.kind << "\", \"vocab\": " << c.vocab << ", \"block\": " << c.block << ", \"n_layer\": "
-     << c.n_layer << ", \"n_head\": " << c.n_head << ", \"d_model\": " << c.d_model;
+  os << "{\"kind\": \"" << s.kind << "\", \"vocab\": " << c.vocab << ", \"block\": " << c.block
+     << ", \"n_layer\": " << c.n_layer << ", \"n_head\": " << c.n_head << ", \"d_model\": " << c.d_model;
   if (s.kind == "adaptive-span")
-    os << ", \"max_span\": " << s.max_span << ", \"ramp\": " << s.ramp << ", \"span_loss\": " << float_text(s.span_loss);
+    os << ", \"max_span\": " << s.max_span << ", \"ramp\": " << s.ramp
+       << ", \"span_loss\": " << float_text(s.span_loss);
   os << "}";
   return os.str();
 }
@@ -58,7 +59,8 @@ std::unique_ptr<LanguageModel> make_language_model(const ModelSpec& s, Rng& rng)
   if (s.kind == "gpt") return std::make_unique<GPT>(c, rng);
   if (s.kind == "natural")
     return std::make_unique<NaturalGPT>(
-        NaturalGPTConfig{.vocab = c.vocab, .block = c.block, .n_layer = c.n_layer, .n_head = c.n_head, .d_model = c.d_model},
+        NaturalGPTConfig{
+            .vocab = c.vocab, .block = c.block, .n_layer = c.n_layer, .n_head = c.n_head, .d_model = c.d_model},
         rng);
   if (s.kind == "adaptive-span")
     return std::make_unique<AdaptiveSpanGPT>(AdaptiveSpanGPTConfig{.vocab = c.vocab,
