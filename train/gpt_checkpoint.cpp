@@ -34,7 +34,8 @@ GPTConfig gpt_config_from_json(const Json& model, const std::string& where) {
 GptCheckpoint load_gpt_checkpoint(const std::string& dir) {
   ModelCheckpoint any = load_model_checkpoint(dir);
   if (any.spec.kind != "gpt")
-    fail("'", checkpoint_json_path(dir), "' holds a model of kind '", any.spec.kind, "', not a GPT");
+    fail("'", checkpoint_json_path(dir), "' holds a model of kind '", any.spec.kind,
+         "', not a GPT (nanoGPT's names exist only for --model gpt)");
   GptCheckpoint out;
   out.info = std::move(any.info);
   out.config = any.spec.sizes;
