@@ -113,10 +113,14 @@
 #include "data/utf8.h"
 #include "data/word_tokenizer.h"
 
-// models/: whole networks: GPT, BERT, ViT, seq2seq RNN, Transformer
+// models/: whole networks: GPT, BERT, ViT, seq2seq RNN, Transformer, the research GPTs
+#include "models/adaptive_span_gpt.h"
 #include "models/beam_search.h"
 #include "models/bert.h"
+#include "models/block_gpt.h"
 #include "models/gpt.h"
+#include "models/language_model.h"
+#include "models/natural_gpt.h"
 #include "models/seq2seq_common.h"
 #include "models/seq2seq_rnn.h"
 #include "models/transformer.h"
@@ -131,6 +135,7 @@
 #include "train/cli_text.h"
 #include "train/gpt_checkpoint.h"
 #include "train/metrics.h"
+#include "train/model_checkpoint.h"
 #include "train/param_groups.h"
 #include "train/progress.h"
 #include "train/stop_signal.h"

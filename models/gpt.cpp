@@ -29,13 +29,6 @@ PreNormBlockConfig block_config(const GPTConfig& c) {
   return {.d_model = c.d_model, .n_head = c.n_head, .dropout = c.dropout, .bias = c.bias, .causal = true};
 }
 
-// Restores train/eval mode when generation ends, also by an exception.
-struct EvalScope {
-  Module& m;
-  bool was_training;
-  explicit EvalScope(Module& mod) : m(mod), was_training(mod.training()) { m.eval(); }
-  ~EvalScope() { m.train(was_training); }
-};
 
 }  // namespace
 
@@ -72,16 +65,7 @@ GPT::GPT(const GPTConfig& cfg, Rng& rng)
 }
 
 Var GPT::embed(const Tensor& idx, int64_t past) {
-  if (idx.dim() != 2 || idx.size(1) < 1) fail("GPT: token ids must be [B, T] with T >= 1, got ", to_string(idx.shape()));
-  const int64_t T = idx.size(1);
-  if (past + T > cfg_.block)
-    fail("GPT: sequence of length ", past + T, " is longer than the block size ", cfg_.block);
-  for (real id : idx)
-    if (!(id >= 0 && id < real(cfg_.vocab) && id == std::floor(id)))
-      fail("GPT: token id ", id, " is not a whole number in [0, ", cfg_.vocab, ")");
-  Var tok = transformer.wte(idx);                                     // [B, T, d]
-  Var pos = transformer.wpe(Tensor::arange(real(past), real(past + T)));  // [T, d], broadcast over B
-  return transformer.drop(tok + pos);
+  return transformer.drop(embed_tokens(transformer.wte, transformer.wpe, idx, past, "GPT"));
 }
 
 Var GPT::head(Var x) { return lm_head(transformer.ln_f(x)); }
@@ -102,61 +86,6 @@ Var GPT::forward_cached(const Tensor& idx_new, KVCache& cache) {
   Var x = embed(idx_new, cache.length(0));
   for (int64_t i = 0; i < cfg_.n_layer; ++i) x = transformer.h[i].forward(x, Tensor(), &cache.layer(i));
   return head(x);
-}
-
-Var GPT::loss(const Tensor& idx, const Tensor& targets) {
-  if (targets.shape() != idx.shape())
-    fail("GPT::loss: targets ", to_string(targets.shape()), " do not match the ids ", to_string(idx.shape()));
-  return cross_entropy(forward(idx), targets, {.ignore_index = -1});
-}
-
-int64_t sample_next_token(const Tensor& logits, const GenerateOptions& o, Rng& rng) {
-  if (logits.dim() != 1 || logits.numel() < 1) fail("sample_next_token: logits must be [V], got ", to_string(logits.shape()));
-  if (!(o.temperature >= 0)) fail("sample_next_token: temperature must be >= 0, got ", o.temperature);
-  if (o.top_k < 0) fail("sample_next_token: top_k must be >= 0, got ", o.top_k);
-  if (!(o.top_p > 0 && o.top_p <= 1)) fail("sample_next_token: top_p must be in (0, 1], got ", o.top_p);
-  const int64_t V = logits.numel();
-  bool any_finite = false;
-  for (real v : logits) {
-    if (std::isnan(v) || v == std::numeric_limits<real>::infinity())
-      fail("sample_next_token: logit ", v, " (only finite values and -inf, for excluded tokens, can be sampled from)");
-    any_finite = any_finite || std::isfinite(v);
-  }
-  if (!any_finite) fail("sample_next_token: every logit is -inf, nothing can be sampled");
-  if (o.temperature == 0) return int64_t(std::max_element(logits.begin(), logits.end()) - logits.begin());
-  std::vector<double> z(logits.begin(), logits.end());
-  for (double& v : z) v /= o.temperature;
-  // Indices from most to least likely (stable: ties keep the lower index first).
-  std::vector<int64_t> order(size_t(V), 0);
-  std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) { return z[size_t(a)] > z[size_t(b)]; });
-  std::vector<bool> keep(size_t(V), true);
-  if (o.top_k > 0 && o.top_k < V) {
-    const double kth = z[size_t(order[size_t(o.top_k - 1)])];
-    for (int64_t i = 0; i < V; ++i) keep[size_t(i)] = z[size_t(i)] >= kth;  // nanoGPT: logits < v[-1] → −inf
-  }
-  // Softmax over the kept tokens.
-  const double top = z[size_t(order[0])];
-  std::vector<double> p(size_t(V), 0.0);
-  double total = 0;
-  for (int64_t i = 0; i < V; ++i)
-    if (keep[size_t(i)]) total += p[size_t(i)] = std::exp(z[size_t(i)] - top);
-  if (o.top_p < 1) {
-    // Nucleus sampling (Holtzman et al. 2020): walk down the sorted list and keep tokens until
-    // the kept mass reaches top_p; the token that crosses it is kept, so at least one remains.
-    double mass = 0;
-    bool reached = false;
-    for (int64_t r : order) {
-      if (!keep[size_t(r)]) continue;
-      if (reached) keep[size_t(r)] = false;
-      mass += p[size_t(r)] / total;
-      reached = reached || mass >= o.top_p;
-    }
-  }
-  std::vector<real> weights(size_t(V), 0);
-  for (int64_t i = 0; i < V; ++i)
-    if (keep[size_t(i)]) weights[size_t(i)] = real(p[size_t(i)]);
-  return rng.categorical(weights);
 }
 
 std::vector<int64_t> GPT::generate(const std::vector<int64_t>& prompt, int64_t n_new, const GenerateOptions& options,

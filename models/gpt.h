@@ -25,6 +25,7 @@
 #include <memory>
 #include <vector>
 
+#include "models/language_model.h"
 #include "models/transformer_block.h"
 #include "nn/embedding.h"
 #include "tensor/rng.h"
@@ -37,27 +38,19 @@ struct GPTConfig {
   bool bias = true;
 };
 
-struct GenerateOptions {
-  // Logits are divided by it before the softmax: < 1 sharpens, > 1 flattens. 0 means greedy
-  // (always the most likely token, no draw from the Rng).
-  real temperature = 1;
-  int64_t top_k = 0;  // > 0: only the k most likely tokens (ties with the k-th kept, as nanoGPT)
-  real top_p = 1;     // < 1: only the smallest set of most likely tokens whose probability reaches p
-  bool use_kv_cache = true;
-};
-
-class GPT : public Module {
+class GPT : public LanguageModel {
  public:
   // nanoGPT's init. rng is used here only; the dropout masks come from an Rng of the model's
   // own (dropout_rng()), seeded from rng, so the model never refers to the caller's Rng.
   explicit GPT(const GPTConfig& cfg, Rng& rng);
   const GPTConfig& config() const { return cfg_; }
+  int64_t vocab_size() const override { return cfg_.vocab; }
+  int64_t block_size() const override { return cfg_.block; }
 
-  Var forward(const Tensor& idx);                      // idx [B, T], T ≤ block → logits [B, T, V]
+  Var forward(const Tensor& idx) override;             // idx [B, T], T ≤ block → logits [B, T, V]
   // The same, also filling attention_weights with one [B, n_head, T, T] tensor per layer (the
   // softmax before dropout; rows sum to 1, zero above the diagonal), for plots.
   Var forward(const Tensor& idx, std::vector<Tensor>* attention_weights);
-  Var loss(const Tensor& idx, const Tensor& targets);  // mean cross-entropy; target −1 is ignored (nanoGPT)
   // The next positions of sequences whose earlier positions are in `cache` (one entry per
   // layer): idx_new [B, T_new] sits at positions past … past + T_new − 1, past = cache.length().
   // past + T_new must stay ≤ block. Same logits as forward on the whole sequence.
@@ -70,7 +63,7 @@ class GPT : public Module {
   // recomputes the window. Same tokens with and without the cache for the same Rng state.
   // Returns prompt followed by the new tokens.
   std::vector<int64_t> generate(const std::vector<int64_t>& prompt, int64_t n_new, const GenerateOptions& options,
-                                Rng& rng);
+                                Rng& rng) override;
 
   // The state dict nanoGPT's GPT expects: both tied names, and with include_causal_mask_buffers
   // the torch < 2 buffers transformer.h.{i}.attn.bias = tril(ones) [1, 1, block, block].
@@ -105,9 +98,5 @@ class GPT : public Module {
   Var embed(const Tensor& idx, int64_t past);
   Var head(Var x);
 };
-
-// Picks the next token from one row of logits [V] as generate() does: temperature, then top-k,
-// then top-p, then a draw from the softmax (argmax when temperature = 0). Exposed for tests.
-int64_t sample_next_token(const Tensor& logits, const GenerateOptions& options, Rng& rng);
 
 }  // namespace atn

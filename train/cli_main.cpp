@@ -11,7 +11,7 @@ const char* kUsage =
     "usage: atencion <command> [flags]   (atencion <command> --help for its flags)\n"
     "\n"
     "commands:\n"
-    "  train    train a GPT on a text file (default: the built-in Spanish corpus)\n"
+    "  train    train a GPT (--model gpt, natural or adaptive-span) on a text file (default: the built-in Spanish corpus)\n"
     "  sample   continue a prompt with a trained checkpoint\n"
     "  eval     loss, perplexity and bits per character of a checkpoint on a text\n"
     "  inspect  config and parameter table of a checkpoint folder or a .safetensors file\n"

@@ -1,16 +1,23 @@
-// atencion train: a GPT on a text, with nanoGPT's recipe (train/trainer.h).
+// atencion train: a GPT (or a research model: --model natural | adaptive-span) on a text, with
+// nanoGPT's recipe (train/trainer.h).
 #include <cmath>
 #include <filesystem>
+#include <iomanip>
 #include <ostream>
 #include <sstream>
 
+#include "autograd/tape.h"
 #include "data/text_loader.h"
 #include "tensor/safetensors.h"
 #include "tensor/thread_pool.h"
 #include "train/cli.h"
 #include "train/cli_args.h"
 #include "train/cli_text.h"
+#include "models/adaptive_span_gpt.h"
+#include "models/natural_gpt.h"
+#include "optim/attention_informed.h"
 #include "train/gpt_checkpoint.h"
+#include "train/model_checkpoint.h"
 #include "train/trainer.h"
 
 namespace atn {
@@ -24,6 +31,7 @@ const std::vector<FlagSpec> kFlags = {
     {"data", "FILE", "UTF-8 text to train on", "the built-in Spanish corpus"},
     {"tokenizer", "KIND", "char | bpe | word", "char"},
     {"bpe-merges", "N", "merges learned by the bpe tokenizer", "256"},
+    {"model", "KIND", "gpt | natural (attention-informed AdamW) | adaptive-span", "gpt"},
     {"layers", "N", "transformer blocks", "4"},
     {"heads", "N", "attention heads per block", "4"},
     {"d-model", "N", "width of the residual stream", "128"},
@@ -36,7 +44,10 @@ const std::vector<FlagSpec> kFlags = {
     {"warmup", "N", "linear warmup steps", "100"},
     {"weight-decay", "X", "AdamW decay of matrices (not biases or norms)", "0.1"},
     {"grad-clip", "X", "max gradient norm; 0 = off", "1.0"},
-    {"dropout", "P", "dropout probability", "0"},
+    {"dropout", "P", "dropout probability (gpt only)", "0"},
+    {"max-span", "N", "adaptive-span: the longest span S, in tokens", "--block"},
+    {"ramp", "N", "adaptive-span: length R of the soft mask's ramp", "32"},
+    {"span-loss", "X", "adaptive-span: weight lambda of the span loss", "2e-6"},
     {"seed", "N", "seed of initialization, batches and dropout", "1"},
     {"val-fraction", "X", "the end of the text held out for validation", "0.1"},
     {"eval-interval", "N", "steps between validation estimates (and checkpoints)", "250"},
@@ -45,18 +56,18 @@ const std::vector<FlagSpec> kFlags = {
     {"log-interval", "N", "steps between log lines (without a terminal)", "10"},
     {"threads", "N", "matmul threads", "ATN_THREADS or all cores"},
     {"out", "DIR", "checkpoint folder", "out/gpt"},
-    {"init", "FILE", "start from these weights (.safetensors with nanoGPT's names)", ""},
+    {"init", "FILE", "start from these weights (.safetensors with nanoGPT's names; gpt only)", ""},
     {"resume", "DIR", "continue the run saved in DIR (settings come from DIR/ckpt.json)", ""},
 };
 
 // Flags that define a run: with --resume they come from the checkpoint and may not change.
 const std::vector<std::string> kFixedOnResume = {
-    "tokenizer", "bpe-merges", "layers", "heads", "d-model", "block", "batch", "grad-accum", "lr", "min-lr",
+    "tokenizer", "bpe-merges", "model", "max-span", "ramp", "span-loss", "layers", "heads", "d-model", "block", "batch", "grad-accum", "lr", "min-lr",
     "warmup", "weight-decay", "grad-clip", "dropout", "seed", "val-fraction", "init"};
 
 struct Settings {
   RunData run{};
-  GPTConfig model{};
+  ModelSpec model{};
   TrainConfig train{};
   std::string init{};
 };
@@ -68,14 +79,26 @@ Settings settings_from_flags(const Flags& f) {
   s.run.bpe_merges = f.integer("bpe-merges", 256, 0, 1 << 20);
   s.run.batch = f.integer("batch", 12, 1, kBig);
   s.run.val_fraction = f.number("val-fraction", 0.1, 1e-6, 0.9);
-  s.model.n_layer = f.integer("layers", 4, 1, 1024);
-  s.model.n_head = f.integer("heads", 4, 1, 1024);
-  s.model.d_model = f.integer("d-model", 128, 1, 1 << 16);
-  s.model.block = f.integer("block", 64, 1, 1 << 16);
-  s.model.dropout = real(f.number("dropout", 0, 0, 0.99));
-  if (s.model.d_model % s.model.n_head != 0)
-    throw UsageError(std::string(kCommand) + ": --heads " + std::to_string(s.model.n_head) + " does not divide --d-model " +
-                     std::to_string(s.model.d_model));
+  s.model.kind = f.choice("model", "gpt", {"gpt", "natural", "adaptive-span"});
+  GPTConfig& m = s.model.sizes;
+  m.n_layer = f.integer("layers", 4, 1, 1024);
+  m.n_head = f.integer("heads", 4, 1, 1024);
+  m.d_model = f.integer("d-model", 128, 1, 1 << 16);
+  m.block = f.integer("block", 64, 1, 1 << 16);
+  m.dropout = real(f.number("dropout", 0, 0, 0.99));
+  if (m.d_model % m.n_head != 0)
+    throw UsageError(std::string(kCommand) + ": --heads " + std::to_string(m.n_head) + " does not divide --d-model " +
+                     std::to_string(m.d_model));
+  const bool gpt = s.model.kind == "gpt", span = s.model.kind == "adaptive-span";
+  for (const char* only_gpt : {"dropout", "init"})
+    if (!gpt && f.has(only_gpt))
+      throw UsageError(std::string(kCommand) + ": --" + only_gpt + " is for --model gpt only");
+  for (const char* only_span : {"max-span", "ramp", "span-loss"})
+    if (!span && f.has(only_span))
+      throw UsageError(std::string(kCommand) + ": --" + only_span + " is for --model adaptive-span only");
+  s.model.max_span = f.integer("max-span", m.block, 1, 1 << 16);
+  s.model.ramp = f.integer("ramp", 32, 1, 1 << 16);
+  s.model.span_loss = real(f.number("span-loss", 2e-6, 0, 1e3));
   TrainConfig& t = s.train;
   t.grad_accum = f.integer("grad-accum", 1, 1, 1 << 16);
   t.lr = real(f.number("lr", 1e-3, 0, 10));
@@ -94,7 +117,7 @@ Settings settings_from_checkpoint(const std::string& dir, CheckpointJson& info) 
   const std::string where = checkpoint_json_path(dir);
   Settings s;
   s.run = run_data_from_json(member_of(info.root, "run", where), where);
-  s.model = gpt_config_from_json(member_of(info.root, "model", where), where);
+  s.model = model_spec_from_json(member_of(info.root, "model", where), where);
   const Json& t = member_of(info.root, "train", where);
   s.train.grad_accum = int_member(t, "grad_accum", where);
   s.train.lr = real(number_member(t, "lr", where));
@@ -111,12 +134,23 @@ Settings settings_from_checkpoint(const std::string& dir, CheckpointJson& info) 
   return s;
 }
 
+std::string describe(const ModelSpec& m) {
+  if (m.kind == "natural") return "natural-attention GPT (attention-informed AdamW)";
+  if (m.kind == "adaptive-span") {
+    std::ostringstream os;
+    os << "adaptive-span GPT (max span " << m.max_span << ", ramp " << m.ramp << ", span loss " << float_text(m.span_loss)
+       << ")";
+    return os.str();
+  }
+  return "GPT";
+}
+
 }  // namespace
 
 int cli_train(const std::vector<std::string>& args, std::ostream& out) {
   const Flags f(args, kFlags, kCommand);
   if (f.help()) {
-    out << usage_text(kCommand, "Train a GPT (nanoGPT's recipe: AdamW, warmup + cosine, clip 1.0) on a text.", kFlags);
+    out << usage_text(kCommand, "Train a GPT or a research model (nanoGPT's recipe: AdamW, warmup + cosine, clip 1.0) on a text.", kFlags);
     return 0;
   }
   const std::string resume = f.text("resume", "");
@@ -152,18 +186,20 @@ int cli_train(const std::vector<std::string>& args, std::ostream& out) {
   if (!tokenizer) tokenizer = make_tokenizer(s.run.tokenizer, text, s.run.bpe_merges);
   const std::vector<int64_t> ids = tokenizer->encode(text);
   const TextSplit split = split_train_val(ids, s.run.val_fraction);
-  const int64_t block = s.model.block;
+  const int64_t block = s.model.sizes.block;
   for (const auto* part : {&split.train, &split.val})
     if (int64_t(part->size()) <= block)
       fail("the text is too short for --block ", block, ": its ", part == &split.train ? "training" : "validation",
            " part has ", part->size(), " tokens (it needs more than ", block, ")");
-  s.model.vocab = tokenizer->vocab_size();
+  s.model.sizes.vocab = tokenizer->vocab_size();
 
   Rng run_rng(t.seed);
-  GPT model(s.model, run_rng);
+  const std::unique_ptr<LanguageModel> model_ptr = make_language_model(s.model, run_rng);
+  LanguageModel& model = *model_ptr;
+  GPT* gpt = dynamic_cast<GPT*>(&model);
   if (!s.init.empty()) {
     try {
-      model.load_nanogpt_state_dict(load_safetensors_floats(s.init));
+      gpt->load_nanogpt_state_dict(load_safetensors_floats(s.init));
     } catch (const Error& e) {
       fail("--init: ", e.what());
     }
@@ -171,7 +207,8 @@ int cli_train(const std::vector<std::string>& args, std::ostream& out) {
   out << "data: " << describe_source(s.run.data) << ", " << group_digits(count_code_points(text)) << " characters, "
       << tokenizer->kind() << " tokenizer (vocabulary " << tokenizer->vocab_size() << "); " << group_digits(int64_t(split.train.size()))
       << " training tokens, " << group_digits(int64_t(split.val.size())) << " validation\n";
-  out << "model: GPT " << s.model.n_layer << " layers, " << s.model.n_head << " heads, d_model " << s.model.d_model
+  const GPTConfig& m = s.model.sizes;
+  out << "model: " << describe(s.model) << ", " << m.n_layer << " layers, " << m.n_head << " heads, d_model " << m.d_model
       << ", block " << block << "; " << group_digits(model.num_parameters()) << " parameters; threads "
       << num_threads() << "\n";
 
@@ -179,15 +216,26 @@ int cli_train(const std::vector<std::string>& args, std::ostream& out) {
   TrainFunctions fns{
       .train_loss = [&](Rng& rng) {
         const TokenBatch b = sample_windows(split.train, batch, block, rng);
-        return model.loss(b.x, b.y);
+        // What the step minimizes (the adaptive span adds its span loss); the evaluations, under
+        // NoGrad, report the plain cross-entropy.
+        return Tape::recording() ? model.training_loss(b.x, b.y) : model.loss(b.x, b.y);
       },
       .val_loss = [&](Rng& rng) {
         const TokenBatch b = sample_windows(split.val, batch, block, rng);
         return model.loss(b.x, b.y);
-      }};
+      },
+      .after_update = [&] { model.after_update(); }};
   t.tokens_per_batch = batch * block;
-  Trainer trainer(model, fns, t, {.rng = &run_rng, .extra_rngs = {{"dropout", &model.dropout_rng()}}});
-  trainer.set_checkpoint_info("model", gpt_config_json(s.model));
+  TrainerParts parts{.rng = &run_rng};
+  if (gpt) parts.extra_rngs = {{"dropout", &gpt->dropout_rng()}};
+  if (auto* natural = dynamic_cast<NaturalGPT*>(&model))
+    // The natural model's own optimizer (specs/natural-attention.md): AdamW whose gradients are
+    // scaled per block by 1 + tanh(0.1·mean|E|), with weight decay on every parameter as upstream.
+    parts.optimizer = std::make_unique<AttentionInformedAdamW>(
+        natural->energy_groups(), natural->ungrouped_parameters(),
+        AttentionInformedConfig{.lr = t.lr, .betas = {t.beta1, t.beta2}, .weight_decay = t.weight_decay});
+  Trainer trainer(model, fns, t, std::move(parts));
+  trainer.set_checkpoint_info("model", model_spec_json(s.model));
   trainer.set_checkpoint_info("tokenizer", tokenizer->to_json());
   trainer.set_checkpoint_info("run", run_data_json(s.run));
   if (!resume.empty()) {
@@ -201,8 +249,16 @@ int cli_train(const std::vector<std::string>& args, std::ostream& out) {
   const TrainResult r = trainer.run();
   if (r.interrupted) return t.stop_after > 0 && r.step >= t.stop_after ? 0 : 130;  // 130: stopped by Ctrl-C
   std::ostringstream done;
-  done.precision(4);
-  done << std::fixed << "done: step " << r.step << ", train loss " << r.last_eval.train_loss << ", val loss "
+  if (auto* span = dynamic_cast<AdaptiveSpanGPT*>(&model)) {
+    done << "learned spans (tokens) per layer:";
+    for (const Tensor& z : span->spans()) {
+      done << " [";
+      for (int64_t h = 0; h < z.numel(); ++h) done << (h ? " " : "") << std::setprecision(1) << std::fixed << z[h];
+      done << "]";
+    }
+    done << "\n";
+  }
+  done << std::setprecision(4) << std::fixed << "done: step " << r.step << ", train loss " << r.last_eval.train_loss << ", val loss "
        << r.last_eval.val_loss << " in " << format_duration(r.seconds) << "; checkpoint in " << t.out_dir << "\n";
   out << done.str();
   return 0;

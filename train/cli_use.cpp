@@ -10,6 +10,7 @@
 #include "train/cli_args.h"
 #include "train/cli_text.h"
 #include "train/gpt_checkpoint.h"
+#include "train/model_checkpoint.h"
 
 namespace atn {
 
@@ -44,7 +45,7 @@ int cli_sample(const std::vector<std::string>& args, std::ostream& out) {
   const std::string command = "atencion sample";
   const Flags f(args, kSampleFlags, command);
   if (f.help()) {
-    out << usage_text(command, "Continue a prompt with a trained GPT.", kSampleFlags);
+    out << usage_text(command, "Continue a prompt with a trained model (any kind atencion train writes).", kSampleFlags);
     return 0;
   }
   const std::string dir = f.required("ckpt");
@@ -56,7 +57,7 @@ int cli_sample(const std::vector<std::string>& args, std::ostream& out) {
   const int64_t n_new = f.integer("tokens", 200, 0, int64_t(1) << 24);
   Rng rng(uint64_t(f.integer("seed", 1, 0, INT64_MAX)));
   const std::string prompt = f.text("prompt", "El ");
-  GptCheckpoint ckpt = load_gpt_checkpoint(dir);
+  ModelCheckpoint ckpt = load_model_checkpoint(dir);
   std::vector<int64_t> ids;
   try {
     ids = ckpt.tokenizer->encode(prompt);
@@ -78,7 +79,7 @@ int cli_eval(const std::vector<std::string>& args, std::ostream& out) {
   }
   const std::string dir = f.required("ckpt");
   const int64_t batch = f.integer("batch", 16, 1, 4096);
-  GptCheckpoint ckpt = load_gpt_checkpoint(dir);
+  ModelCheckpoint ckpt = load_model_checkpoint(dir);
   std::vector<int64_t> ids;
   std::string source;
   if (f.has("data")) {
@@ -95,7 +96,7 @@ int cli_eval(const std::vector<std::string>& args, std::ostream& out) {
 
   // Every token after the first is predicted once, from the tokens before it in its window:
   // consecutive windows of `block` tokens (the last one shorter), `batch` of them per pass.
-  const int64_t block = ckpt.config.block, n = int64_t(ids.size());
+  const int64_t block = ckpt.model->block_size(), n = int64_t(ids.size());
   NoGrad no_grad;
   double nats = 0;
   auto run_windows = [&](const std::vector<int64_t>& starts, int64_t len) {

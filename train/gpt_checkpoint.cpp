@@ -1,9 +1,8 @@
 #include "train/gpt_checkpoint.h"
 
-#include <filesystem>
 #include <sstream>
 
-#include "tensor/safetensors.h"
+#include "train/model_checkpoint.h"
 
 namespace atn {
 
@@ -33,32 +32,15 @@ GPTConfig gpt_config_from_json(const Json& model, const std::string& where) {
 }
 
 GptCheckpoint load_gpt_checkpoint(const std::string& dir) {
-  if (!std::filesystem::is_directory(dir)) fail("'", dir, "' is not a checkpoint folder (no such directory)");
+  ModelCheckpoint any = load_model_checkpoint(dir);
+  if (any.spec.kind != "gpt")
+    fail("'", checkpoint_json_path(dir), "' holds a model of kind '", any.spec.kind,
+         "', not a GPT (nanoGPT's names exist only for --model gpt)");
   GptCheckpoint out;
-  out.info = read_checkpoint_json(dir);
-  const std::string json_path = checkpoint_json_path(dir);
-  out.config = gpt_config_from_json(member_of(out.info.root, "model", json_path), json_path);
-  try {
-    out.tokenizer = tokenizer_from_json(to_json_text(member_of(out.info.root, "tokenizer", json_path)));
-  } catch (const Error& e) {
-    fail("'", json_path, "': ", e.what());
-  }
-  if (out.tokenizer->vocab_size() != out.config.vocab)
-    fail("'", json_path, "': the tokenizer has ", out.tokenizer->vocab_size(), " tokens but the model ", out.config.vocab);
-  Rng init(0);  // the weights are overwritten below
-  out.model = std::make_unique<GPT>(out.config, init);
-  const std::string weights = checkpoint_weights_path(dir);
-  const SafeTensorsFile file = load_safetensors(weights);
-  StateDict state;
-  const std::string prefix = "model.";
-  for (const auto& [name, t] : file.floats)
-    if (name.compare(0, prefix.size(), prefix) == 0) state[name.substr(prefix.size())] = t;
-  try {
-    out.model->load_state_dict(state);
-  } catch (const Error& e) {
-    fail("'", weights, "': ", e.what());
-  }
-  out.model->eval();
+  out.info = std::move(any.info);
+  out.config = any.spec.sizes;
+  out.tokenizer = std::move(any.tokenizer);
+  out.model.reset(static_cast<GPT*>(any.model.release()));
   return out;
 }
 

@@ -119,6 +119,7 @@ MetricRow Trainer::train_step() {
     fail("Trainer: the gradient norm is ", row.grad_norm, " at step ", step, "; stopping (the last checkpoint is unchanged)");
   }
   optimizer_->step();
+  if (fns_.after_update) fns_.after_update();
   optimizer_->zero_grad();
   step_ = step;
   return row;

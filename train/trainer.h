@@ -70,6 +70,9 @@ struct TrainFunctions {
   std::function<Var(Rng&)> val_loss{};    // one validation batch; may be empty
   // Called after every step (after evaluation and saving); lessons collect curves with it.
   std::function<void(const MetricRow&)> after_step{};
+  // Called right after every optimizer update, before anything is evaluated or saved
+  // (LanguageModel::after_update: the adaptive span clamps its c to [0, 1]).
+  std::function<void()> after_update{};
 };
 
 // Optional replacements for the defaults.

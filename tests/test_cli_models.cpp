@@ -1,0 +1,190 @@
+// `atencion train --model natural | adaptive-span` end to end on a tiny model: the checkpoint
+// names its kind, `sample` and `eval` rebuild the right model, --resume is bit for bit (the
+// attention-informed optimizer's state, the clamped spans), and the one-line errors (unknown
+// kind in a checkpoint, flags of another kind, export of a non-GPT).
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "tensor/safetensors.h"
+#include "train/checkpoint_dir.h"
+#include "train/cli.h"
+#include "train/cli_text.h"
+#include "train/metrics.h"
+
+namespace atn {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct CliRun {
+  int status;
+  std::string out, err;
+};
+
+CliRun atencion(const std::vector<std::string>& args) {
+  std::ostringstream out, err;
+  const int status = atencion_main(args, out, err);
+  return {status, out.str(), err.str()};
+}
+
+std::string temp(const std::string& name) {
+  const std::string p = ::testing::TempDir() + "atn_cli_models_" + name;
+  fs::remove_all(p);
+  return p;
+}
+
+void expect_usage_error(const CliRun& r, const std::string& needle) {
+  EXPECT_EQ(r.status, 2) << r.out << r.err;
+  EXPECT_NE(r.err.find(needle), std::string::npos) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+}
+
+void write_text(const std::string& path) {
+  std::string text;
+  const char* words[] = {"el perro", "la niña", "el gato", "mi abuela", "un pájaro"};
+  const char* verbs[] = {"come", "mira", "busca", "canta con"};
+  for (int i = 0; i < 100; ++i)
+    text += std::string(words[i % 5]) + " " + verbs[i % 4] + " " + words[(i / 5) % 5] + ". ";
+  std::ofstream(path) << text;
+}
+
+std::vector<std::string> tiny(const std::string& model, const std::string& data, const std::string& out, int iters) {
+  std::vector<std::string> args = {"train",
+                                   "--model",
+                                   model,
+                                   "--data",
+                                   data,
+                                   "--layers",
+                                   "2",
+                                   "--heads",
+                                   "2",
+                                   "--d-model",
+                                   "16",
+                                   "--block",
+                                   "16",
+                                   "--batch",
+                                   "2",
+                                   "--iters",
+                                   std::to_string(iters),
+                                   "--warmup",
+                                   "1",
+                                   "--eval-interval",
+                                   "2",
+                                   "--eval-iters",
+                                   "1",
+                                   "--out",
+                                   out,
+                                   "--threads",
+                                   "1"};
+  if (model == "adaptive-span") args.insert(args.end(), {"--ramp", "4", "--span-loss", "0.01", "--lr", "0.01"});
+  return args;
+}
+
+bool same_bits(const Tensor& a, const Tensor& b) {
+  return a.shape() == b.shape() && std::memcmp(a.data(), b.data(), size_t(a.numel()) * sizeof(real)) == 0;
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+TEST(CliModels, EachKindTrainsSamplesAndEvaluates) {
+  const std::string data = temp("text.txt");
+  write_text(data);
+  struct Kind {
+    std::string name, banner;
+  };
+  for (const Kind& k :
+       {Kind{"natural", "model: natural-attention GPT"}, Kind{"adaptive-span", "model: adaptive-span GPT"}}) {
+    SCOPED_TRACE(k.name);
+    const std::string dir = temp(k.name);
+    const CliRun train = atencion(tiny(k.name, data, dir, 4));
+    ASSERT_EQ(train.status, 0) << train.err;
+    EXPECT_NE(train.out.find(k.banner), std::string::npos) << train.out;
+    EXPECT_NE(train.out.find("done: step 4"), std::string::npos) << train.out;
+    EXPECT_NE(read_file(checkpoint_json_path(dir)).find("\"kind\": \"" + k.name + "\""), std::string::npos);
+    EXPECT_EQ(read_metrics_csv(dir + "/metrics.csv").size(), 4u);
+    const auto weights = load_safetensors(checkpoint_weights_path(dir)).floats;
+    if (k.name == "natural") {
+      EXPECT_TRUE(weights.count("model.transformer.h.1.attn.wq.weight"));
+      EXPECT_NE(read_file(checkpoint_json_path(dir)).find("AttentionInformedAdamW"), std::string::npos);
+    } else {
+      EXPECT_NE(train.out.find("learned spans (tokens) per layer: ["), std::string::npos) << train.out;
+      for (const char* name : {"model.transformer.h.0.attn.span_ratio", "model.transformer.h.1.attn.span_ratio"}) {
+        const Tensor& c = weights.at(name);
+        ASSERT_EQ(c.numel(), 2);
+        for (real v : c) EXPECT_TRUE(v >= 0 && v <= 1) << name << " " << v;  // clamped after every step
+      }
+    }
+    const CliRun sample = atencion({"sample", "--ckpt", dir, "--prompt", "el perro", "--tokens", "20", "--seed", "3"});
+    ASSERT_EQ(sample.status, 0) << sample.err;
+    EXPECT_EQ(sample.out.rfind("el perro", 0), 0u) << sample.out;
+    EXPECT_EQ(count_code_points(sample.out), 8 + 20 + 1);  // one token per character, then "\n"
+    const CliRun eval = atencion({"eval", "--ckpt", dir, "--data", data});
+    ASSERT_EQ(eval.status, 0) << eval.err;
+    double loss = 0;
+    ASSERT_EQ(std::sscanf(eval.out.substr(eval.out.find("loss:")).c_str(), "loss: %lf", &loss), 1) << eval.out;
+    EXPECT_GT(loss, 0.5);
+    EXPECT_LT(loss, 4.0);  // ln(vocabulary 24) ≈ 3.2 for a uniform guess; an untrained model is near it
+    EXPECT_EQ(atencion({"inspect", "--ckpt", dir}).status, 0);
+    expect_usage_error(atencion({"export", "--ckpt", dir, "--out", dir + "/x.safetensors"}), "not a GPT");
+
+    // A checkpoint of a kind this atencion does not know: one line, for sample and eval alike.
+    std::string json = read_file(checkpoint_json_path(dir));
+    const std::string kind = "\"kind\": \"" + k.name + "\"";
+    json.replace(json.find(kind), kind.size(), "\"kind\": \"martian\"");
+    std::ofstream(checkpoint_json_path(dir)) << json;
+    expect_usage_error(atencion({"sample", "--ckpt", dir}), "unknown model kind 'martian'");
+    expect_usage_error(atencion({"eval", "--ckpt", dir}), "unknown model kind 'martian'");
+    fs::remove_all(dir);
+  }
+  fs::remove(data);
+}
+
+// 4 steps straight == 2 steps (--stop-after), then --resume: the same weights bit for bit.
+TEST(CliModels, ResumeIsBitIdentical) {
+  const std::string data = temp("resume.txt");
+  write_text(data);
+  for (const std::string kind : {"natural", "adaptive-span"}) {
+    SCOPED_TRACE(kind);
+    const std::string a = temp("straight"), b = temp("resumed");
+    ASSERT_EQ(atencion(tiny(kind, data, a, 4)).status, 0);
+    auto first_args = tiny(kind, data, b, 4);
+    first_args.insert(first_args.end(), {"--stop-after", "2"});
+    ASSERT_EQ(atencion(first_args).status, 0);
+    expect_usage_error(atencion({"train", "--resume", b, "--model", "gpt"}), "--model cannot change on --resume");
+    const CliRun second = atencion({"train", "--resume", b, "--data", data});
+    ASSERT_EQ(second.status, 0) << second.err;
+    const auto wa = load_safetensors(checkpoint_weights_path(a)).floats;
+    const auto wb = load_safetensors(checkpoint_weights_path(b)).floats;
+    ASSERT_EQ(wa.size(), wb.size());
+    for (const auto& [name, t] : wa) EXPECT_TRUE(same_bits(t, wb.at(name))) << name;
+    fs::remove_all(a);
+    fs::remove_all(b);
+  }
+  fs::remove(data);
+}
+
+TEST(CliModels, FlagsOfAnotherKindAreOneLineErrors) {
+  expect_usage_error(atencion({"train", "--model", "rnn"}), "--model must be gpt|natural|adaptive-span");
+  expect_usage_error(atencion({"train", "--model", "natural", "--dropout", "0.1"}),
+                     "--dropout is for --model gpt only");
+  expect_usage_error(atencion({"train", "--model", "adaptive-span", "--init", "x.safetensors"}),
+                     "--init is for --model gpt only");
+  expect_usage_error(atencion({"train", "--ramp", "8"}), "--ramp is for --model adaptive-span only");
+  expect_usage_error(atencion({"train", "--model", "natural", "--span-loss", "0.1"}),
+                     "--span-loss is for --model adaptive-span");
+  expect_usage_error(atencion({"train", "--model", "adaptive-span", "--max-span", "0"}),
+                     "--max-span must be between 1");
+  const CliRun help = atencion({"train", "--help"});
+  EXPECT_NE(help.out.find("--model"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace atn
