@@ -740,19 +740,19 @@ void paso6_vit(Narrator& n, const ConfigViT& c, const ImageDataset& datos, const
   const std::vector<std::string>& nombres = nombres_figuras(n);
   const Tensor imagen = narrow(datos.train.images, 0, 0, 1).reshape({kLado, kLado}).clone();
   n.say("Imágenes de {} × {} píxeles con una figura: {}, {}, {} o {}, de tamaño y lugar variables, con ruido. "
-        "La primera del entrenamiento es un {}:",
+        "La primera imagen de entrenamiento (clase: {}):",
         "Images of {} × {} pixels with one figure: {}, {}, {} or {}, of varying size and place, with noise. The "
-        "first training image is a {}:",
+        "first training image (class: {}):",
         kLado, kLado, nombres[0], nombres[1], nombres[2], nombres[3], nombres[size_t(datos.train.labels[0])]);
   n.heatmap(imagen, {.decimals = 1, .values = false});
   n.say("Se corta en parches de {} × {}: {} parches, cada uno un vector de {} píxeles que una capa lineal lleva a "
         "d = {} (es lo mismo que una convolución con paso {}). ¿El parche 4 de patchify es el cuadro central "
         "cortado a mano? {}. Delante va el token [CLS], un vector aprendido; se suman posiciones aprendidas, "
-        "pasan {} bloques del codificador (sin máscara) y se clasifica el vector final de [CLS].",
+        "pasa por el codificador (bloques: {}; sin máscara) y se clasifica el vector final de [CLS].",
         "It is cut into {} × {} patches: {} patches, each a vector of {} pixels that a linear layer maps to d = {} "
         "(the same as a convolution with stride {}). Is patch 4 of patchify the central square cut by hand? {}. "
-        "In front goes the [CLS] token, a learned vector; learned positions are added, {} encoder blocks (no mask) "
-        "run, and the final [CLS] vector is classified.",
+        "In front goes the [CLS] token, a learned vector; learned positions are added, it goes through the "
+        "encoder (blocks: {}; no mask), and the final [CLS] vector is classified.",
         kParche, kParche, r.parches, kParche * kParche, c.d, kParche, si_no(n, r.parches_iguales), c.capas);
   svg::image_patches(n.path("parches.svg"),
                      {.title = n.tr("La imagen como secuencia: [CLS] y 9 parches de 4 × 4",
@@ -813,10 +813,10 @@ void run(Narrator& n) {
        "ViT reads an image as a sequence of patches with a [CLS] token in front; the rest is the same encoder."},
   });
   n.exercises({
-      {"Corre con --full: el GPT entrena 2000 pasos y la pérdida de validación baja más (en el corpus incluido, "
-       "por debajo de 2); las muestras tienen más palabras reales, pero siguen sin ser español correcto.",
-       "Run with --full: the GPT trains for 2000 steps and the validation loss drops further (on the built-in "
-       "corpus, below 2); the samples hold more real words, but they are still not correct Spanish."},
+      {"Corre con --full: el GPT entrena 2000 pasos en vez de 250 y la pérdida de validación del paso 1 baja más; "
+       "las muestras siguen sin ser español correcto.",
+       "Run with --full: the GPT trains for 2000 steps instead of 250 and the validation loss of step 1 drops "
+       "further; the samples are still not correct Spanish."},
       {"Corre con --data y un archivo de texto tuyo (UTF-8, unos cuantos kB o más): el vocabulario V y las "
        "muestras cambian; un archivo que no existe da un error de una línea.",
        "Run with --data and a text file of yours (UTF-8, a few kB or more): the vocabulary V and the samples "
