@@ -88,7 +88,7 @@ struct ConfigGPT {
 };
 
 ConfigGPT config_gpt(const LessonOptions& o) {
-  return {.pasos = o.mode == RunMode::quick ? 30 : o.mode == RunMode::full ? 2000 : 250, .semilla = o.seed};
+  return {.pasos = o.mode == RunMode::quick ? 20 : o.mode == RunMode::full ? 2000 : 250, .semilla = o.seed};
 }
 
 std::string texto_gpt() {
@@ -373,7 +373,7 @@ CacheKV cache_kv(GPTEntrenado& e, uint64_t semilla, int intentos) {
 
 void paso3_cache(Narrator& n, GPTEntrenado& e) {
   n.step(3, "La caché de claves y valores (KV)", "The key–value (KV) cache");
-  const CacheKV c = cache_kv(e, n.options().seed, n.quick() ? 2 : 3);
+  const CacheKV c = cache_kv(e, n.options().seed, n.quick() ? 1 : 3);
   n.say("Con máscara causal, la clave y el valor de la posición j no dependen de lo que viene después: al "
         "generar el token t + 1 los de 0…t ya están calculados. La caché los guarda (por capa, {} números por "
         "token) y cada paso pasa por el modelo solo el token nuevo; sin caché se vuelve a calcular todo el "
@@ -497,7 +497,7 @@ struct ConfigBert {
 
 ConfigBert config_bert(const LessonOptions& o) {
   const bool q = o.mode == RunMode::quick, f = o.mode == RunMode::full;
-  return {.pasos_mlm = q ? 30 : f ? 1500 : 200, .pasos_afinar = q ? 30 : f ? 300 : 100, .semilla = o.seed};
+  return {.pasos_mlm = q ? 15 : f ? 1500 : 200, .pasos_afinar = q ? 15 : f ? 300 : 100, .semilla = o.seed};
 }
 
 const std::map<std::string, std::string>& otro_genero() {
@@ -671,7 +671,7 @@ struct ConfigViT {
 };
 
 ConfigViT config_vit(const LessonOptions& o) {
-  return {.pasos = o.mode == RunMode::quick ? 150 : o.mode == RunMode::full ? 2000 : 600, .semilla = o.seed};
+  return {.pasos = o.mode == RunMode::quick ? 60 : o.mode == RunMode::full ? 2000 : 600, .semilla = o.seed};
 }
 
 constexpr int64_t kLado = 12, kParche = 4;
