@@ -80,6 +80,7 @@ ArgsDatos separar_data(int argc, const char* const* argv, bool en) {
 // Paso 1: un GPT de caracteres. Cada carácter (código Unicode: "ñ" y "¿" son uno) es un token;
 // el modelo ve ventanas de `bloque` caracteres y aprende el siguiente en cada posición.
 constexpr int64_t kBloque = 64;
+const std::string kInicio = "Esa mañana ";  // el comienzo de las muestras (si el texto tiene esas letras)
 
 struct ConfigGPT {
   int64_t pasos = 250, lote = 6, d = 48, capas = 2, cabezas = 4;
@@ -91,16 +92,29 @@ ConfigGPT config_gpt(const LessonOptions& o) {
   return {.pasos = o.mode == RunMode::quick ? 20 : o.mode == RunMode::full ? 2000 : 250, .semilla = o.seed};
 }
 
+// "" si el archivo de --data sirve; si no, una línea que dice por qué (no existe, no es UTF-8,
+// o es tan corto que su 10 % de validación no llena una ventana).
+std::string problema_datos(const std::string& archivo, bool en) {
+  try {
+    const size_t bytes = read_text_file(archivo).size(), minimo = size_t(20 * (kBloque + 1));
+    if (bytes < minimo)
+      return "--data " + archivo + ": " + std::to_string(bytes) + (en ? " bytes; at least " : " bytes; se necesitan al menos ") +
+             std::to_string(minimo);
+  } catch (const Error& e) {
+    return std::string("--data: ") + e.what();
+  }
+  return "";
+}
+
 std::string texto_gpt() {
-  const std::string t = archivo_datos.empty() ? spanish_corpus() : read_text_file(archivo_datos);
-  if (t.size() < size_t(20 * (kBloque + 1)))
-    throw Error("lesson12: --data " + archivo_datos + ": the text has " + std::to_string(t.size()) +
-                " bytes; at least " + std::to_string(20 * (kBloque + 1)) + " are needed");
-  return t;
+  if (archivo_datos.empty()) return spanish_corpus();
+  if (const std::string p = problema_datos(archivo_datos, true); !p.empty()) throw Error("lesson12: " + p);
+  return read_text_file(archivo_datos);
 }
 
 struct GPTEntrenado {
   CharTokenizer tok;
+  std::string inicio;           // el comienzo de las muestras: kInicio, o el del texto si no cabe en V
   std::unique_ptr<GPT> gpt;
   std::vector<real> perdidas;   // entrenamiento, una por paso
   real val_inicial = 0, val_final = 0;
@@ -127,8 +141,14 @@ double entropia_unigrama(const std::vector<int64_t>& train, const std::vector<in
 }
 
 GPTEntrenado entrenar_gpt(const ConfigGPT& c, const std::string& texto) {
-  GPTEntrenado e{CharTokenizer(texto), nullptr, {}, 0, 0, 0};
-  const TextSplit partes = split_train_val(e.tok.encode(texto), 0.1);
+  GPTEntrenado e{CharTokenizer(texto), kInicio, nullptr, {}, 0, 0, 0};
+  const std::vector<int64_t> ids = e.tok.encode(texto);
+  try {
+    e.tok.encode(kInicio);
+  } catch (const Error&) {  // un texto de --data sin «ñ», por ejemplo: empezamos con sus 11 primeros caracteres
+    e.inicio = e.tok.decode(std::vector<int64_t>(ids.begin(), ids.begin() + 11));
+  }
+  const TextSplit partes = split_train_val(ids, 0.1);
   Rng rng(c.semilla);
   e.gpt = std::make_unique<GPT>(
       GPTConfig{.vocab = e.tok.vocab_size(), .block = kBloque, .n_layer = c.capas, .n_head = c.cabezas, .d_model = c.d},
@@ -190,8 +210,6 @@ struct Distribucion {
   bool todos_en_top_k = true;       // ¿todos los sorteados están entre los k más probables?
 };
 
-const std::string kInicio = "Esa mañana ";  // el comienzo de las muestras
-
 double entropia(const Tensor& p) {
   double h = 0;
   for (int64_t i = 0; i < p.numel(); ++i)
@@ -213,7 +231,7 @@ Tensor logits_siguiente(GPTEntrenado& e, const std::string& prefijo) {
 
 Distribucion distribucion(GPTEntrenado& e, uint64_t semilla) {
   Distribucion d;
-  const Tensor z = logits_siguiente(e, kInicio);
+  const Tensor z = logits_siguiente(e, e.inicio);
   const int64_t v = z.numel();
   auto con_t = [&](real t) {
     Tensor s = z.clone();
@@ -253,7 +271,7 @@ struct Muestra {
 Muestra muestrear(GPTEntrenado& e, const std::set<std::string>& palabras, const GenerateOptions& o, uint64_t semilla,
                   int64_t largo) {
   Rng rng(semilla);
-  Muestra m{e.tok.decode(e.gpt->generate(e.tok.encode(kInicio), largo, o, rng)), 0};
+  Muestra m{e.tok.decode(e.gpt->generate(e.tok.encode(e.inicio), largo, o, rng)), 0};
   std::istringstream leer(m.texto);
   int64_t total = 0, si = 0;
   for (std::string p; leer >> p;) ++total, si += palabras.count(p);
@@ -288,7 +306,7 @@ void paso2_muestreo(Narrator& n, GPTEntrenado& e, const std::string& texto) {
         "con T = 0.5 y con T = 1.5:",
         "The next character after \"{}\": p = softmax(z / T). The 10 most likely (␣ is the space), with T = 0.5 "
         "and with T = 1.5:",
-        kInicio);
+        e.inicio);
   std::string tabla = "        T = 0.5   T = 1.5\n";
   for (size_t i = 0; i < d.tokens.size(); ++i)
     tabla += "  " + d.tokens[i] + "     " + fixed(d.baja[i], 3, 7) + "   " + fixed(d.alta[i], 3, 7) + "\n";
@@ -342,7 +360,7 @@ struct CacheKV {
 CacheKV cache_kv(GPTEntrenado& e, uint64_t semilla, int intentos) {
   using Reloj = std::chrono::steady_clock;
   CacheKV c;
-  const std::vector<int64_t> inicio = e.tok.encode(kInicio);
+  const std::vector<int64_t> inicio = e.tok.encode(e.inicio);
   c.nuevos = kBloque - int64_t(inicio.size());  // llenar el bloque: la caché vale en todo el camino
   std::vector<int64_t> con, sin;
   c.ms_con = c.ms_sin = 1e30;
@@ -851,10 +869,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (!d.archivo.empty()) {
-    try {
-      atn::read_text_file(d.archivo);
-    } catch (const atn::Error& e) {
-      std::cerr << programa << ": --data: " << e.what() << "\n";
+    if (const std::string p = lesson12::problema_datos(d.archivo, en); !p.empty()) {
+      std::cerr << programa << ": " << p << "\n";
       return 2;
     }
     lesson12::archivo_datos = d.archivo;

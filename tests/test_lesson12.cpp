@@ -53,6 +53,18 @@ TEST(Lesson12, DataFlagIsTakenOutOfTheLessonFlags) {
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find(corto), std::string::npos) << e.what();
   }
+  EXPECT_NE(problema_datos(corto, false).find("se necesitan al menos 1300"), std::string::npos);
+  EXPECT_NE(problema_datos("/no/such/file.txt", true).find("/no/such/file.txt"), std::string::npos);
+  // A text without the letters of kInicio (no "ñ") starts its samples with its own first characters.
+  std::string ingles;
+  while (ingles.size() < 1400) ingles += "the quick brown fox jumps over the lazy dog. ";
+  std::ofstream(corto) << ingles;
+  EXPECT_EQ(problema_datos(corto, true), "");
+  archivo_datos = corto;
+  ConfigGPT cfg = config_gpt(quick());
+  cfg.pasos = 1;
+  const GPTEntrenado e = entrenar_gpt(cfg, texto_gpt());
+  EXPECT_EQ(e.inicio, "the quick b");
   archivo_datos.clear();
   std::filesystem::remove(corto);
 }
@@ -122,6 +134,7 @@ TEST(Lesson12, GPTSamplingAndKVCacheGiveTheSameTokens) {
   for (size_t i = 1; i < d.baja.size(); ++i) EXPECT_LE(d.baja[i], d.baja[i - 1]);  // sorted, as printed
   const CacheKV c = cache_kv(e, 1, 1);
   EXPECT_TRUE(c.mismos);
+  EXPECT_EQ(e.inicio, kInicio);
   EXPECT_EQ(c.nuevos, kBloque - int64_t(e.tok.encode(kInicio).size()));
   EXPECT_LT(c.logits_dif, 1e-4);
   EXPECT_EQ(envolver("abc\ndef", 3), "abc\n↵de\nf");
