@@ -338,10 +338,10 @@ void paso2_muestreo(Narrator& n, GPTEntrenado& e, const std::string& texto) {
   n.say("Con T = 1.4 sin top-k:", "With T = 1.4 without top-k:");
   n.show(envolver(caliente.texto));
   n.say("Es un modelo diminuto entrenado unos segundos: imita letras, sílabas y palabras cortas, no escribe "
-        "español correcto. Palabras de la muestra que existen en el texto: {} % con T = 0.6 y {} % con T = 1.4; "
+        "un texto correcto. Palabras de la muestra que existen en el texto: {} % con T = 0.6 y {} % con T = 1.4; "
         "¿más con la temperatura baja? {}.",
         "It is a tiny model trained for a few seconds: it imitates letters, syllables and short words, it does "
-        "not write correct Spanish. Words of the sample that exist in the text: {} % with T = 0.6 and {} % with "
+        "not write correct text. Words of the sample that exist in the text: {} % with T = 0.6 and {} % with "
         "T = 1.4; more with the low temperature? {}.",
         fixed(100 * fria.reales, 0), fixed(100 * caliente.reales, 0), si_no(n, fria.reales > caliente.reales));
 }
