@@ -143,5 +143,6 @@
 
 // viz/: SVG figures and terminal heatmaps
 #include "viz/graph_svg.h"
+#include "viz/patches_svg.h"
 #include "viz/svg.h"
 #include "viz/terminal_heatmap.h"
