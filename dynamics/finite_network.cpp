@@ -13,6 +13,7 @@ FiniteNetwork::FiniteNetwork(const FiniteNetworkConfig& config, const MeanFieldS
     fail("FiniteNetwork: n_semantic must be a positive multiple of ", kMfSegments, ", got ", n_);
   for (int d = 0; d < kMfContext; ++d) {
     tokens_[size_t(d)] = sample_token(start.A[size_t(d)]);
+    sums_[size_t(d)] = segment_sums(tokens_[size_t(d)]);
     code_[size_t(d)] = start.code[size_t(d)];
   }
 }
@@ -31,13 +32,19 @@ std::vector<int8_t> FiniteNetwork::sample_token(const MfVec& A) {
   return x;
 }
 
+std::array<int64_t, kMfSegments> FiniteNetwork::segment_sums(const std::vector<int8_t>& x) const {
+  std::array<int64_t, kMfSegments> sums{};
+  for (int64_t i = 0; i < n_; ++i) sums[size_t(i / (n_ / kMfSegments))] += x[size_t(i)];
+  return sums;
+}
+
 MfVec FiniteNetwork::semantic_overlap(MfMatrix alpha, int d) const {
   if (d < 0 || d >= kMfContext) fail("FiniteNetwork::semantic_overlap: slot ", d, " is outside 0..", kMfContext - 1);
-  const std::vector<int8_t>& x = tokens_[size_t(d)];
+  // (1/N_SE)·Σ_i W^α_{b,i} x_i = (1/N_SE)·Σ_s W^α_{b,s}·(Σ_{i in s} x_i): the weights are constant per segment.
   MfVec m{};
   for (int b = 0; b < kMfPatterns; ++b) {
     int64_t sum = 0;
-    for (int64_t i = 0; i < n_; ++i) sum += weight(alpha, b, i) * x[size_t(i)];
+    for (int s = 0; s < kMfSegments; ++s) sum += map_.weights().segment[alpha][b][s] * sums_[size_t(d)][size_t(s)];
     m[size_t(b)] = (1 - config_.map.epsilon) * double(sum) / double(n_);
   }
   return m;
@@ -75,8 +82,12 @@ MeanFieldStep FiniteNetwork::step() {
   for (int b = 0; b < kMfPatterns; ++b)
     for (int d = 0; d < kMfContext; ++d) r.A_new[size_t(b)] += r.weights[size_t(d)] * v[size_t(d)][size_t(b)];
   // The new token enters the window; the codes rotate as in the map.
-  for (int d = kMfContext - 1; d > 0; --d) tokens_[size_t(d)] = std::move(tokens_[size_t(d - 1)]);
+  for (int d = kMfContext - 1; d > 0; --d) {
+    tokens_[size_t(d)] = std::move(tokens_[size_t(d - 1)]);
+    sums_[size_t(d)] = sums_[size_t(d - 1)];
+  }
   tokens_[0] = sample_token(r.A_new);
+  sums_[0] = segment_sums(tokens_[0]);
   std::rotate(code_.rbegin(), code_.rbegin() + 1, code_.rend());
   return r;
 }

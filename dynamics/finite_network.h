@@ -47,12 +47,16 @@ class FiniteNetwork {
 
  private:
   std::vector<int8_t> sample_token(const MfVec& A);
+  // Σ_{i in segment s} x_i of a token: every overlap is a signed sum of these three numbers, so
+  // they are computed once when the token is drawn.
+  std::array<int64_t, kMfSegments> segment_sums(const std::vector<int8_t>& x) const;
 
   FiniteNetworkConfig config_;
   MeanFieldMap map_;  // for the weights, the gain and the tanh of each segment
   int64_t n_;
   Rng rng_;
   std::array<std::vector<int8_t>, kMfContext> tokens_{};
+  std::array<std::array<int64_t, kMfSegments>, kMfContext> sums_{};
   std::array<MfCode, kMfContext> code_{};
 };
 

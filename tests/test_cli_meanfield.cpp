@@ -15,13 +15,15 @@ namespace atn {
 namespace {
 
 namespace fs = std::filesystem;
+using testing_util::read_text_file;
+using testing_util::xml_problem;
 
-struct Run {
+struct CliRun {
   int status;
   std::string out, err;
 };
 
-Run atencion(const std::vector<std::string>& args) {
+CliRun atencion(const std::vector<std::string>& args) {
   std::ostringstream out, err;
   const int status = atencion_main(args, out, err);
   return {status, out.str(), err.str()};
@@ -46,7 +48,7 @@ std::vector<std::string> with(std::vector<std::string> a, const std::vector<std:
 TEST(CliMeanfield, HelpAndBadFlags) {
   EXPECT_NE(atencion({"--help"}).out.find("  meanfield "), std::string::npos);
   for (const std::string sub : {"bifurcation", "trajectory"}) {
-    const Run h = atencion({"meanfield", sub, "--help"});
+    const CliRun h = atencion({"meanfield", sub, "--help"});
     EXPECT_EQ(h.status, 0);
     EXPECT_NE(h.out.find("--out"), std::string::npos) << sub;
   }
@@ -59,7 +61,7 @@ TEST(CliMeanfield, HelpAndBadFlags) {
       {{"meanfield", "trajectory", "--steps", "-3"}, "--steps"},
       {{"meanfield", "wander"}, "wander"}};
   for (const auto& [args, needle] : bad) {
-    const Run r = atencion(args);
+    const CliRun r = atencion(args);
     EXPECT_EQ(r.status, 2) << needle;
     EXPECT_NE(r.err.find(needle), std::string::npos) << r.err;
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
@@ -68,7 +70,7 @@ TEST(CliMeanfield, HelpAndBadFlags) {
 
 TEST(CliMeanfield, BifurcationWritesTablesAndFiguresAndResumes) {
   const std::string full = temp("full"), part = temp("part");
-  const Run a = atencion(small(full));
+  const CliRun a = atencion(small(full));
   ASSERT_EQ(a.status, 0) << a.err;
   EXPECT_NE(a.out.find("the two rules agree on"), std::string::npos) << a.out;
   EXPECT_NE(a.err.find("ETA"), std::string::npos) << a.err;
@@ -78,11 +80,11 @@ TEST(CliMeanfield, BifurcationWritesTablesAndFiguresAndResumes) {
   EXPECT_EQ(xml_problem(read_text_file(full + "/lambda1.svg")), "");
 
   // Interrupted after one chunk (2 of 6 β), then continued: the same tables, bit for bit.
-  const Run first = atencion(with(small(part), {"--stop-after", "1"}));
+  const CliRun first = atencion(with(small(part), {"--stop-after", "1"}));
   EXPECT_EQ(first.status, 0) << first.err;
   EXPECT_NE(first.err.find("stopped with 2 of 6"), std::string::npos) << first.err;
   EXPECT_FALSE(fs::exists(part + "/bifurcation.csv"));
-  const Run second = atencion(small(part));
+  const CliRun second = atencion(small(part));
   ASSERT_EQ(second.status, 0) << second.err;
   EXPECT_NE(second.err.find("resumed: 2 of 6"), std::string::npos) << second.err;
   EXPECT_EQ(read_text_file(part + "/bifurcation.csv"), summary);
@@ -96,16 +98,16 @@ TEST(CliMeanfield, BifurcationWritesTablesAndFiguresAndResumes) {
   text.replace(comma + 1, next - comma - 1, "4242");  // its distinct count
   { std::ofstream(chunk) << text; }
   fs::remove(full + "/chunks/chunk_000002.txt");
-  const Run third = atencion(small(full));
+  const CliRun third = atencion(small(full));
   ASSERT_EQ(third.status, 0) << third.err;
   EXPECT_NE(third.err.find("resumed: 4 of 6"), std::string::npos) << third.err;
   EXPECT_NE(read_text_file(full + "/bifurcation.csv").find(",4242,"), std::string::npos);
 
   // Other settings in the same folder: refused.
-  const Run other = atencion(with(small(full), {}));
+  const CliRun other = atencion(with(small(full), {}));
   std::vector<std::string> changed = small(full);
   changed[9] = "3000";  // --burn-in
-  const Run refused = atencion(changed);
+  const CliRun refused = atencion(changed);
   EXPECT_EQ(refused.status, 2);
   EXPECT_NE(refused.err.find("other settings"), std::string::npos) << refused.err;
   EXPECT_EQ(other.status, 0);
@@ -113,7 +115,7 @@ TEST(CliMeanfield, BifurcationWritesTablesAndFiguresAndResumes) {
 
 TEST(CliMeanfield, TrajectoryWritesEverything) {
   const std::string dir = temp("traj");
-  const Run r = atencion({"meanfield", "trajectory", "--beta", "1.27382", "--burn-in", "100000", "--steps", "3000", "--out", dir});
+  const CliRun r = atencion({"meanfield", "trajectory", "--beta", "1.27382", "--burn-in", "100000", "--steps", "3000", "--out", dir});
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_NE(r.out.find("period 28"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("-> periodic"), std::string::npos) << r.out;

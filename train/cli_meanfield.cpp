@@ -107,7 +107,7 @@ int run_bifurcation(const std::vector<std::string>& args, std::ostream& out, std
   }
 
   const int64_t n_chunks = (c.points + chunk - 1) / chunk;
-  std::vector<std::vector<BifurcationColumn>> done(size_t(n_chunks));
+  std::vector<std::vector<BifurcationColumn>> done(static_cast<size_t>(n_chunks));
   std::vector<int64_t> todo;
   int64_t already = 0;
   for (int64_t k = 0; k < n_chunks; ++k) {
