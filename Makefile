@@ -72,7 +72,7 @@ CXXFLAGS := -std=c++20 $(OPT) $(ARCH) $(WARN) $(SANFLAGS) -pthread -I. -MMD -MP 
 LDFLAGS := $(SANFLAGS) -pthread $(EXTRA_LDFLAGS)
 OBJ := $(BUILD)/obj
 
-LIB_DIRS := tensor autograd nn nn/attention optim data models train viz lessons/common
+LIB_DIRS := tensor autograd nn nn/attention optim data models dynamics train viz lessons/common
 LIB_SRCS := $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.cpp))
 LIB := $(BUILD)/libatencion.a
 LESSON_SRCS := $(wildcard lessons/lesson[0-9][0-9]_*.cpp)

@@ -128,6 +128,15 @@
 #include "models/transformer_layers.h"
 #include "models/vit.h"
 
+// dynamics/: the mean-field dynamics of self-attention (map, Jacobian, Lyapunov, diagrams)
+#include "dynamics/bifurcation.h"
+#include "dynamics/finite_network.h"
+#include "dynamics/lyapunov.h"
+#include "dynamics/mean_field.h"
+#include "dynamics/mean_field_autograd.h"
+#include "dynamics/orbit.h"
+#include "dynamics/trajectory_figures.h"
+
 // train/: the training loop and the atencion command's logic
 #include "train/checkpoint_dir.h"
 #include "train/cli.h"

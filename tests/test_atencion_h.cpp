@@ -19,7 +19,7 @@ namespace {
 namespace fs = std::filesystem;
 
 // The folders whose headers make up the public library.
-const char* const kLibraryFolders[] = {"tensor", "autograd", "nn", "nn/attention", "optim", "data", "models", "train", "viz"};
+const char* const kLibraryFolders[] = {"tensor", "autograd", "nn", "nn/attention", "optim", "data", "models", "dynamics", "train", "viz"};
 
 // The repository root: this file is compiled as tests/test_atencion_h.cpp from the root, and
 // `make test` runs the suite from there.

@@ -4,6 +4,7 @@
 //   eval     loss, perplexity and bits per character of a checkpoint on a text
 //   inspect  the config and parameter table of a checkpoint folder or a .safetensors file
 //   export   the weights with nanoGPT's names, for PyTorch
+//   meanfield  bifurcation diagrams and trajectories of the mean-field dynamics of self-attention
 // The logic lives here, in the library, so tests call these functions directly.
 //
 // Errors: every bad flag, missing or malformed file is one line on `err` naming the problem,
@@ -25,5 +26,7 @@ int cli_sample(const std::vector<std::string>& args, std::ostream& out);
 int cli_eval(const std::vector<std::string>& args, std::ostream& out);
 int cli_inspect(const std::vector<std::string>& args, std::ostream& out);
 int cli_export(const std::vector<std::string>& args, std::ostream& out);
+// Progress and ETA go to `err`.
+int cli_meanfield(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 
 }  // namespace atn

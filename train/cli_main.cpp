@@ -16,6 +16,7 @@ const char* kUsage =
     "  eval     loss, perplexity and bits per character of a checkpoint on a text\n"
     "  inspect  config and parameter table of a checkpoint folder or a .safetensors file\n"
     "  export   write a checkpoint's weights with nanoGPT's names, for PyTorch\n"
+    "  meanfield  bifurcation diagrams and trajectories of the mean-field dynamics of self-attention\n"
     "\n"
     "example:\n"
     "  atencion train --iters 2000 --out out/gpt\n"
@@ -47,13 +48,14 @@ int atencion_main(const std::vector<std::string>& args, std::ostream& out, std::
                 : command == "inspect" ? cli_inspect
                 : command == "export"  ? cli_export
                                        : nullptr;
-  if (!run) {
-    err << "atencion: unknown command '" << command << "' (train, sample, eval, inspect, export; see atencion --help)\n";
+  const bool meanfield = command == "meanfield";  // the one command that also writes progress to err
+  if (!run && !meanfield) {
+    err << "atencion: unknown command '" << command << "' (train, sample, eval, inspect, export, meanfield; see atencion --help)\n";
     return 2;
   }
   const std::vector<std::string> rest(args.begin() + 1, args.end());
   try {
-    return run(rest, out);
+    return meanfield ? cli_meanfield(rest, out, err) : run(rest, out);
   } catch (const UsageError& e) {
     err << one_line(e.what()) << "\n";  // already names the command
   } catch (const Error& e) {
