@@ -325,8 +325,9 @@ int64_t columna_mayor(const Tensor& mapa, int64_t t) {
 }
 
 void dibujar_mapa(Narrator& n, const Tensor& mapa, const std::vector<std::string>& filas,
-                  const std::vector<std::string>& columnas, const std::string& archivo, const Text& titulo) {
-  n.heatmap(mapa, {.row_labels = filas, .col_labels = columnas, .vmin = 0, .vmax = 1});
+                  const std::vector<std::string>& columnas, const std::string& archivo, const Text& titulo,
+                  int decimales = 2) {
+  n.heatmap(mapa, {.row_labels = filas, .col_labels = columnas, .decimals = decimales, .vmin = 0, .vmax = 1});
   svg::heatmap(n.path(archivo), {.title = n.tr(titulo),
                                  .x_label = n.tr("token de la fuente (codificador)", "source token (encoder)"),
                                  .y_label = n.tr("token que escribe el decodificador", "token the decoder writes"),
@@ -415,7 +416,7 @@ void paso3_copia(Narrator& n, const Copia& c, const LessonOptions& o) {
   n.say("Atención cruzada de la última capa (promedio de las cabezas) al copiar el ejemplo; fila = token que escribe:",
         "Cross-attention of the last layer (mean over the heads) while copying the example; row = token it writes:");
   dibujar_mapa(n, c.mapa, filas, columnas, "copia_atencion_cruzada.svg",
-               {"Copia: atención cruzada de la última capa", "Copy: cross-attention of the last layer"});
+               {"Copia: atención cruzada de la última capa", "Copy: cross-attention of the last layer"}, 1);
   n.say(
       "En {} de las {} filas el mayor peso cae justo en el token de la fuente que se está copiando: la diagonal "
       "corrida una columna, porque la fuente empieza con el 1 de inicio.",
