@@ -133,6 +133,8 @@ TEST(Lesson08, SameGradientsWithOneOrTwoThreads) {
   set_num_threads(before);
   EXPECT_EQ(max_abs_diff(uno, dos), 0);
   EXPECT_EQ(m1.diferencia, m2.diferencia);
+  EXPECT_EQ(m1.bytes_local, m2.bytes_local);  // the measured memory does not depend on the threads either
+  EXPECT_EQ(m1.bytes_densa, m2.bytes_densa);
 }
 
 std::string read_file(const std::string& path) {
