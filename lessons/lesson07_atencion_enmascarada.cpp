@@ -21,11 +21,8 @@
 #include "autograd/ops_softmax.h"
 #include "data/corpus.h"
 #include "lessons/common/narrator.h"
+#include "models/toy_attention_lm.h"
 #include "nn/attention/masks.h"
-#include "nn/attention/multi_head.h"
-#include "nn/embedding.h"
-#include "nn/linear.h"
-#include "nn/positional.h"
 #include "optim/adam.h"
 #include "tensor/elementwise.h"
 #include "tensor/rng.h"
@@ -177,39 +174,15 @@ void paso1_mascara(Narrator& n) {
 // ---------------------------------------------------------------------------------------------
 // Paso 2: el modelo. Embedding + posición aprendida + atención multicabeza (2 cabezas) con
 // conexión residual + una capa lineal a los 16 logits. El mismo modelo sirve para los dos
-// objetivos del paso 4: con máscara causal (tipo GPT) o sin ella (tipo BERT).
-struct ConfigModelo {
-  int64_t d = 16;
-  int64_t cabezas = 2;
-  bool causal = true;
-};
+// objetivos del paso 4: con máscara causal (tipo GPT) o sin ella (tipo BERT). Vive en la
+// biblioteca (models/toy_attention_lm.h: ToyAttentionLM y nine_sentence_batch) porque las
+// lecciones 08 y 10 lo usan también; léelo ahí: son unas 20 líneas.
+//   logits = salida(x + atención(x, máscara)),  x = embedding(ids) + posición
+using Modelo = ToyAttentionLM;
 
-struct Modelo : Module {
-  Modelo(ConfigModelo c, Rng& rng)
-      : cfg(c),
-        emb(kV, c.d, rng),
-        pos(kT, c.d, rng),
-        attn({.d_model = c.d, .n_heads = c.cabezas}, rng),
-        salida(c.d, kV, rng) {
-    register_module("emb", emb);
-    register_module("pos", pos);
-    register_module("attn", attn);
-    register_module("salida", salida);
-  }
-  // ids [B, T] → logits [B, T, V]; con `pesos`, también los pesos de atención [B, H, T, T].
-  Var forward(const Tensor& ids, Tensor* pesos = nullptr) {
-    const Var x = pos(emb(ids));
-    const Tensor mascara = cfg.causal ? causal_mask(ids.size(1)) : Tensor();
-    AttentionOutput a = attn.forward(x, mascara, pesos != nullptr);
-    if (pesos) *pesos = a.weights.value();
-    return salida(x + a.output);
-  }
-  ConfigModelo cfg;
-  Embedding emb;
-  LearnedPositionalEmbedding pos;
-  MultiHeadAttention attn;
-  Linear salida;
-};
+ToyAttentionLMConfig config_modelo(bool causal) {
+  return {.vocab = kV, .max_len = kT, .d_model = 16, .n_heads = 2, .causal = causal};
+}
 
 // Las nueve oraciones: x = [bos] + oración, y = oración + [eos]; se rellena hasta T = 7 con
 // [eos] en x y con −100 (ignorado por cross_entropy) en y.
@@ -219,20 +192,8 @@ struct Datos {
 };
 
 Datos datos() {
-  const std::vector<std::string> oraciones = nine_sentences();
-  const int64_t b = int64_t(oraciones.size());
-  Datos d{Tensor::full({b, kT}, real(kEos)), Tensor::full({b, kT}, -100), {}};
-  for (int64_t s = 0; s < b; ++s) {
-    const std::vector<int64_t> ids = ids_de(oraciones[size_t(s)]);
-    d.largos.push_back(int64_t(ids.size()) + 1);
-    d.x.at({s, 0}) = real(kBos);
-    for (size_t i = 0; i < ids.size(); ++i) {
-      d.x.at({s, int64_t(i) + 1}) = real(ids[i]);
-      d.y.at({s, int64_t(i)}) = real(ids[i]);
-    }
-    d.y.at({s, int64_t(ids.size())}) = real(kEos);
-  }
-  return d;
+  const SentenceBatch b = nine_sentence_batch(kT);  // los ids del curso son los mismos aquí (0…14)
+  return {b.x, b.y, b.lengths};
 }
 
 // Objetivo tipo BERT: en cada oración se elige al azar una palabra (nunca [bos]) y se cambia por
@@ -267,7 +228,7 @@ struct Entrenado {
 // error del ejercicio 2: la palabra siguiente sin máscara.
 Entrenado entrenar(const ConfigEntrenamiento& cfg, bool causal, bool tapar) {
   Rng rng(cfg.semilla * 2 + (causal ? 0 : 1));
-  Entrenado e{std::make_unique<Modelo>(ConfigModelo{.causal = causal}, rng), {}};
+  Entrenado e{std::make_unique<Modelo>(config_modelo(causal), rng), {}};
   const Datos d = datos();
   Adam opt(e.modelo->parameters(), {.lr = cfg.lr});
   for (int64_t ep = 0; ep < cfg.epocas; ++ep) {
@@ -361,7 +322,7 @@ void paso2_modelo(Narrator& n, Entrenado& gpt) {
       "a residual connection and a linear layer to the {} logits (the course vocabulary plus [mask], which this "
       "model never sees). Input x = [bos] + sentence, target y = sentence + [eos]; cross_entropy on logits (no "
       "extra softmax); Adam with lr = {} for {} epochs. Loss: {} at the start, {} at the end.",
-      gpt.modelo->cfg.d, gpt.modelo->cfg.cabezas, kV, cfg.lr, cfg.epocas, fixed(gpt.perdidas.front(), 3),
+      gpt.modelo->config.d_model, gpt.modelo->config.n_heads, kV, cfg.lr, cfg.epocas, fixed(gpt.perdidas.front(), 3),
       fixed(gpt.perdidas.back(), 3));
   const std::vector<real> p = siguiente(*gpt.modelo, "[bos]");
   const std::vector<std::string> v = vocabulario();
@@ -581,12 +542,12 @@ void run(Narrator& n) {
        "0 y la salida i sigue sin cambiar (0 en la columna «con máscara»).",
        "Run with --seed 2, 3, …: the weights change, but everything above the diagonal is still exactly 0 and "
        "output i still does not change (0 in the \"masked\" column)."},
-      {"En Modelo::forward cambia `cfg.causal ? causal_mask(ids.size(1)) : Tensor()` por `Tensor()` (sin "
-       "máscara): la pérdida de GPT baja mucho más, pero los pesos dejan de ser triangulares y la columna «con "
-       "máscara» del paso 3 deja de ser 0: el modelo copia la palabra siguiente.",
-       "In Modelo::forward replace `cfg.causal ? causal_mask(ids.size(1)) : Tensor()` by `Tensor()` (no mask): "
-       "GPT's loss drops much further, but the weights are no longer triangular and the \"masked\" column of "
-       "step 3 is no longer 0: the model copies the next word."},
+      {"En entrenar cambia `config_modelo(causal)` por `config_modelo(false)` (sin máscara): la pérdida de GPT "
+       "baja mucho más, pero los pesos dejan de ser triangulares y la columna «con máscara» del paso 3 deja de "
+       "ser 0: el modelo copia la palabra siguiente.",
+       "In entrenar replace `config_modelo(causal)` by `config_modelo(false)` (no mask): GPT's loss drops much "
+       "further, but the weights are no longer triangular and the \"masked\" column of step 3 is no longer 0: "
+       "the model copies the next word."},
       {"En mascara_a_mano cambia `for (int64_t j = i + 1; …)` por `j = i` (tapa también la diagonal): la fila "
        "0 de A queda en ceros y su suma es 0 en lugar de 1.",
        "In mascara_a_mano change `for (int64_t j = i + 1; …)` to `j = i` (mask the diagonal too): row 0 of A "

@@ -5,9 +5,10 @@
 // conjunto pequeño N(i). Esta lección dibuja la ventana local del curso,
 // N(i) = {j : max(0, i−k+1) ≤ j ≤ i} (k cuenta al propio token), y los patrones «strided» y
 // «fixed» del artículo; mide el costo de la atención local (n·k puntajes) frente a la densa (n²)
-// al crecer n; y muestra que la información sí viaja más allá de la ventana al apilar capas: el
-// campo receptivo de L capas con ventana k es L(k−1) + 1, calculado con productos booleanos de
-// las máscaras y visto con un gradiente.
+// al crecer n, en tiempo y en memoria (medida en el asignador de tensores); muestra que la
+// información sí viaja más allá de la ventana al apilar capas: el campo receptivo de L capas con
+// ventana k es L(k−1) + 1, calculado con productos booleanos de las máscaras y visto con un
+// gradiente; y entrena un modelo cuya cabeza h tiene ventana h + 1.
 //
 //   make lesson08                      ejecuta la lección
 //   make lesson08 ARGS="--step"        espera Enter tras cada paso
@@ -17,11 +18,16 @@
 #include <cmath>
 
 #include "autograd/ops_basic.h"
+#include "autograd/ops_loss.h"
 #include "autograd/ops_shape.h"
+#include "data/corpus.h"
 #include "lessons/common/narrator.h"
+#include "models/toy_attention_lm.h"
 #include "nn/attention/local_attention.h"
 #include "nn/attention/masks.h"
 #include "nn/attention/sdpa.h"
+#include "optim/adam.h"
+#include "tensor/memory_counter.h"
 #include "tensor/rng.h"
 #include "viz/svg.h"
 
@@ -99,6 +105,7 @@ struct Medicion {
   int64_t n = 0;
   int64_t puntajes_local = 0, puntajes_densa = 0;  // elementos de la matriz de pesos
   double ms_local = 0, ms_densa = 0;
+  int64_t bytes_local = 0, bytes_densa = 0;  // lo más que tuvo reservado a la vez, medido en el asignador
   double diferencia = 0;  // max |local − densa con la máscara de ventana|
 };
 
@@ -128,6 +135,18 @@ Medicion medir(int64_t n, uint64_t semilla, int repeticiones) {
   m.puntajes_local = banda.numel();
   m.puntajes_densa = n * n;
   m.diferencia = max_abs_diff(local.value(), densa.value());
+  // La memoria, medida: los bytes de tensores vivos en el pico de cada llamada, menos los de antes
+  // (tensor/memory_counter.h cuenta cada bloque que el asignador entrega y devuelve).
+  local = densa = Var();
+  banda = Tensor();
+  const int64_t antes = live_tensor_bytes();
+  reset_peak_tensor_bytes();
+  local = local_attention(q, k, v, kVentana);
+  m.bytes_local = peak_tensor_bytes() - antes;
+  local = Var();
+  reset_peak_tensor_bytes();
+  densa = sdpa_composed(q, k, v, local_window_mask(n, kVentana));
+  m.bytes_densa = peak_tensor_bytes() - antes;
   return m;
 }
 
@@ -154,39 +173,63 @@ void paso2_costo(Narrator& n) {
       "different cost (d = {}, best of several timings):",
       kVentana, kD);
   const std::vector<Medicion> ms = medir_todo(n.options());
-  std::string tabla = n.tr("     n   puntajes local   puntajes densa   ms local   ms densa   max |Δ|\n",
-                           "     n     local scores     dense scores   ms local   ms dense   max |Δ|\n");
+  std::string tabla = n.tr("     n puntajes local puntajes densa  ms local  ms densa  KB local  KB densa\n",
+                           "     n   local scores   dense scores  ms local  ms dense  KB local  KB dense\n");
   bool iguales = true;
+  double peor = 0;
   for (const Medicion& m : ms) {
-    tabla += fixed(double(m.n), 0, 6) + fixed(double(m.puntajes_local), 0, 17) + fixed(double(m.puntajes_densa), 0, 17) +
-             fixed(m.ms_local, 3, 11) + fixed(m.ms_densa, 3, 11) + "   " + sci(m.diferencia) + "\n";
+    tabla += fixed(double(m.n), 0, 6) + fixed(double(m.puntajes_local), 0, 15) + fixed(double(m.puntajes_densa), 0, 15) +
+             fixed(m.ms_local, 2, 10) + fixed(m.ms_densa, 2, 10) + fixed(double(m.bytes_local) / 1024, 0, 10) +
+             fixed(double(m.bytes_densa) / 1024, 0, 10) + "\n";
     iguales = iguales && m.diferencia < 1e-5;
+    peor = std::max(peor, m.diferencia);
   }
   n.show(tabla);
   const Medicion &a = ms.front(), &b = ms.back();
   const double x = double(b.n) / double(a.n);
   n.say(
-      "¿Mismo resultado en todas las n (max |Δ| < 1e-5)? {}. De n = {} a n = {} (×{}): los puntajes locales "
+      "El mayor |local − densa| es {}: ¿mismo resultado en todas las n (max |Δ| < 1e-5)? {}. De n = {} a n = {} (×{}): los puntajes locales "
       "crecen ×{} y los densos ×{}. Los tiempos medidos crecen ×{} (local) y ×{} (densa); los tiempos dependen "
-      "de la máquina, los puntajes no. La memoria de los pesos es la misma cuenta: 4 bytes por puntaje.",
-      "Same result at every n (max |Δ| < 1e-5)? {}. From n = {} to n = {} (×{}): the local scores grow ×{} and "
+      "de la máquina, los puntajes no.",
+      "The largest |local − dense| is {}: same result at every n (max |Δ| < 1e-5)? {}. From n = {} to n = {} (×{}): the local scores grow ×{} and "
       "the dense ones ×{}. The measured times grow ×{} (local) and ×{} (dense); times depend on the machine, "
-      "the scores do not. The memory of the weights is the same count: 4 bytes per score.",
-      si_no(n, iguales), a.n, b.n, fixed(x, 0), fixed(double(b.puntajes_local) / double(a.puntajes_local), 1),
+      "the scores do not.",
+      sci(peor), si_no(n, iguales), a.n, b.n, fixed(x, 0), fixed(double(b.puntajes_local) / double(a.puntajes_local), 1),
       fixed(double(b.puntajes_densa) / double(a.puntajes_densa), 1), fixed(b.ms_local / a.ms_local, 1),
       fixed(b.ms_densa / a.ms_densa, 1));
-  std::vector<real> lx, yl, yd;
+  const double bl = double(b.bytes_local) / double(a.bytes_local), bd = double(b.bytes_densa) / double(a.bytes_densa);
+  n.say(
+      "La memoria se mide en el asignador de tensores (tensor/memory_counter.h: lo más que estuvo reservado a la "
+      "vez durante la llamada), no se calcula con una fórmula. De n = {} a n = {} la local crece ×{} y la densa "
+      "×{}. ¿La local crece como n (menos de ×{}) y la densa como n² (más de ×{})? {}.",
+      "Memory is measured in the tensor allocator (tensor/memory_counter.h: the most that was reserved at once "
+      "during the call), not computed from a formula. From n = {} to n = {} the local one grows ×{} and the "
+      "dense one ×{}. Does the local one grow like n (less than ×{}) and the dense one like n² (more than ×{})? {}.",
+      a.n, b.n, fixed(bl, 1), fixed(bd, 1), fixed(1.5 * x, 0), fixed(0.5 * x * x, 0),
+      si_no(n, bl < 1.5 * x && bd > 0.5 * x * x));
+  std::vector<real> nx, yl, yd, ml, md;
   for (const Medicion& m : ms)
-    lx.push_back(real(std::log10(double(m.n)))), yl.push_back(real(std::log10(std::max(m.ms_local, 1e-4)))),
-        yd.push_back(real(std::log10(std::max(m.ms_densa, 1e-4))));
+    nx.push_back(real(m.n)), yl.push_back(real(m.ms_local)), yd.push_back(real(m.ms_densa)),
+        ml.push_back(real(double(m.bytes_local) / 1024)), md.push_back(real(double(m.bytes_densa) / 1024));
   svg::plot(n.path("costo.svg"),
             {.title = n.tr("Tiempo de atención local frente a densa (log–log)", "Time of local versus dense attention (log–log)"),
-             .x_label = n.tr("log10 n (longitud)", "log10 n (length)"),
-             .y_label = n.tr("log10 tiempo (ms)", "log10 time (ms)"),
-             .series = {{.name = n.tr("local, k = 16", "local, k = 16"), .x = lx, .y = yl},
-                        {.name = n.tr("densa con máscara", "dense with a mask"), .x = lx, .y = yd}}});
+             .x_label = n.tr("n (longitud, escala log)", "n (length, log scale)"),
+             .y_label = n.tr("tiempo en ms (escala log)", "time in ms (log scale)"),
+             .series = {{.name = n.tr("local, k = 16", "local, k = 16"), .x = nx, .y = yl},
+                        {.name = n.tr("densa con máscara", "dense with a mask"), .x = nx, .y = yd}},
+             .log_y = true,
+             .log_x = true});
   n.figure(n.path("costo.svg"), "tiempo contra n en log–log: pendiente 1 (local) y 2 (densa)",
            "time against n in log–log: slope 1 (local) and 2 (dense)");
+  svg::plot(n.path("memoria.svg"),
+            {.title = n.tr("Memoria de atención local frente a densa (log–log)", "Memory of local versus dense attention (log–log)"),
+             .x_label = n.tr("n (longitud, escala log)", "n (length, log scale)"),
+             .y_label = n.tr("memoria pico en KB (escala log)", "peak memory in KB (log scale)"),
+             .series = {{.name = n.tr("local, k = 16", "local, k = 16"), .x = nx, .y = ml},
+                        {.name = n.tr("densa con máscara", "dense with a mask"), .x = nx, .y = md}},
+             .log_y = true,
+             .log_x = true});
+  n.figure(n.path("memoria.svg"), "memoria medida contra n en log–log", "measured memory against n in log–log");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -298,10 +341,120 @@ void paso3_campo(Narrator& n) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Paso 4: un modelo cuya cabeza h tiene ventana k = h + 1. Es el modelo enmascarado de la lección
+// 07 (models/toy_attention_lm.h) con una máscara por cabeza [H, T, T] en lugar de la causal.
+constexpr int64_t kCabezas = 3;
+
+Tensor mascaras_por_cabeza(int64_t t) {
+  Tensor m({kCabezas, t, t});
+  for (int64_t h = 0; h < kCabezas; ++h) {
+    const Tensor w = local_window_mask(t, h + 1);  // cabeza h: ventana de h + 1 tokens
+    for (int64_t e = 0; e < t * t; ++e) m[h * t * t + e] = w[e];
+  }
+  return m;
+}
+
+struct Ventanas {
+  std::vector<real> perdidas;
+  std::vector<Tensor> pesos;       // [H][T, T] para kFraseVentanas
+  std::vector<int64_t> fuera;      // por cabeza: pesos ≠ 0 fuera de su ventana
+  std::vector<int64_t> ancho;      // por cabeza: el mayor número de pesos ≠ 0 en una fila
+  std::string despues_de_bos;      // la palabra más probable después de [bos]
+};
+
+const std::string kFraseVentanas = "[bos] el muchacho jugaba con la cuerda";
+
+Ventanas entrenar_ventanas(const LessonOptions& o) {
+  Rng rng(o.seed);
+  ToyAttentionLM modelo({.d_model = 12, .n_heads = kCabezas}, rng);
+  const SentenceBatch lote = nine_sentence_batch();
+  const Tensor mascara = mascaras_por_cabeza(lote.x.size(1));
+  Adam opt(modelo.parameters(), {.lr = 0.02f});
+  Ventanas r;
+  const int pasos = o.mode == RunMode::quick ? 100 : o.mode == RunMode::full ? 600 : 300;
+  for (int t = 0; t < pasos; ++t) {
+    const Var perdida = cross_entropy(modelo.forward(lote.x, mascara), lote.y);
+    backward(perdida);
+    opt.step();
+    opt.zero_grad();
+    r.perdidas.push_back(perdida.value()[0]);
+  }
+  NoGrad sin_cinta;
+  const std::vector<int64_t> ids = course_ids(kFraseVentanas);
+  const int64_t t = int64_t(ids.size());
+  Tensor fila({1, t}), w;
+  for (int64_t i = 0; i < t; ++i) fila[i] = real(ids[size_t(i)]);
+  modelo.forward(fila, mascaras_por_cabeza(t), &w);
+  for (int64_t h = 0; h < kCabezas; ++h) {
+    const Tensor a = narrow(w, 1, h, 1).reshape({t, t}).clone();
+    int64_t fuera = 0, ancho = 0;
+    for (int64_t i = 0; i < t; ++i) {
+      int64_t en_fila = 0;
+      for (int64_t j = 0; j < t; ++j) {
+        en_fila += a.at({i, j}) != 0;
+        fuera += a.at({i, j}) != 0 && (j > i || j < i - h);
+      }
+      ancho = std::max(ancho, en_fila);
+    }
+    r.pesos.push_back(a), r.fuera.push_back(fuera), r.ancho.push_back(ancho);
+  }
+  const Tensor logits = modelo.forward(Tensor::zeros({1, 1}), mascaras_por_cabeza(1)).value();
+  int64_t mejor = 0;
+  for (int64_t v = 1; v < logits.numel(); ++v) mejor = logits[v] > logits[mejor] ? v : mejor;
+  r.despues_de_bos = course_vocabulary()[size_t(mejor)];
+  return r;
+}
+
+void paso4_ventana_por_cabeza(Narrator& n) {
+  n.step(4, "Un modelo cuya cabeza h ve h + 1 tokens", "A model whose head h sees h + 1 tokens");
+  const Ventanas r = entrenar_ventanas(n.options());
+  n.say(
+      "El modelo enmascarado de la lección 07 (ToyAttentionLM) con {} cabezas, pero cada una con su ventana: "
+      "la cabeza h (contando desde 0) tiene k = h + 1 (una máscara [H, T, T]). Entrenado {} pasos con las nueve "
+      "oraciones: la pérdida va de {} a {}. Después de «[bos]» predice «{}»: ¿es «el» o «un»? {}.",
+      "The masked model of lesson 07 (ToyAttentionLM) with {} heads, but each with its own window: head h "
+      "(counting from 0) has k = h + 1 (a mask [H, T, T]). Trained {} steps on the nine sentences: the loss goes "
+      "from {} to {}. After \"[bos]\" it predicts \"{}\": is it \"el\" or \"un\"? {}.",
+      kCabezas, r.perdidas.size(), fixed(r.perdidas.front(), 3), fixed(r.perdidas.back(), 3), r.despues_de_bos,
+      si_no(n, r.despues_de_bos == "el" || r.despues_de_bos == "un"));
+  const std::vector<int64_t> ids = course_ids(kFraseVentanas);
+  std::vector<std::string> tokens;
+  for (int64_t id : ids) tokens.push_back(course_vocabulary()[size_t(id)]);
+  bool bandas = true;
+  for (int64_t h = 0; h < kCabezas; ++h) {
+    n.say("Cabeza {} (k = {}), pesos para «{}»:", "Head {} (k = {}), weights for \"{}\":", h, h + 1, kFraseVentanas);
+    n.heatmap(r.pesos[size_t(h)], {.row_labels = tokens, .col_labels = tokens, .decimals = 2, .vmin = 0, .vmax = 1});
+    const std::string archivo = "ventana_cabeza_" + std::to_string(h) + ".svg";
+    svg::heatmap(n.path(archivo),
+                 {.title = n.tr("Cabeza ", "Head ") + std::to_string(h) + n.tr(": ventana k = ", ": window k = ") +
+                           std::to_string(h + 1),
+                  .x_label = n.tr("token j (clave)", "token j (key)"),
+                  .y_label = n.tr("token i (pregunta)", "token i (query)"),
+                  .values = r.pesos[size_t(h)],
+                  .row_labels = tokens,
+                  .col_labels = tokens,
+                  .vmin = 0,
+                  .vmax = 1});
+    n.figure(n.path(archivo), "pesos de la cabeza " + std::to_string(h) + ": una banda de ancho " + std::to_string(h + 1),
+             "weights of head " + std::to_string(h) + ": a band of width " + std::to_string(h + 1));
+    bandas = bandas && r.fuera[size_t(h)] == 0 && r.ancho[size_t(h)] == h + 1;
+  }
+  n.say(
+      "¿Cada cabeza h pone pesos distintos de 0 solo en su banda, y alguna fila usa los h + 1 tokens? {}. La "
+      "cabeza 0 solo se mira a sí misma (su diagonal vale 1); las otras reparten el peso entre el token y sus "
+      "vecinos de la izquierda.",
+      "Does every head h put nonzero weights only in its band, with some row using all h + 1 tokens? {}. Head 0 "
+      "only looks at itself (its diagonal is 1); the others share the weight between the token and its left "
+      "neighbours.",
+      si_no(n, bandas));
+}
+
+// ---------------------------------------------------------------------------------------------
 void run(Narrator& n) {
   paso1_ventana(n);
   paso2_costo(n);
   paso3_campo(n);
+  paso4_ventana_por_cabeza(n);
   n.summary({
       {"La ventana local N(i) = {j : max(0, i−k+1) ≤ j ≤ i} deja k puntajes por token (k cuenta al propio "
        "token); strided y fixed son dos maneras de Child et al. de cubrir más lejos con pocos puntajes.",
@@ -313,6 +466,10 @@ void run(Narrator& n) {
        "gradiente dicen lo mismo.",
        "With L layers information reaches L(k−1) + 1 tokens: the boolean product of the masks and the gradient "
        "say the same."},
+      {"La memoria medida en el asignador crece como n con la ventana y como n² con la matriz densa; cada cabeza "
+       "puede tener su propia ventana (una máscara [H, T, T]).",
+       "The memory measured in the allocator grows like n with the window and like n² with the dense matrix; each "
+       "head can have its own window (a mask [H, T, T])."},
   });
   n.exercises({
       {"Cambia la constante kK = 3 por 5: cada fila de la máscara tiene 5 unos (menos al inicio) y en el paso "
@@ -325,6 +482,12 @@ void run(Narrator& n) {
        "paso 1 pasa a «no»): esa ventana tiene k + 1 tokens.",
        "In ventana_a_mano change `i - k + 1` to `i - k`: it is no longer equal to local_window_mask (the answer "
        "of step 1 becomes \"no\"): that window has k + 1 tokens."},
+      {"En mascaras_por_cabeza cambia `local_window_mask(t, h + 1)` por `local_window_mask(t, 2 * h + 1)`: las "
+       "bandas de las figuras ventana_cabeza_*.svg pasan a anchos 1, 3 y 5, y la respuesta del paso 4 a «no» (ya "
+       "no son h + 1).",
+       "In mascaras_por_cabeza change `local_window_mask(t, h + 1)` to `local_window_mask(t, 2 * h + 1)`: the "
+       "bands of the figures ventana_cabeza_*.svg become widths 1, 3 and 5, and the answer of step 4 becomes "
+       "\"no\" (they are no longer h + 1)."},
   });
 }
 

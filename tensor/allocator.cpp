@@ -1,5 +1,7 @@
 #include "tensor/allocator.h"
 
+#include "tensor/memory_counter.h"
+
 #include <algorithm>
 #include <atomic>
 #include <bit>
@@ -47,6 +49,16 @@ std::atomic<bool>& caching() {
 
 std::atomic<bool> poison{false};
 
+// tensor/memory_counter.h: bytes alive (by size class) and their peak since the last reset.
+std::atomic<int64_t> live_bytes{0}, peak_bytes{0};
+
+void count_allocation(size_t bytes) {
+  const int64_t now = live_bytes.fetch_add(int64_t(bytes)) + int64_t(bytes);
+  int64_t peak = peak_bytes.load();
+  while (now > peak && !peak_bytes.compare_exchange_weak(peak, now)) {
+  }
+}
+
 void* system_allocate(size_t bytes) { return ::operator new(bytes, kAlignment); }
 void system_free(void* p) noexcept { ::operator delete(p, kAlignment); }
 
@@ -60,6 +72,10 @@ void release_locked(Pool& p) {
 }
 
 }  // namespace
+
+int64_t live_tensor_bytes() { return live_bytes.load(); }
+int64_t peak_tensor_bytes() { return peak_bytes.load(); }
+void reset_peak_tensor_bytes() { peak_bytes.store(live_bytes.load()); }
 
 bool caching_allocator_enabled() { return caching().load(); }
 void set_caching_allocator(bool on) { caching().store(on); }
@@ -120,12 +136,14 @@ Block allocate_block(size_t count) {
     }
     p.stats.in_use_bytes += int64_t(block.bytes);
   }
+  count_allocation(size_class(count * sizeof(real)));
   if (poison.load()) std::fill(block.data, block.data + count, std::numeric_limits<real>::quiet_NaN());
   return block;
 }
 
 void free_block(const Block& block) noexcept {
   if (!block.data) return;
+  live_bytes.fetch_sub(int64_t(size_class(block.bytes)));  // plain: the exact request; pooled: its class
   if (!block.pooled) {
     system_free(block.data);
     return;

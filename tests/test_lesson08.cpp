@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "tensor/thread_pool.h"
+#include "tests/lesson_test_util.h"
 #include "tests/spanish_check.h"
 #include "tests/xml_well_formed.h"
 
@@ -55,6 +56,44 @@ TEST(Lesson08, LocalCostIsLinearAndEqualsDenseWithTheWindowMask) {
   // Four times as long: four times the local scores, sixteen times the dense ones.
   EXPECT_EQ(ms.back().puntajes_local, 4 * ms.front().puntajes_local);
   EXPECT_EQ(ms.back().puntajes_densa, 16 * ms.front().puntajes_densa);
+  // The measured memory follows: the band at least (4 bytes a weight), the dense matrix at least
+  // once; local grows about ×4, dense about ×16 (size classes round by at most 25 %).
+  for (const Medicion& m : ms) {
+    EXPECT_GE(m.bytes_local, 4 * m.puntajes_local) << m.n;
+    EXPECT_GE(m.bytes_densa, 4 * m.puntajes_densa) << m.n;
+    EXPECT_LT(m.bytes_local, m.bytes_densa) << m.n;
+  }
+  const double bl = double(ms.back().bytes_local) / double(ms.front().bytes_local),
+               bd = double(ms.back().bytes_densa) / double(ms.front().bytes_densa);
+  EXPECT_GT(bl, 3);
+  EXPECT_LT(bl, 6);
+  EXPECT_GT(bd, 12);
+  EXPECT_LT(bd, 20);
+}
+
+// Head h of the trained model puts weight only in its window of h + 1 tokens, and the model
+// learns the nine sentences' first word.
+TEST(Lesson08, ModelWithOneWindowPerHeadLearnsAndKeepsItsBands) {
+  const Tensor m = mascaras_por_cabeza(5);
+  ASSERT_EQ(m.shape(), (Shape{kCabezas, 5, 5}));
+  for (int64_t h = 0; h < kCabezas; ++h)
+    EXPECT_EQ(max_abs_diff(narrow(m, 0, h, 1).reshape({5, 5}), local_window_mask(5, h + 1)), 0);
+  for (uint64_t seed : {1, 2}) {
+    const Ventanas r = entrenar_ventanas(quick(seed));
+    EXPECT_LT(r.perdidas.back(), 0.6 * r.perdidas.front()) << seed;
+    EXPECT_TRUE(r.despues_de_bos == "el" || r.despues_de_bos == "un") << seed << " " << r.despues_de_bos;
+    ASSERT_EQ(r.pesos.size(), size_t(kCabezas));
+    for (int64_t h = 0; h < kCabezas; ++h) {
+      EXPECT_EQ(r.fuera[size_t(h)], 0) << seed << " " << h;
+      EXPECT_EQ(r.ancho[size_t(h)], h + 1) << seed << " " << h;
+      for (int64_t i = 0; i < r.pesos[size_t(h)].size(0); ++i) {
+        double s = 0;
+        for (int64_t j = 0; j < r.pesos[size_t(h)].size(1); ++j) s += r.pesos[size_t(h)].at({i, j});
+        EXPECT_NEAR(s, 1, 1e-5);
+      }
+    }
+    for (int64_t i = 0; i < r.pesos[0].size(0); ++i) EXPECT_EQ(r.pesos[0].at({i, i}), 1);  // head 0: itself only
+  }
 }
 
 TEST(Lesson08, ReceptiveFieldGrowsByKMinusOnePerLayerInMasksAndGradients) {
@@ -94,6 +133,8 @@ TEST(Lesson08, SameGradientsWithOneOrTwoThreads) {
   set_num_threads(before);
   EXPECT_EQ(max_abs_diff(uno, dos), 0);
   EXPECT_EQ(m1.diferencia, m2.diferencia);
+  EXPECT_EQ(m1.bytes_local, m2.bytes_local);  // the measured memory does not depend on the threads either
+  EXPECT_EQ(m1.bytes_densa, m2.bytes_densa);
 }
 
 std::string read_file(const std::string& path) {
@@ -120,18 +161,30 @@ TEST(Lesson08, QuickRunPrintsTheClaimsAndWritesTheFigures) {
     const bool es = lang == Lang::es;
     for (const char* claim : {es ? "local_window_mask de la biblioteca? sí." : "local_window_mask? yes.",
                               es ? "(max |Δ| < 1e-5)? sí." : "(max |Δ| < 1e-5)? yes.",
-                              es ? "coincide con M^L? sí." : "match M^L? yes.", es ? "Resumen" : "Summary",
+                              es ? "coincide con M^L? sí." : "match M^L? yes.",
+                              es ? "y la densa como n² (más de ×8)? sí." : "dense one like n² (more than ×8)? yes.",
+                              es ? "¿es «el» o «un»? sí." : "is it \"el\" or \"un\"? yes.",
+                              es ? "tokens? sí." : "h + 1 tokens? yes.", es ? "Resumen" : "Summary",
                               es ? "Ejercicios" : "Exercises"})
       EXPECT_TRUE(text.find(claim) != std::string::npos || flat.find(claim) != std::string::npos) << claim;
     for (const char* wrong : {"? no", " no\n"}) EXPECT_EQ(text.find(wrong), std::string::npos) << wrong;
     if (!es) {
-      EXPECT_EQ(spanish_in(text), "");
+      EXPECT_EQ(atn::testing_util::spanish_outside_tokens(text, course_vocabulary()), "");
     }
-    ASSERT_EQ(n.figures().size(), 5u);
+    EXPECT_EQ(atn::testing_util::line_wider_than(text, 80), "");
+    ASSERT_EQ(n.figures().size(), 9u);
     for (const std::string& f : n.figures()) EXPECT_EQ(xml_problem(read_file(f)), "") << f;
     for (const char* archivo : {"ventana_local.svg", "patron_strided.svg", "patron_fixed.svg"})
       EXPECT_NE(read_file(n.path(archivo)).find(es ? "token j (clave)" : "token j (key)"), std::string::npos);
-    EXPECT_NE(read_file(n.path("costo.svg")).find(es ? "log10 tiempo (ms)" : "log10 time (ms)"), std::string::npos);
+    EXPECT_NE(read_file(n.path("costo.svg")).find(es ? "tiempo en ms (escala log)" : "time in ms (log scale)"),
+              std::string::npos);
+    EXPECT_NE(read_file(n.path("memoria.svg")).find(es ? "n (longitud, escala log)" : "n (length, log scale)"),
+              std::string::npos);
+    for (int h = 0; h < 3; ++h) {
+      const std::string svg = read_file(n.path("ventana_cabeza_" + std::to_string(h) + ".svg"));
+      EXPECT_NE(svg.find((es ? ": ventana k = " : ": window k = ") + std::to_string(h + 1)), std::string::npos);
+      EXPECT_NE(svg.find(">muchacho<"), std::string::npos);
+    }
     EXPECT_NE(read_file(n.path("campo_receptivo.svg")).find(es ? "entrada j" : "input j"), std::string::npos);
     fs::remove_all(o.out_dir);
   }

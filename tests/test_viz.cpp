@@ -93,6 +93,34 @@ TEST_F(Viz, PlotSkipsNonFiniteValuesAndNonPositiveOnLogAxis) {
   expect_svg_document(read(file));
 }
 
+// A log–log plot: y = x² at x = 1, 10, 100, 1000 is a straight line with points equally spaced in
+// x (each decade the same width), and 0 or a negative x cannot be drawn.
+TEST_F(Viz, LogLogPlotDrawsAPowerLawAsAStraightLine) {
+  const std::string file = path("loglog.svg");
+  svg::plot(file, {.series = {{.x = {0, 1, 10, 100, 1000, -5}, .y = {1, 1, 100, 1e4f, 1e6f, 1}}},
+                   .log_y = true,
+                   .log_x = true});
+  const std::string svg = read(file);
+  expect_svg_document(svg);
+  for (const char* tick : {">1<", ">10<", ">100<", ">1000<"}) EXPECT_NE(svg.find(tick), std::string::npos) << tick;
+  const size_t d = svg.find("d=\"M");
+  ASSERT_NE(d, std::string::npos);
+  std::istringstream path_data(svg.substr(d + 3, svg.find('"', d + 3) - d - 3));  // from the "M"
+  std::vector<double> xs, ys;
+  for (std::string op; path_data >> op;) {
+    double x = 0, y = 0;
+    if (op != "M" && op != "L") x = std::stod(op.substr(1)), path_data >> y;
+    else path_data >> x >> y;
+    xs.push_back(x), ys.push_back(y);
+  }
+  ASSERT_EQ(xs.size(), 4u);  // x = 0 and x = −5 left out
+  for (size_t i = 2; i < xs.size(); ++i) {
+    EXPECT_NEAR(xs[i] - xs[i - 1], xs[1] - xs[0], 0.25);  // one decade, one width (0.1 px rounding)
+    EXPECT_NEAR(ys[i] - ys[i - 1], ys[1] - ys[0], 0.25);  // slope 2 on both log axes: a line
+  }
+  EXPECT_LT(ys[1], ys[0]);  // y grows upwards (smaller SVG y)
+}
+
 TEST_F(Viz, PlotErrors) {
   EXPECT_THROW(svg::plot(path("bad.svg"), {.series = {{.x = {1, 2}, .y = {1, 2, 3}}}}), Error);
   try {

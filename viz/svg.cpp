@@ -189,17 +189,17 @@ void plot(const std::string& path, const Plot& p) {
       fail("svg::plot: series '", s.name, "' has ", s.x.size(), " x values and ", s.y.size(), " y values");
     for (size_t i = 0; i < s.y.size(); ++i) {
       const double x = s.x.empty() ? double(i) : double(s.x[i]), y = s.y[i];
-      if (!std::isfinite(x) || !drawable(y, p.log_y)) continue;
+      if (!drawable(x, p.log_x) || !drawable(y, p.log_y)) continue;
       x_lo = std::min(x_lo, x), x_hi = std::max(x_hi, x);
       y_lo = std::min(y_lo, y), y_hi = std::max(y_hi, y);
     }
   }
-  const Axis ax = make_axis(x_lo, x_hi, false), ay = make_axis(y_lo, y_hi, p.log_y);
+  const Axis ax = make_axis(x_lo, x_hi, p.log_x), ay = make_axis(y_lo, y_hi, p.log_y);
 
   const double left = 70, right = 20, top = p.title.empty() ? 20 : 40, bottom = 50;
   const double pw = p.width - left - right, ph = p.height - top - bottom;
   if (pw < 50 || ph < 50) fail("svg::plot: figure ", p.width, "x", p.height, " is too small");
-  auto X = [&](double x) { return left + (x - ax.lo) / (ax.hi - ax.lo) * pw; };
+  auto X = [&](double x) { return left + ((p.log_x ? std::log10(x) : x) - ax.lo) / (ax.hi - ax.lo) * pw; };
   auto Y = [&](double y) { return top + ph - ((p.log_y ? std::log10(y) : y) - ay.lo) / (ay.hi - ay.lo) * ph; };
   auto Yaxis = [&](double t) { return top + ph - (t - ay.lo) / (ay.hi - ay.lo) * ph; };  // t in axis units
 
@@ -229,7 +229,7 @@ void plot(const std::string& path, const Plot& p) {
     bool pen_down = false;
     for (size_t i = 0; i < s.y.size(); ++i) {
       const double x = s.x.empty() ? double(i) : double(s.x[i]), y = s.y[i];
-      if (!std::isfinite(x) || !drawable(y, p.log_y)) {
+      if (!drawable(x, p.log_x) || !drawable(y, p.log_y)) {
         pen_down = false;
         continue;
       }

@@ -6,7 +6,7 @@
 // match the matrix, ...).
 //
 // Non-finite values are part of teaching (a loss that diverges, a mask of -inf), so they never
-// throw: plots skip NaN/inf points (a line breaks there) and, on a log axis, values <= 0; bar charts
+// throw: plots skip NaN/inf points (a line breaks there) and, on a log axis (x or y), values <= 0; bar charts
 // leave the bar out; heatmaps draw the cell grey and keep it out of the color scale.
 //
 // Every field has a default, so a figure is written with designated initializers naming only what
@@ -38,6 +38,7 @@ struct Plot {
   std::string title{}, x_label{}, y_label{};
   std::vector<Series> series{};
   bool log_y = false;  // a logarithmic y axis, for loss curves
+  bool log_x = false;  // a logarithmic x axis (with log_y: a log–log plot, where a power law is a line)
   int width = 640, height = 400;
 };
 
