@@ -39,6 +39,10 @@ struct Plot {
   std::vector<Series> series{};
   bool log_y = false;  // a logarithmic y axis, for loss curves
   int width = 640, height = 400;
+  // Draw at most one point per pixel cell per series (points whose centres round to the same
+  // whole pixel look the same): keeps dense scatter plots (bifurcation diagrams with millions of
+  // points) small. Off by default, so every point of an ordinary plot is one circle.
+  bool one_point_per_pixel = false;
 };
 
 struct Heatmap {
