@@ -2,13 +2,16 @@
 // cost of one step with and without the Lyapunov update (Jacobian + QR). Each diagram line gives
 // the wall-clock time and the CPU time of all threads together (getrusage): on a shared machine
 // the wall time is noisy, the CPU time divided by the free cores is what a quiet machine takes.
-// Measured once with ARGS=--quick at -O2 on the 2-core machine while it ran other builds (load 11,
-// so the wall times are ~5x what two free cores give; the step lines are wall time too):
-//   meanfield step: 2.31 us/step;  step + Jacobian + QR: 17.15 us/step
-//   zoom diagram [1.24, 1.28] 4001 points, burn-in 100000, 10000 steps, threads=2:
-//     1078 s wall, 212 s cpu (estimated): ~2 min on two free cores
-//   full diagram [0, 3] 701 points, burn-in 100000, 75000 steps, threads=2:
-//     682 s wall, 137 s cpu (estimated): ~70 s on two free cores
+// Measured with ARGS=--quick on the 2-core machine while other engineers built (load 4.5-5;
+// wall times, so ranges over repeated runs):
+//   -O2: step (naive, 12 tanh) 0.41-0.43 us, step (cached tanh, 3 tanh) 0.22-0.29 us;
+//        step + Jacobian + QR 2.9 us
+//   -O3 (the dynamics/ and bench objects; load 5 with a test run beside it): naive 0.62-0.86 us,
+//        cached 0.32-0.43 us; step + Jacobian + QR 6.2-7.3 us
+//   zoom diagram [1.24, 1.28] 4001 points, burn-in 100000, 10000 steps, threads=2 (-O2):
+//     204 s wall, 186 s cpu (estimated)
+//   full diagram [0, 3] 701 points, burn-in 100000, 75000 steps, threads=2 (-O2):
+//     127 s wall, 124 s cpu (estimated)
 //
 // ARGS="--quick" runs every 40th column of each diagram (the same grids) and scales the times up.
 #include <sys/resource.h>
@@ -38,14 +41,24 @@ double load_average() {
 
 void bench_steps() {
   const atn::MeanFieldMap map({.beta_o = 1.27});
-  for (bool lyapunov : {false, true}) {
-    const int64_t n = lyapunov ? 20000 : 200000;
+  // The naive step (12 tanh) against the cached one (3 tanh, what the burn-in runs), same run.
+  for (bool cached : {false, true}) {
+    const int64_t n = 200000;
+    atn::MeanFieldState s = atn::mean_field_initial_state();
+    atn::MeanFieldMeansCache cache;
     const auto t0 = Clock::now();
-    atn::run_orbit(map, atn::mean_field_initial_state(), {.burn_in = 0, .steps = n, .lyapunov = lyapunov, .keep_series = false});
+    for (int64_t t = 0; t < n; ++t) cached ? map.step_cached(s, cache) : map.step(s);
     const double us = std::chrono::duration<double, std::micro>(Clock::now() - t0).count() / double(n);
-    std::printf("meanfield step%s: %.2f us/step, load %.1f\n", lyapunov ? " + Jacobian + QR" : "", us, load_average());
+    std::printf("meanfield step (%s): %.3f us/step, load %.1f  [A_0,1 = %.6f]\n", cached ? "cached tanh" : "naive", us,
+                load_average(), s.A[0][0]);
     std::fflush(stdout);
   }
+  const int64_t n = 20000;
+  const auto t0 = Clock::now();
+  atn::run_orbit(map, atn::mean_field_initial_state(), {.burn_in = 0, .steps = n, .lyapunov = true, .keep_series = false});
+  const double us = std::chrono::duration<double, std::micro>(Clock::now() - t0).count() / double(n);
+  std::printf("meanfield step + Jacobian + QR: %.2f us/step, load %.1f\n", us, load_average());
+  std::fflush(stdout);
 }
 
 void bench_diagram(const char* name, const atn::BifurcationConfig& c, int64_t every) {

@@ -164,7 +164,10 @@ void write_bifurcation_svg(const std::string& path, const std::vector<Bifurcatio
       s.y.push_back(real(p));
     }
   }
-  svg::Plot plot{.title = text.title, .x_label = text.x_label, .y_label = text.y_label, .width = 900, .height = 520};
+  // Quasi-periodic columns keep thousands of section points that land on the same pixels; drawing
+  // one per pixel cell keeps the figure a few MB (the CSV keeps every point).
+  svg::Plot plot{.title = text.title, .x_label = text.x_label, .y_label = text.y_label, .width = 900, .height = 520,
+                 .one_point_per_pixel = true};
   for (svg::Series& s : per)
     if (!s.x.empty()) plot.series.push_back(std::move(s));
   svg::plot(path, plot);

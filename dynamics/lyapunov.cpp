@@ -29,14 +29,15 @@ MfMatrix3 semantic_overlap_jacobian_from_means(const MeanFieldMap& map, MfMatrix
 }
 
 MfJacobian mean_field_jacobian(const MeanFieldMap& map, const MeanFieldState& state, MeanFieldStep* step_out) {
-  const MeanFieldStep step = map.evaluate(state);
+  // The segment means (the tanh) of each slot, computed once for the step and its Jacobian.
+  std::array<MfSegmentMeans, kMfContext> t{};
+  for (int d = 0; d < kMfContext; ++d) t[size_t(d)] = map.segment_means(state.A[size_t(d)]);
+  const MeanFieldStep step = map.evaluate_from_means(state, t);
   if (step_out) *step_out = step;
   const MfVec& Abar = step.A_new;
   const double g = map.gain();
-  std::array<std::array<double, kMfSegments>, kMfContext> t{};
   std::array<MfVec, kMfContext> v{}, k{};
   for (int d = 0; d < kMfContext; ++d) {
-    t[size_t(d)] = map.segment_means(state.A[size_t(d)]);
     v[size_t(d)] = map.overlap_from_means(kMfV, t[size_t(d)], state.code[size_t(d)]);
     k[size_t(d)] = map.overlap_from_means(kMfK, t[size_t(d)], state.code[size_t(d)]);
   }

@@ -93,10 +93,15 @@ MfVec MeanFieldMap::overlap_from_means(MfMatrix alpha, const std::array<double, 
 }
 
 MeanFieldStep MeanFieldMap::evaluate(const MeanFieldState& state) const {
-  MeanFieldStep r;
   // The segment means of each slot (three tanh), shared by all its overlaps.
-  std::array<std::array<double, kMfSegments>, kMfContext> t{};
+  std::array<MfSegmentMeans, kMfContext> t{};
   for (int d = 0; d < kMfContext; ++d) t[size_t(d)] = segment_means(state.A[size_t(d)]);
+  return evaluate_from_means(state, t);
+}
+
+MeanFieldStep MeanFieldMap::evaluate_from_means(const MeanFieldState& state,
+                                                const std::array<MfSegmentMeans, kMfContext>& t) const {
+  MeanFieldStep r;
   std::array<MfVec, kMfContext> v{}, k{};
   for (int d = 0; d < kMfContext; ++d) {
     v[size_t(d)] = overlap_from_means(kMfV, t[size_t(d)], state.code[size_t(d)]);
@@ -133,6 +138,26 @@ void shift_window(MeanFieldState& state, const MfVec& A_new) {
 MeanFieldStep MeanFieldMap::step(MeanFieldState& state) const {
   MeanFieldStep r = evaluate(state);
   shift_window(state, r.A_new);
+  return r;
+}
+
+MeanFieldStep MeanFieldMap::step_cached(MeanFieldState& state, MeanFieldMeansCache& cache) const {
+  if (cache.map != this) cache = {.map = this};
+  for (size_t d = 0; d < size_t(kMfContext); ++d)
+    if (!cache.filled[d] || cache.A[d] != state.A[d]) {  // exact comparison: the same A gives the same tanh
+      cache.t[d] = segment_means(state.A[d]);
+      cache.A[d] = state.A[d];
+      cache.filled[d] = true;
+    }
+  MeanFieldStep r = evaluate_from_means(state, cache.t);
+  shift_window(state, r.A_new);
+  // The cache shifts with the window: old slot d is new slot d + 1; new slot 0 is computed next step.
+  for (size_t d = size_t(kMfContext) - 1; d > 0; --d) {
+    cache.t[d] = cache.t[d - 1];
+    cache.A[d] = cache.A[d - 1];
+    cache.filled[d] = cache.filled[d - 1];
+  }
+  cache.filled[0] = false;
   return r;
 }
 

@@ -65,6 +65,18 @@ MeanFieldState mean_field_initial_state();
 // Position n ∈ {0..3} as P bits, most significant first, 0 → −1 and 1 → +1.
 MfCode position_code(int n);
 
+using MfSegmentMeans = std::array<double, kMfSegments>;
+
+// The segment means of the window slots, for MeanFieldMap::step_cached. Each slot remembers the
+// A it was computed from (and the cache the map that computed it), so a cache that no longer
+// matches the state (a state edited by hand, another map) recomputes instead of going wrong.
+struct MeanFieldMeansCache {
+  std::array<MfSegmentMeans, kMfContext> t{};
+  std::array<MfVec, kMfContext> A{};
+  std::array<bool, kMfContext> filled{};
+  const void* map = nullptr;  // the MeanFieldMap the values belong to
+};
+
 // What one step reads off the newest token before it moves on.
 struct MeanFieldStep {
   MfVec m_o{};     // m^o(A_0, p_0): the output overlaps, positional part included
@@ -95,6 +107,14 @@ class MeanFieldMap {
   MeanFieldStep step(MeanFieldState& state) const;
   // The new attention vector of one step, without changing the state.
   MeanFieldStep evaluate(const MeanFieldState& state) const;
+  // The same from the segment means t[d] = segment_means(state.A[d]) of every slot.
+  MeanFieldStep evaluate_from_means(const MeanFieldState& state, const std::array<MfSegmentMeans, kMfContext>& t) const;
+
+  // step() recomputes the three tanh of every slot, although slots 1..3 are last step's slots
+  // 0..2 whose tanh it already had. step_cached() keeps them in `cache` and only computes the
+  // tanh of a slot whose A the cache has not seen (the new slot 0): 3 tanh per step instead of
+  // 12. The arithmetic is otherwise the same, so both give the same state bit for bit.
+  MeanFieldStep step_cached(MeanFieldState& state, MeanFieldMeansCache& cache) const;
 
  private:
   MeanFieldConfig config_;

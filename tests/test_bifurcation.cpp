@@ -160,6 +160,40 @@ TEST(Bifurcation, FiguresAndTables) {
   EXPECT_EQ(summary.rfind("index,beta,distinct,regime_count,regime_lyapunov,lambda_1,", 0), 0u);
 }
 
+size_t count_points(const std::string& svg) {
+  size_t n = 0;
+  for (size_t at = svg.find("class=\"point\""); at != std::string::npos; at = svg.find("class=\"point\"", at + 1)) ++n;
+  return n;
+}
+
+TEST(Bifurcation, DenseColumnsDrawAtMostOnePointPerPixelAndKeepEveryPointInTheCsv) {
+  // Six columns of 20 000 points each (a quasi-periodic column keeps about that many section
+  // points), two regimes (two colours). Each column is one x pixel, so a colour can draw at most
+  // one point per y pixel of the plot area (520 − 40 − 50 = 430 pixels, 431 rounded values) per column.
+  const std::string dir = ::testing::TempDir() + "atn_bifurcation_dense";
+  std::filesystem::remove_all(dir);
+  Rng rng(7);
+  std::vector<BifurcationColumn> cols;
+  const int64_t per_column = 20000;
+  for (int64_t c = 0; c < 6; ++c) {
+    BifurcationColumn col{.index = c, .beta = 1.24 + 0.001 * double(c)};
+    col.by_count = c < 3 ? Regime::quasi_periodic : Regime::chaotic;
+    for (int64_t i = 0; i < per_column; ++i) col.points.push_back(rng.uniform() - 0.5);
+    cols.push_back(std::move(col));
+  }
+  write_bifurcation_svg(dir + "/d.svg", cols, {.title = "Diagrama denso", .quasi_periodic = "cuasi-periódico"});
+  const std::string svg = read_text_file(dir + "/d.svg");
+  EXPECT_EQ(xml_problem(svg), "");
+  EXPECT_NE(svg.find("Diagrama denso"), std::string::npos);
+  EXPECT_NE(svg.find("cuasi-periódico"), std::string::npos);
+  const size_t drawn = count_points(svg);
+  EXPECT_LE(drawn, 6u * 431u);
+  EXPECT_GE(drawn, 6u * 300u);  // uniform points over most of the axis fill most pixels: thinned, not emptied
+  EXPECT_LT(svg.size(), 1000000u);
+  const std::string csv = bifurcation_points_csv(cols);
+  EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 1 + 6 * per_column);
+}
+
 TEST(Trajectory, WritesEveryTableAndFigure) {
   const std::string dir = ::testing::TempDir() + "atn_trajectory_fig";
   std::filesystem::remove_all(dir);

@@ -136,6 +136,36 @@ std::vector<std::pair<double, MeanFieldState>> jacobian_cases() {
   return cases;
 }
 
+// Bit-for-bit: the cached step only skips recomputing tanh of the same A, the rest of the
+// arithmetic is shared, so chaotic runs (β = 1.4, 2.5) must not drift apart either.
+TEST(MeanField, CachedStepEqualsTheNaiveStepBitForBit) {
+  for (double beta : {0.5, 1.255, 1.27, 1.4, 2.5}) {
+    const MeanFieldMap map({.beta_o = beta});
+    MeanFieldState naive = mean_field_initial_state(), fast = naive;
+    MeanFieldMeansCache cache;
+    for (int t = 0; t < 20000; ++t) {
+      const MeanFieldStep a = map.step(naive), b = map.step_cached(fast, cache);
+      ASSERT_EQ(a.A_new, b.A_new) << "beta " << beta << " step " << t;
+      ASSERT_EQ(a.m_o, b.m_o) << "beta " << beta << " step " << t;
+      ASSERT_EQ(a.m_o_se, b.m_o_se) << "beta " << beta << " step " << t;
+      ASSERT_EQ(a.weights, b.weights) << "beta " << beta << " step " << t;
+    }
+    EXPECT_EQ(naive.A, fast.A) << beta;
+    EXPECT_EQ(naive.code, fast.code) << beta;
+  }
+}
+
+TEST(MeanField, CachedStepNoticesAnEditedStateAndAnotherMap) {
+  const MeanFieldMap map({.beta_o = 1.27}), other({.beta_o = 2.0});
+  MeanFieldState naive = mean_field_initial_state(), fast = naive;
+  MeanFieldMeansCache cache;
+  for (int t = 0; t < 10; ++t) map.step(naive), map.step_cached(fast, cache);
+  naive.A[2][1] = fast.A[2][1] = 0.3;  // a slot whose tanh the cache holds
+  EXPECT_EQ(map.step(naive).A_new, map.step_cached(fast, cache).A_new);
+  EXPECT_EQ(other.step(naive).A_new, other.step_cached(fast, cache).A_new);  // the cache was map's
+  EXPECT_EQ(map.step(naive).A_new, map.step_cached(fast, cache).A_new);
+}
+
 TEST(MeanFieldJacobian, MatchesFiniteDifferences) {
   for (const auto& [beta, state] : jacobian_cases()) {
     const MeanFieldMap map({.beta_o = beta});

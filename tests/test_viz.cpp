@@ -209,6 +209,18 @@ TEST_F(Viz, BarChartHasOneBarPerFiniteValue) {
   EXPECT_THROW(svg::bar_chart(file, {.labels = {"a", "b"}, .values = {1}}), Error);
 }
 
+TEST_F(Viz, OnePointPerPixelDropsOnlyPointsOnTheSamePixel) {
+  // Three points on one pixel (they differ by far less than a pixel on a 0..10 axis), one far away.
+  svg::Series s{.x = {1, 1.000001f, 1.000002f, 9}, .y = {5, 5, 5.000001f, 1}, .mark = svg::Mark::points};
+  svg::plot(path("all.svg"), {.series = {s}});
+  svg::plot(path("thin.svg"), {.series = {s}, .one_point_per_pixel = true});
+  EXPECT_EQ(count(read(path("all.svg")), "class=\"point\""), 4u);
+  EXPECT_EQ(count(read(path("thin.svg")), "class=\"point\""), 2u);
+  // Per series: the same pixel in another series (another colour) is drawn again.
+  svg::plot(path("two.svg"), {.series = {s, s}, .one_point_per_pixel = true});
+  EXPECT_EQ(count(read(path("two.svg")), "class=\"point\""), 4u);
+}
+
 TEST(VizHelpers, ViridisEndsAndEscape) {
   const svg::Rgb lo = svg::viridis(0), hi = svg::viridis(1), nan = svg::viridis(NAN), mid = svg::viridis(0.5);
   auto rgb = [](svg::Rgb c) { return std::vector<int>{c.r, c.g, c.b}; };

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <sstream>
+#include <unordered_set>
 
 #include "tensor/atomic_file.h"
 
@@ -227,6 +228,7 @@ void plot(const std::string& path, const Plot& p) {
     const char* color = kPalette[k % 10];
     std::ostringstream d;
     bool pen_down = false;
+    std::unordered_set<int64_t> drawn_pixels;  // for one_point_per_pixel: the cells this series has a point in
     for (size_t i = 0; i < s.y.size(); ++i) {
       const double x = s.x.empty() ? double(i) : double(s.x[i]), y = s.y[i];
       if (!drawable(x, p.log_x) || !drawable(y, p.log_y)) {
@@ -234,6 +236,11 @@ void plot(const std::string& path, const Plot& p) {
         continue;
       }
       if (s.mark == Mark::points) {
+        if (p.one_point_per_pixel) {
+          // Data inside the axes map inside the figure, so the cell numbers fit well within int64.
+          const int64_t cell = int64_t(std::lround(X(x))) * (int64_t(p.height) + 1) + int64_t(std::lround(Y(y)));
+          if (!drawn_pixels.insert(cell).second) continue;
+        }
         svg += "<circle class=\"point\" cx=\"" + num(X(x)) + "\" cy=\"" + num(Y(y)) + "\" r=\"3\" fill=\"" + color +
                "\" fill-opacity=\"0.8\"/>\n";
       } else {

@@ -40,6 +40,10 @@ struct Plot {
   bool log_y = false;  // a logarithmic y axis, for loss curves
   bool log_x = false;  // a logarithmic x axis (with log_y: a log–log plot, where a power law is a line)
   int width = 640, height = 400;
+  // Draw at most one point per pixel cell per series (points whose centres round to the same
+  // whole pixel look the same): keeps dense scatter plots (bifurcation diagrams with millions of
+  // points) small. Off by default, so every point of an ordinary plot is one circle.
+  bool one_point_per_pixel = false;
 };
 
 struct Heatmap {
