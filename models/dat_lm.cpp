@@ -54,9 +54,12 @@ void normal_linear(Linear& l, Rng& rng, real std) {
 
 const char* dat_symbols_name(DATSymbols s) {
   switch (s) {
-    case DATSymbols::symbolic: return "symbolic";
-    case DATSymbols::positional: return "positional";
-    case DATSymbols::relative: return "relative";
+    case DATSymbols::symbolic:
+      return "symbolic";
+    case DATSymbols::positional:
+      return "positional";
+    case DATSymbols::relative:
+      return "relative";
   }
   return "?";
 }

@@ -43,11 +43,11 @@ struct DATConfig {
   int64_t n_heads_sa = 2, n_heads_ra = 2;  // head_dim = d_model / (n_heads_sa + n_heads_ra)
   int64_t n_relations = 0;                 // n_r; 0 means n_heads_ra
   DATSymbols symbols = DATSymbols::symbolic;
-  int64_t n_symbols = 0;       // symbolic: N_s; 0 means block
-  int64_t symbol_heads = 1;    // symbolic: H_s, must divide d_model
-  int64_t max_rel_pos = 0;     // relative: m, offsets clipped to [−m, m]; 0 means block − 1
-  bool post_norm = false;      // norm after the residual sum (the original Transformer's order)
-  bool swiglu = false;         // SwiGLU FF with dff = ⌊8d/3⌋ instead of GELU with 4d
+  int64_t n_symbols = 0;     // symbolic: N_s; 0 means block
+  int64_t symbol_heads = 1;  // symbolic: H_s, must divide d_model
+  int64_t max_rel_pos = 0;   // relative: m, offsets clipped to [−m, m]; 0 means block − 1
+  bool post_norm = false;    // norm after the residual sum (the original Transformer's order)
+  bool swiglu = false;       // SwiGLU FF with dff = ⌊8d/3⌋ instead of GELU with 4d
 };
 
 const char* dat_symbols_name(DATSymbols s);  // "symbolic", "positional", "relative"

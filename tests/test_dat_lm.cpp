@@ -17,9 +17,18 @@ namespace {
 using testing_util::names_of;
 
 DATConfig tiny(DATSymbols symbols = DATSymbols::symbolic, bool post_norm = false, bool swiglu = false) {
-  return {.vocab = 7, .block = 6, .n_layer = 2, .d_model = 8, .n_heads_sa = 1, .n_heads_ra = 1,
-          .symbols = symbols, .n_symbols = 3, .symbol_heads = 2, .max_rel_pos = 2,
-          .post_norm = post_norm, .swiglu = swiglu};
+  return {.vocab = 7,
+          .block = 6,
+          .n_layer = 2,
+          .d_model = 8,
+          .n_heads_sa = 1,
+          .n_heads_ra = 1,
+          .symbols = symbols,
+          .n_symbols = 3,
+          .symbol_heads = 2,
+          .max_rel_pos = 2,
+          .post_norm = post_norm,
+          .swiglu = swiglu};
 }
 
 Tensor tokens(int64_t B, int64_t T, int64_t V, Rng& rng) {
@@ -36,14 +45,15 @@ TEST(DATLM, ShapesNamesAndTiedHead) {
   Rng rng(1);
   DATLM model(tiny(), rng);
   const auto names = names_of(model);
-  for (const char* n : {"transformer.wte.weight", "transformer.h.1.norm1.weight",
-                        "transformer.h.0.dual_attn.self_attention.wq.weight",
-                        "transformer.h.1.dual_attn.relational_attention.wr", "transformer.h.0.ff.fc1.weight",
-                        "transformer.h.1.norm2.bias", "transformer.ln_f.bias", "symbol_retriever.q_proj.weight",
-                        "symbol_retriever.template_features", "symbol_retriever.symbol_library"})
+  for (const char* n :
+       {"transformer.wte.weight", "transformer.h.1.norm1.weight", "transformer.h.0.dual_attn.self_attention.wq.weight",
+        "transformer.h.1.dual_attn.relational_attention.wr", "transformer.h.0.ff.fc1.weight",
+        "transformer.h.1.norm2.bias", "transformer.ln_f.bias", "symbol_retriever.q_proj.weight",
+        "symbol_retriever.template_features", "symbol_retriever.symbol_library"})
     EXPECT_TRUE(has_name(names, n)) << n;
   // One retriever for all layers: its parameters appear once, at the top.
-  for (const auto& n : names) EXPECT_EQ(n.find("transformer.h") == 0 && n.find("symbol") != std::string::npos, false) << n;
+  for (const auto& n : names)
+    EXPECT_EQ(n.find("transformer.h") == 0 && n.find("symbol") != std::string::npos, false) << n;
   EXPECT_TRUE(model.lm_head.weight.same_as(model.transformer.wte.weight));
   EXPECT_EQ(model.block(0).ff.fc1->weight.shape(), (Shape{32, 8}));
   EXPECT_EQ(model.block(0).dual_attn.head_dim, 4);
@@ -93,8 +103,17 @@ TEST(DATLM, GradcheckEveryParameter) {
   for (DATSymbols s : {DATSymbols::symbolic, DATSymbols::positional, DATSymbols::relative}) {
     const bool other = s != DATSymbols::symbolic;  // post-norm and SwiGLU on the other two
     Rng rng(3);
-    DATLM model({.vocab = 5, .block = 4, .n_layer = 2, .d_model = 4, .n_heads_sa = 1, .n_heads_ra = 1,
-                 .symbols = s, .n_symbols = 2, .max_rel_pos = 2, .post_norm = other, .swiglu = other},
+    DATLM model({.vocab = 5,
+                 .block = 4,
+                 .n_layer = 2,
+                 .d_model = 4,
+                 .n_heads_sa = 1,
+                 .n_heads_ra = 1,
+                 .symbols = s,
+                 .n_symbols = 2,
+                 .max_rel_pos = 2,
+                 .post_norm = other,
+                 .swiglu = other},
                 rng);
     const Tensor idx = tokens(2, 4, 5, rng), targets = tokens(2, 4, 5, rng);
     const auto params = model.parameters();
@@ -116,8 +135,8 @@ TEST(DATLM, WithoutRelationalHeadsItIsAGPT) {
   EXPECT_EQ(dat.block(0).dual_attn.relational_attention, nullptr);
   GPT gpt({.vocab = 7, .block = 6, .n_layer = 2, .n_head = 2, .d_model = 8}, rng);
   StateDict d = dat.state_dict(), g = gpt.state_dict();
-  for (const char* n : {"transformer.wte.weight", "transformer.wpe.weight", "transformer.ln_f.weight",
-                        "transformer.ln_f.bias"})
+  for (const char* n :
+       {"transformer.wte.weight", "transformer.wpe.weight", "transformer.ln_f.weight", "transformer.ln_f.bias"})
     g[n] = d.at(n);
   g["lm_head.weight"] = d.at("transformer.wte.weight");  // tied in both
   for (int i = 0; i < 2; ++i) {
