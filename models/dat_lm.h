@@ -56,7 +56,8 @@ DATSymbols dat_symbols_from_name(const std::string& name, const std::string& who
 
 class DATBlock : public Module {
  public:
-  DATBlock(const DATConfig& config, Rng& rng);
+  // causal = false: the encoder block of models/dat_seq2seq.h (every token sees every token).
+  DATBlock(const DATConfig& config, Rng& rng, bool causal = true);
   // x [B, T, d], symbols from the shared retriever (undefined when n_ra = 0) → [B, T, d].
   Var forward(const Var& x, const Var& symbols, DualAttentionWeights* weights = nullptr);
   std::string type_name() const override { return "DATBlock"; }
@@ -67,6 +68,14 @@ class DATBlock : public Module {
   LayerNormOptionalBias norm2;
   FeedForward ff;
 };
+
+// The spec's init of a block (see above), n_layers being the depth that scales the residual std.
+void init_dat_block(DATBlock& block, Rng& rng, int64_t n_layers);
+// The retriever config.symbols names (null when n_heads_ra = 0), and its init as in DATLM.
+std::unique_ptr<SymbolRetriever> make_dat_retriever(const DATConfig& config, Rng& rng);
+void init_dat_retriever(SymbolRetriever* retriever, Rng& rng);
+// config with its defaults resolved (n_symbols, max_rel_pos), or atn::Error naming what is wrong.
+DATConfig validated_dat_config(DATConfig config, const std::string& who);
 
 class DATLM : public BlockGPT {
  public:
