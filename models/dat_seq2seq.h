@@ -10,7 +10,9 @@
 // Vaswani et al. A decoder block: causal dual attention, then cross-attention to the memory
 // (MultiHeadAttention with n_heads_sa + n_heads_ra heads, no biases), then the FF; pre-norm
 // (x += sub(norm(x))) or post-norm (x = norm(x + sub(x))). One symbol retriever serves every
-// encoder and decoder block, recomputed from each block's input. Init as DATLM (init_dat_block).
+// encoder and decoder block, recomputed from each block's input. The blocks and the retriever are
+// initialized as DATLM's (init_dat_block, depth = encoder + decoder layers), the embeddings and the
+// head N(0, 0.02); the cross-attention keeps PyTorch's default Linear init (the spec gives none).
 //
 // Upstream bugs fixed: upstream builds the decoder with the encoder's depth and ignores its flag
 // for tying the target embedding with the head; here n_layers_dec and tie_embeddings are honoured.
