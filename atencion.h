@@ -119,6 +119,8 @@
 #include "models/beam_search.h"
 #include "models/bert.h"
 #include "models/block_gpt.h"
+#include "models/dat_lm.h"
+#include "models/dat_seq2seq.h"
 #include "models/gpt.h"
 #include "models/language_model.h"
 #include "models/natural_gpt.h"

@@ -2,7 +2,7 @@
 // same size, as tokens per second: the plain GPT (fused causal attention, AdamW), the
 // natural-attention GPT (explicit softmax that keeps its energies, attention-informed AdamW) and
 // the adaptive-span GPT (banded attention: each query reads W = floor(max z) + R + 1 keys), the
-// latter at two spans. V=65 T=64 d=128 L=4 h=4 B=12 on 1 thread, as bench_gpt.cpp. Measured with
+// latter at two spans, and the Dual Attention Transformer (2 self-attention + 2 relational heads). V=65 T=64 d=128 L=4 h=4 B=12 on 1 thread, as bench_gpt.cpp. Measured with
 // the -O2 build (make run FILE=bench/bench_research_models.cpp) on the shared 2-core machine at
 // load 10.5, so every line is slow by the same factor (bench_gpt's quiet figure is 78 ms/step):
 //   gpt (AdamW)                          203.7 ms/step  3770 tokens/s
@@ -10,7 +10,11 @@
 //   adaptive-span (z = 0, R = 16)        207.9 ms/step  3694 tokens/s   952 query-key pairs per layer
 //   adaptive-span (z = S = 64, R = 16)   244.5 ms/step  3142 tokens/s  2080 (the causal 2080)
 // At T = 64 attention is a small part of the step (the MLPs and the head dominate), so the band
-// saves little time; the cost of the unfused, banded softmax shows at full span. Each line is the
+// saves little time; the cost of the unfused, banded softmax shows at full span.
+// The dat line, measured later in one run at load 5.8 (gpt 120.3 ms/step in the same run):
+//   dat (2 SA + 2 RA heads, AdamW)       146.9 ms/step  5227 tokens/s   (1.22× the GPT's step)
+// RA adds the relations (n_r = 2 extra q/k projections), W_v on the symbols, the [n, n, n_r]
+// aggregation and the symbol retriever (an attention over 64 library symbols) in every block. Each line is the
 // best of several timed steps after warm-up steps, with the 1-minute load average.
 //
 // ARGS="--quick" times fewer steps.
@@ -24,6 +28,7 @@
 
 #include "autograd/tape.h"
 #include "models/adaptive_span_gpt.h"
+#include "models/dat_lm.h"
 #include "models/gpt.h"
 #include "models/natural_gpt.h"
 #include "optim/adam.h"
@@ -83,6 +88,15 @@ int main(int argc, char** argv) {
     atn::NaturalGPT nat({.vocab = kV, .block = kT, .n_layer = kL, .n_head = kH, .d_model = kD}, rng);
     atn::AttentionInformedAdamW opt(nat.energy_groups(), nat.ungrouped_parameters());
     bench("natural (attention-informed AdamW)", nat, opt, warmup, timed);
+  }
+  {
+    // DAT: 2 self-attention + 2 relational heads (head_dim 32, as the GPT's), symbolic symbols
+    // (64 library symbols, one retriever shared by the 4 blocks), GELU FF 4d.
+    atn::Rng rng(1);
+    atn::DATLM dat({.vocab = kV, .block = kT, .n_layer = kL, .d_model = kD, .n_heads_sa = kH / 2, .n_heads_ra = kH / 2},
+                   rng);
+    atn::AdamW opt(dat.parameters(), {.lr = 1e-3f, .weight_decay = 0.1f});
+    bench("dat (2 SA + 2 RA heads, AdamW)", dat, opt, warmup, timed);
   }
   // Spans that stay put (λ = 0, c clamped where it is set): the window W decides the cost.
   for (float c : {0.0f, 1.0f}) {

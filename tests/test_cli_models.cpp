@@ -1,4 +1,4 @@
-// `atencion train --model natural | adaptive-span` end to end on a tiny model: the checkpoint
+// `atencion train --model natural | adaptive-span | dat` end to end on a tiny model: the checkpoint
 // names its kind, `sample` and `eval` rebuild the right model, --resume is bit for bit (the
 // attention-informed optimizer's state, the clamped spans), and the one-line errors (unknown
 // kind in a checkpoint, flags of another kind, export of a non-GPT).
@@ -82,6 +82,7 @@ std::vector<std::string> tiny(const std::string& model, const std::string& data,
                                    "--threads",
                                    "1"};
   if (model == "adaptive-span") args.insert(args.end(), {"--ramp", "4", "--span-loss", "0.01", "--lr", "0.01"});
+  if (model == "dat") args.insert(args.end(), {"--symbols", "relative", "--swiglu"});
   return args;
 }
 
@@ -101,7 +102,8 @@ TEST(CliModels, EachKindTrainsSamplesAndEvaluates) {
     std::string name, banner;
   };
   for (const Kind& k :
-       {Kind{"natural", "model: natural-attention GPT"}, Kind{"adaptive-span", "model: adaptive-span GPT"}}) {
+       {Kind{"natural", "model: natural-attention GPT"}, Kind{"adaptive-span", "model: adaptive-span GPT"},
+        Kind{"dat", "model: Dual Attention Transformer (1 self-attention + 1 relational heads, relative symbols, SwiGLU)"}}) {
     SCOPED_TRACE(k.name);
     const std::string dir = temp(k.name);
     const CliRun train = atencion(tiny(k.name, data, dir, 4));
@@ -114,6 +116,12 @@ TEST(CliModels, EachKindTrainsSamplesAndEvaluates) {
     if (k.name == "natural") {
       EXPECT_TRUE(weights.count("model.transformer.h.1.attn.wq.weight"));
       EXPECT_NE(read_file(checkpoint_json_path(dir)).find("AttentionInformedAdamW"), std::string::npos);
+    } else if (k.name == "dat") {
+      EXPECT_TRUE(weights.count("model.transformer.h.1.dual_attn.relational_attention.wr"));
+      EXPECT_TRUE(weights.count("model.transformer.h.0.ff.w3.weight"));
+      EXPECT_TRUE(weights.count("model.symbol_retriever.rel_symbols"));
+      EXPECT_NE(read_file(checkpoint_json_path(dir)).find("\"n_ra\": 1, \"symbols\": \"relative\", \"swiglu\": true"),
+                std::string::npos);
     } else {
       EXPECT_NE(train.out.find("learned spans (tokens) per layer: ["), std::string::npos) << train.out;
       for (const char* name : {"model.transformer.h.0.attn.span_ratio", "model.transformer.h.1.attn.span_ratio"}) {
@@ -151,7 +159,7 @@ TEST(CliModels, EachKindTrainsSamplesAndEvaluates) {
 TEST(CliModels, ResumeIsBitIdentical) {
   const std::string data = temp("resume.txt");
   write_text(data);
-  for (const std::string kind : {"natural", "adaptive-span"}) {
+  for (const std::string kind : {"natural", "adaptive-span", "dat"}) {
     SCOPED_TRACE(kind);
     const std::string a = temp("straight"), b = temp("resumed");
     ASSERT_EQ(atencion(tiny(kind, data, a, 4)).status, 0);
@@ -172,7 +180,11 @@ TEST(CliModels, ResumeIsBitIdentical) {
 }
 
 TEST(CliModels, FlagsOfAnotherKindAreOneLineErrors) {
-  expect_usage_error(atencion({"train", "--model", "rnn"}), "--model must be gpt|natural|adaptive-span");
+  expect_usage_error(atencion({"train", "--model", "rnn"}), "--model must be gpt|natural|adaptive-span|dat");
+  expect_usage_error(atencion({"train", "--n-ra", "1"}), "--n-ra is for --model dat only");
+  expect_usage_error(atencion({"train", "--model", "natural", "--swiglu"}), "--swiglu is for --model dat only");
+  expect_usage_error(atencion({"train", "--model", "dat", "--heads", "2", "--n-ra", "3"}), "--n-ra must be between 0");
+  expect_usage_error(atencion({"train", "--model", "dat", "--symbols", "learned"}), "--symbols must be");
   expect_usage_error(atencion({"train", "--model", "natural", "--dropout", "0.1"}),
                      "--dropout is for --model gpt only");
   expect_usage_error(atencion({"train", "--model", "adaptive-span", "--init", "x.safetensors"}),

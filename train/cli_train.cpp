@@ -1,4 +1,4 @@
-// atencion train: a GPT (or a research model: --model natural | adaptive-span) on a text, with
+// atencion train: a GPT (or a research model: --model natural | adaptive-span | dat) on a text, with
 // nanoGPT's recipe (train/trainer.h).
 #include <cmath>
 #include <filesystem>
@@ -14,6 +14,7 @@
 #include "train/cli_args.h"
 #include "train/cli_text.h"
 #include "models/adaptive_span_gpt.h"
+#include "models/dat_lm.h"
 #include "models/natural_gpt.h"
 #include "optim/attention_informed.h"
 #include "train/gpt_checkpoint.h"
@@ -31,7 +32,7 @@ const std::vector<FlagSpec> kFlags = {
     {"data", "FILE", "UTF-8 text to train on", "the built-in Spanish corpus"},
     {"tokenizer", "KIND", "char | bpe | word", "char"},
     {"bpe-merges", "N", "merges learned by the bpe tokenizer", "256"},
-    {"model", "KIND", "gpt | natural (attention-informed AdamW) | adaptive-span", "gpt"},
+    {"model", "KIND", "gpt | natural (attention-informed AdamW) | adaptive-span | dat (dual attention)", "gpt"},
     {"layers", "N", "transformer blocks", "4"},
     {"heads", "N", "attention heads per block", "4"},
     {"d-model", "N", "width of the residual stream", "128"},
@@ -48,6 +49,10 @@ const std::vector<FlagSpec> kFlags = {
     {"max-span", "N", "adaptive-span: the longest span S, in tokens", "--block"},
     {"ramp", "N", "adaptive-span: length R of the soft mask's ramp", "32"},
     {"span-loss", "X", "adaptive-span: weight lambda of the span loss", "2e-6"},
+    {"n-ra", "N", "dat: relational heads among --heads (the rest are self-attention)", "heads/2"},
+    {"symbols", "KIND", "dat: symbolic | positional | relative", "symbolic"},
+    {"swiglu", "", "dat: SwiGLU feed-forward (dff 8d/3) instead of GELU (4d)", ""},
+    {"post-norm", "", "dat: LayerNorm after each residual sum instead of before", ""},
     {"seed", "N", "seed of initialization, batches and dropout", "1"},
     {"val-fraction", "X", "the end of the text held out for validation", "0.1"},
     {"eval-interval", "N", "steps between validation estimates (and checkpoints)", "250"},
@@ -62,7 +67,7 @@ const std::vector<FlagSpec> kFlags = {
 
 // Flags that define a run: with --resume they come from the checkpoint and may not change.
 const std::vector<std::string> kFixedOnResume = {
-    "tokenizer", "bpe-merges", "model", "max-span", "ramp", "span-loss", "layers", "heads", "d-model", "block", "batch", "grad-accum", "lr", "min-lr",
+    "tokenizer", "bpe-merges", "model", "max-span", "ramp", "span-loss", "n-ra", "symbols", "swiglu", "post-norm", "layers", "heads", "d-model", "block", "batch", "grad-accum", "lr", "min-lr",
     "warmup", "weight-decay", "grad-clip", "dropout", "seed", "val-fraction", "init"};
 
 struct Settings {
@@ -79,7 +84,7 @@ Settings settings_from_flags(const Flags& f) {
   s.run.bpe_merges = f.integer("bpe-merges", 256, 0, 1 << 20);
   s.run.batch = f.integer("batch", 12, 1, kBig);
   s.run.val_fraction = f.number("val-fraction", 0.1, 1e-6, 0.9);
-  s.model.kind = f.choice("model", "gpt", {"gpt", "natural", "adaptive-span"});
+  s.model.kind = f.choice("model", "gpt", {"gpt", "natural", "adaptive-span", "dat"});
   GPTConfig& m = s.model.sizes;
   m.n_layer = f.integer("layers", 4, 1, 1024);
   m.n_head = f.integer("heads", 4, 1, 1024);
@@ -96,6 +101,14 @@ Settings settings_from_flags(const Flags& f) {
   for (const char* only_span : {"max-span", "ramp", "span-loss"})
     if (!span && f.has(only_span))
       throw UsageError(std::string(kCommand) + ": --" + only_span + " is for --model adaptive-span only");
+  const bool dat = s.model.kind == "dat";
+  for (const char* only_dat : {"n-ra", "symbols", "swiglu", "post-norm"})
+    if (!dat && f.has(only_dat))
+      throw UsageError(std::string(kCommand) + ": --" + only_dat + " is for --model dat only");
+  s.model.n_ra = dat ? f.integer("n-ra", m.n_head / 2, 0, m.n_head) : 0;
+  s.model.symbols = f.choice("symbols", "symbolic", {"symbolic", "positional", "relative"});
+  s.model.swiglu = f.has("swiglu");
+  s.model.post_norm = f.has("post-norm");
   s.model.max_span = f.integer("max-span", m.block, 1, 1 << 16);
   s.model.ramp = f.integer("ramp", 32, 1, 1 << 16);
   s.model.span_loss = real(f.number("span-loss", 2e-6, 0, 1e3));
@@ -136,6 +149,13 @@ Settings settings_from_checkpoint(const std::string& dir, CheckpointJson& info) 
 
 std::string describe(const ModelSpec& m) {
   if (m.kind == "natural") return "natural-attention GPT (attention-informed AdamW)";
+  if (m.kind == "dat") {
+    std::ostringstream os;
+    os << "Dual Attention Transformer (" << m.sizes.n_head - m.n_ra << " self-attention + " << m.n_ra
+       << " relational heads, " << m.symbols << " symbols" << (m.swiglu ? ", SwiGLU" : "") << (m.post_norm ? ", post-norm" : "")
+       << ")";
+    return os.str();
+  }
   if (m.kind == "adaptive-span") {
     std::ostringstream os;
     os << "adaptive-span GPT (max span " << m.max_span << ", ramp " << m.ramp << ", span loss " << float_text(m.span_loss)

@@ -4,14 +4,33 @@
 #include <sstream>
 
 #include "models/adaptive_span_gpt.h"
+#include "models/dat_lm.h"
 #include "models/natural_gpt.h"
 #include "tensor/safetensors.h"
 
 namespace atn {
 
-const char* model_kinds_text() { return "gpt, natural or adaptive-span"; }
+const char* model_kinds_text() { return "gpt, natural, adaptive-span or dat"; }
 
-bool is_model_kind(const std::string& kind) { return kind == "gpt" || kind == "natural" || kind == "adaptive-span"; }
+bool is_model_kind(const std::string& kind) { return kind == "gpt" || kind == "natural" || kind == "adaptive-span" || kind == "dat";
+}
+
+namespace {
+
+DATConfig dat_config(const ModelSpec& s) {
+  const GPTConfig& c = s.sizes;
+  return {.vocab = c.vocab,
+          .block = c.block,
+          .n_layer = c.n_layer,
+          .d_model = c.d_model,
+          .n_heads_sa = c.n_head - s.n_ra,
+          .n_heads_ra = s.n_ra,
+          .symbols = dat_symbols_from_name(s.symbols, "dat"),
+          .post_norm = s.post_norm,
+          .swiglu = s.swiglu};
+}
+
+}  // namespace
 
 std::string model_spec_json(const ModelSpec& s) {
   if (!is_model_kind(s.kind)) fail("model_spec_json: unknown model kind '", s.kind, "' (", model_kinds_text(), ")");
@@ -23,6 +42,9 @@ std::string model_spec_json(const ModelSpec& s) {
   if (s.kind == "adaptive-span")
     os << ", \"max_span\": " << s.max_span << ", \"ramp\": " << s.ramp
        << ", \"span_loss\": " << float_text(s.span_loss);
+  if (s.kind == "dat")
+    os << ", \"n_ra\": " << s.n_ra << ", \"symbols\": \"" << s.symbols << "\", \"swiglu\": " << (s.swiglu ? "true" : "false")
+       << ", \"post_norm\": " << (s.post_norm ? "true" : "false");
   os << "}";
   return os.str();
 }
@@ -51,6 +73,14 @@ ModelSpec model_spec_from_json(const Json& model, const std::string& where) {
     s.ramp = int_member(model, "ramp", where);
     s.span_loss = real(number_member(model, "span_loss", where));
   }
+  if (s.kind == "dat") {
+    s.n_ra = int_member(model, "n_ra", where);
+    s.symbols = string_member(model, "symbols", where);
+    s.swiglu = bool_member(model, "swiglu", where);
+    s.post_norm = bool_member(model, "post_norm", where);
+    if (s.n_ra < 0 || s.n_ra > c.n_head) fail("'", where, "': n_ra must be between 0 and n_head");
+    dat_symbols_from_name(s.symbols, where);
+  }
   return s;
 }
 
@@ -72,6 +102,7 @@ std::unique_ptr<LanguageModel> make_language_model(const ModelSpec& s, Rng& rng)
                                                                    .ramp = s.ramp,
                                                                    .span_loss = s.span_loss},
                                              rng);
+  if (s.kind == "dat") return std::make_unique<DATLM>(dat_config(s), rng);
   fail("make_language_model: unknown model kind '", s.kind, "' (", model_kinds_text(), ")");
 }
 

@@ -4,6 +4,8 @@
 //   natural        models/natural_gpt.h     (natural-attention blocks; trained with the
 //                                            attention-informed AdamW)
 //   adaptive-span  models/adaptive_span_gpt.h (per-head learned spans, span loss)
+//   dat            models/dat_lm.h          (Dual Attention Transformer: n_head − n_ra self-attention
+//                                            heads and n_ra relational heads per block)
 //
 // ckpt.json's "model" member names the kind and its sizes, e.g.
 //   {"kind": "adaptive-span", "vocab": 65, "block": 64, "n_layer": 4, "n_head": 4, "d_model": 128,
@@ -22,14 +24,18 @@
 namespace atn {
 
 struct ModelSpec {
-  std::string kind = "gpt";  // gpt | natural | adaptive-span
+  std::string kind = "gpt";  // gpt | natural | adaptive-span | dat
   GPTConfig sizes{};         // vocab, block, n_layer, n_head, d_model for every kind; dropout and bias: gpt only
   int64_t max_span = 0;      // adaptive-span: S (0: the block size)
   int64_t ramp = 32;         // adaptive-span: R
   real span_loss = 2e-6f;    // adaptive-span: λ
+  int64_t n_ra = 0;                  // dat: relational heads (of n_head); the others are self-attention
+  std::string symbols = "symbolic";  // dat: symbolic | positional | relative
+  bool swiglu = false;               // dat: SwiGLU feed-forward
+  bool post_norm = false;            // dat: post-norm blocks
 };
 
-// "gpt, natural or adaptive-span", for messages.
+// "gpt, natural, adaptive-span or dat", for messages.
 const char* model_kinds_text();
 bool is_model_kind(const std::string& kind);
 
