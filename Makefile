@@ -100,6 +100,19 @@ $(OBJ)/%.o: %.cpp $(BUILD)/flags
 	@mkdir -p $(@D)
 	$(call say,CXX,$<)$(CXX) $(CXXFLAGS) $(if $(filter tests/%,$<),$(GTEST_FLAGS)) -c $< -o $@
 
+# GoogleTest's headers, precompiled once per flavour with that flavour's flags (a header
+# precompiled with other flags would be ignored, and the tests would only compile slower).
+PCH_H := $(BUILD)/pch/gtest_pch.h
+PCH := $(PCH_H).gch
+$(PCH): tests/gtest_pch.h $(BUILD)/flags
+	@mkdir -p $(@D)
+	@cp tests/gtest_pch.h $(PCH_H)
+	$(call say,PCH,$<)$(CXX) $(CXXFLAGS) $(GTEST_FLAGS) -x c++-header $(PCH_H) -o $@
+
+$(OBJ)/tests/%.o: tests/%.cpp $(BUILD)/flags $(PCH)
+	@mkdir -p $(@D)
+	$(call say,CXX,$<)$(CXX) $(CXXFLAGS) $(GTEST_FLAGS) -Winvalid-pch -include $(PCH_H) -c $< -o $@
+
 $(LIB): $(patsubst %.cpp,$(OBJ)/%.o,$(LIB_SRCS))
 	@rm -f $@
 	$(call say,AR,$@)ar rcs $@ $^

@@ -9,31 +9,20 @@
 #include <sstream>
 
 #include "tests/xml_well_formed.h"
+#include "tests/cli_test_util.h"
 #include "train/cli.h"
 
 namespace atn {
 namespace {
 
 namespace fs = std::filesystem;
+using testing_util::atencion;
+using testing_util::CliRun;
+using testing_util::expect_usage_error;
 using testing_util::read_text_file;
 using testing_util::xml_problem;
 
-struct CliRun {
-  int status;
-  std::string out, err;
-};
-
-CliRun atencion(const std::vector<std::string>& args) {
-  std::ostringstream out, err;
-  const int status = atencion_main(args, out, err);
-  return {status, out.str(), err.str()};
-}
-
-std::string temp(const std::string& name) {
-  const std::string p = ::testing::TempDir() + "atn_cli_mf_" + name;
-  fs::remove_all(p);
-  return p;
-}
+std::string temp(const std::string& name) { return testing_util::fresh_temp_path("atn_cli_mf_", name); }
 
 std::vector<std::string> small(const std::string& out) {
   return {"meanfield", "bifurcation", "--beta-min", "1.25", "--beta-max", "1.45", "--points", "6",

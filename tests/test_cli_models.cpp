@@ -12,6 +12,7 @@
 
 #include "tensor/safetensors.h"
 #include "train/checkpoint_dir.h"
+#include "tests/cli_test_util.h"
 #include "train/cli.h"
 #include "train/cli_text.h"
 #include "train/metrics.h"
@@ -20,29 +21,11 @@ namespace atn {
 namespace {
 
 namespace fs = std::filesystem;
+using testing_util::atencion;
+using testing_util::CliRun;
+using testing_util::expect_usage_error;
 
-struct CliRun {
-  int status;
-  std::string out, err;
-};
-
-CliRun atencion(const std::vector<std::string>& args) {
-  std::ostringstream out, err;
-  const int status = atencion_main(args, out, err);
-  return {status, out.str(), err.str()};
-}
-
-std::string temp(const std::string& name) {
-  const std::string p = ::testing::TempDir() + "atn_cli_models_" + name;
-  fs::remove_all(p);
-  return p;
-}
-
-void expect_usage_error(const CliRun& r, const std::string& needle) {
-  EXPECT_EQ(r.status, 2) << r.out << r.err;
-  EXPECT_NE(r.err.find(needle), std::string::npos) << r.err;
-  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
-}
+std::string temp(const std::string& name) { return testing_util::fresh_temp_path("atn_cli_models_", name); }
 
 void write_text(const std::string& path) {
   std::string text;
