@@ -5,12 +5,9 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
-#include <fstream>
 
 #include "tensor/thread_pool.h"
 #include "tests/lesson_test_util.h"
-#include "tests/spanish_check.h"
-#include "tests/xml_well_formed.h"
 
 #define ATN_LESSON_NO_MAIN
 #include "lessons/lesson08_atencion_dispersa.cpp"
@@ -18,16 +15,9 @@
 namespace lesson08 {
 namespace {
 
-using atn::testing_util::spanish_in;
-using atn::testing_util::xml_problem;
+using namespace atn::testing_util;
 
-LessonOptions quick(uint64_t seed = 1, Lang lang = Lang::es) {
-  LessonOptions o;
-  o.mode = RunMode::quick;
-  o.seed = seed;
-  o.lang = lang;
-  return o;
-}
+LessonOptions quick(uint64_t seed = 1, Lang lang = Lang::es) { return quick_lesson_options(seed, lang); }
 
 TEST(Lesson08, WindowByHandIsTheCourseWindowAndTheLibraryMask) {
   for (int64_t n : {1, 5, 12}) {
@@ -137,27 +127,10 @@ TEST(Lesson08, SameGradientsWithOneOrTwoThreads) {
   EXPECT_EQ(m1.bytes_densa, m2.bytes_densa);
 }
 
-std::string read_file(const std::string& path) {
-  std::ifstream f(path);
-  std::stringstream s;
-  s << f.rdbuf();
-  return s.str();
-}
-
 TEST(Lesson08, QuickRunPrintsTheClaimsAndWritesTheFigures) {
-  namespace fs = std::filesystem;
   for (Lang lang : {Lang::es, Lang::en}) {
-    LessonOptions o = quick(1, lang);
-    o.out_dir = (fs::temp_directory_path() / "atn_test_lesson08").string();
-    fs::remove_all(o.out_dir);
-    std::ostringstream out;
-    Narrator n(o, out);
-    n.set_width(80);
-    run(n);
-    n.finish();
-    const std::string text = out.str();
-    std::string flat = text;
-    std::replace(flat.begin(), flat.end(), '\n', ' ');
+    const LessonRun r = run_lesson_quick("lesson08", lang, [](Narrator& n) { run(n); });
+    const std::string& text = r.text;
     const bool es = lang == Lang::es;
     for (const char* claim : {es ? "local_window_mask de la biblioteca? sí." : "local_window_mask? yes.",
                               es ? "(max |Δ| < 1e-5)? sí." : "(max |Δ| < 1e-5)? yes.",
@@ -166,27 +139,26 @@ TEST(Lesson08, QuickRunPrintsTheClaimsAndWritesTheFigures) {
                               es ? "¿es «el» o «un»? sí." : "is it \"el\" or \"un\"? yes.",
                               es ? "tokens? sí." : "h + 1 tokens? yes.", es ? "Resumen" : "Summary",
                               es ? "Ejercicios" : "Exercises"})
-      EXPECT_TRUE(text.find(claim) != std::string::npos || flat.find(claim) != std::string::npos) << claim;
+      EXPECT_TRUE(r.has(claim)) << claim;
     for (const char* wrong : {"? no", " no\n"}) EXPECT_EQ(text.find(wrong), std::string::npos) << wrong;
     if (!es) {
-      EXPECT_EQ(atn::testing_util::spanish_outside_tokens(text, course_vocabulary()), "");
+      EXPECT_EQ(spanish_outside_tokens(text, course_vocabulary()), "");
     }
-    EXPECT_EQ(atn::testing_util::line_wider_than(text, 80), "");
-    ASSERT_EQ(n.figures().size(), 9u);
-    for (const std::string& f : n.figures()) EXPECT_EQ(xml_problem(read_file(f)), "") << f;
+    EXPECT_EQ(line_wider_than(text, 80), "");
+    ASSERT_EQ(r.figures.size(), 9u);
+    EXPECT_EQ(bad_figure(r.figures), "");
     for (const char* archivo : {"ventana_local.svg", "patron_strided.svg", "patron_fixed.svg"})
-      EXPECT_NE(read_file(n.path(archivo)).find(es ? "token j (clave)" : "token j (key)"), std::string::npos);
-    EXPECT_NE(read_file(n.path("costo.svg")).find(es ? "tiempo en ms (escala log)" : "time in ms (log scale)"),
+      EXPECT_NE(r.figure_text(archivo).find(es ? "token j (clave)" : "token j (key)"), std::string::npos);
+    EXPECT_NE(r.figure_text("costo.svg").find(es ? "tiempo en ms (escala log)" : "time in ms (log scale)"),
               std::string::npos);
-    EXPECT_NE(read_file(n.path("memoria.svg")).find(es ? "n (longitud, escala log)" : "n (length, log scale)"),
+    EXPECT_NE(r.figure_text("memoria.svg").find(es ? "n (longitud, escala log)" : "n (length, log scale)"),
               std::string::npos);
     for (int h = 0; h < 3; ++h) {
-      const std::string svg = read_file(n.path("ventana_cabeza_" + std::to_string(h) + ".svg"));
+      const std::string svg = r.figure_text("ventana_cabeza_" + std::to_string(h) + ".svg");
       EXPECT_NE(svg.find((es ? ": ventana k = " : ": window k = ") + std::to_string(h + 1)), std::string::npos);
       EXPECT_NE(svg.find(">muchacho<"), std::string::npos);
     }
-    EXPECT_NE(read_file(n.path("campo_receptivo.svg")).find(es ? "entrada j" : "input j"), std::string::npos);
-    fs::remove_all(o.out_dir);
+    EXPECT_NE(r.figure_text("campo_receptivo.svg").find(es ? "entrada j" : "input j"), std::string::npos);
   }
 }
 
