@@ -4,7 +4,6 @@
 #include <cmath>
 
 #include "autograd/ops_basic.h"
-#include "nn/init.h"
 
 namespace atn {
 
@@ -21,58 +20,30 @@ AdaptiveSpanGPTConfig validated(AdaptiveSpanGPTConfig c) {
   return c;
 }
 
-PreNormBlockConfig mlp_config(const AdaptiveSpanGPTConfig& c) {
-  return {.d_model = c.d_model, .n_head = c.n_head, .dropout = 0, .bias = true, .causal = true};
-}
-
 }  // namespace
 
 AdaptiveSpanBlock::AdaptiveSpanBlock(const AdaptiveSpanGPTConfig& c, Rng& rng)
-    : ln_1(c.d_model, true),
-      attn(
-          {.d_model = c.d_model, .n_heads = c.n_head, .max_span = c.max_span, .ramp = c.ramp, .span_init = c.span_init},
-          rng),
-      ln_2(c.d_model, true),
-      mlp(mlp_config(c), rng) {
-  register_module("ln_1", ln_1);
-  register_module("attn", attn);
-  register_module("ln_2", ln_2);
-  register_module("mlp", mlp);
-}
-
-Var AdaptiveSpanBlock::forward(const Var& x, Tensor* weights) {
-  Var y = x + attn.forward(ln_1(x), weights);
-  return y + mlp(ln_2(y));
-}
+    : PreNormAttentionBlock(c.d_model, c.n_head,
+                            AdaptiveSpanConfig{.d_model = c.d_model,
+                                               .n_heads = c.n_head,
+                                               .max_span = c.max_span,
+                                               .ramp = c.ramp,
+                                               .span_init = c.span_init},
+                            rng) {}
 
 AdaptiveSpanGPT::AdaptiveSpanGPT(const AdaptiveSpanGPTConfig& c, Rng& rng)
     : BlockGPT({.vocab = c.vocab, .block = c.block, .d_model = c.d_model}, "AdaptiveSpanGPT", rng),
       cfg_(validated(c)),
       h(cfg_.n_layer, cfg_, rng) {
   transformer.add_blocks(h);
-  const real residual_std = 0.02f / std::sqrt(real(2 * cfg_.n_layer));
-  for (int64_t i = 0; i < cfg_.n_layer; ++i) {
-    AdaptiveSpanBlock& b = h[i];
-    for (Linear* l : {&b.attn.wq, &b.attn.wk, &b.attn.wv, &b.attn.wo, &b.mlp.c_fc, &b.mlp.c_proj}) {
-      const bool residual = l == &b.attn.wo || l == &b.mlp.c_proj;
-      init::normal(l->weight.value(), rng, 0, residual ? residual_std : 0.02f);
-      if (l->bias.defined()) init::zeros(l->bias.value());
-    }
-  }
+  for (int64_t i = 0; i < cfg_.n_layer; ++i) h[i].init_gpt2(rng, cfg_.n_layer);
 }
 
-Var AdaptiveSpanGPT::run_blocks(const Var& x) {
-  Var y = x;
-  for (int64_t i = 0; i < h.size(); ++i) y = h[i].forward(y);
-  return y;
-}
+Var AdaptiveSpanGPT::run_blocks(const Var& x) { return run_blocks_in_turn(h, x); }
 
 Var AdaptiveSpanGPT::forward(const Tensor& idx, std::vector<Tensor>* weights) {
   if (!weights) return forward(idx);
-  weights->assign(size_t(h.size()), Tensor());
-  Var y = embed(idx);
-  for (int64_t i = 0; i < h.size(); ++i) y = h[i].forward(y, &(*weights)[size_t(i)]);
-  return head(y);
+  return head(run_blocks_in_turn(h, embed(idx), weights));
 }
 
 Var AdaptiveSpanGPT::span_loss() {

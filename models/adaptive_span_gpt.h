@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "models/block_gpt.h"
+#include "models/pre_norm_attention_block.h"
 #include "nn/attention/adaptive_span.h"
 
 namespace atn {
@@ -30,16 +31,11 @@ struct AdaptiveSpanGPTConfig {
   real span_loss = 2e-6f;  // λ (upstream's value for small character models)
 };
 
-class AdaptiveSpanBlock : public Module {
+// ln_1, attn (AdaptiveSpanAttention), ln_2, mlp; forward's weights: a' [B, H, T, T], for plots.
+class AdaptiveSpanBlock : public PreNormAttentionBlock<AdaptiveSpanAttention, Tensor> {
  public:
   AdaptiveSpanBlock(const AdaptiveSpanGPTConfig& config, Rng& rng);
-  Var forward(const Var& x, Tensor* weights = nullptr);  // weights: a' [B, H, T, T], for plots
   std::string type_name() const override { return "AdaptiveSpanBlock"; }
-
-  LayerNormOptionalBias ln_1;
-  AdaptiveSpanAttention attn;
-  LayerNormOptionalBias ln_2;
-  BlockMLP mlp;
 };
 
 class AdaptiveSpanGPT : public BlockGPT {

@@ -1,9 +1,10 @@
 #include "models/dat_lm.h"
 
-#include <cmath>
+#include <algorithm>
 
 #include "autograd/ops_basic.h"
 #include "nn/init.h"
+#include "nn/linear_init.h"
 
 namespace atn {
 
@@ -47,36 +48,27 @@ std::unique_ptr<SymbolRetriever> make_dat_retriever(const DATConfig& c, Rng& rng
   fail("DATLM: unknown symbol retriever");
 }
 
-namespace {
-
-void normal_linear(Linear& l, Rng& rng, real std) {
-  init::normal(l.weight.value(), rng, 0, std);
-  if (l.bias.defined()) init::zeros(l.bias.value());
-}
-
-}  // namespace
-
 void init_dat_block(DATBlock& b, Rng& rng, int64_t n_layers) {
-  const real residual_std = 0.02f / std::sqrt(real(2 * n_layers));
+  const real residual_std = gpt2_residual_std(n_layers);
   if (SensoryAttention* sa = b.dual_attn.self_attention.get()) {
-    for (Linear* l : {&sa->wq, &sa->wk, &sa->wv}) normal_linear(*l, rng, 0.02f);
-    normal_linear(sa->wo, rng, residual_std);
+    for (Linear* l : {&sa->wq, &sa->wk, &sa->wv}) init_normal_linear(*l, rng, 0.02f);
+    init_normal_linear(sa->wo, rng, residual_std);
   }
   if (RelationalAttention* ra = b.dual_attn.relational_attention.get()) {
-    for (Linear* l : {&ra->wq_attn, &ra->wk_attn, &ra->wq_rel, &ra->wv}) normal_linear(*l, rng, 0.02f);
-    if (ra->wk_rel) normal_linear(*ra->wk_rel, rng, 0.02f);
+    for (Linear* l : {&ra->wq_attn, &ra->wk_attn, &ra->wq_rel, &ra->wv}) init_normal_linear(*l, rng, 0.02f);
+    if (ra->wk_rel) init_normal_linear(*ra->wk_rel, rng, 0.02f);
     init::normal(ra->wr.value(), rng, 0, 0.02f);
-    normal_linear(ra->wo, rng, residual_std);
+    init_normal_linear(ra->wo, rng, residual_std);
   }
   FeedForward& ff = b.ff;
   const bool swiglu = ff.w1 != nullptr;
-  normal_linear(swiglu ? *ff.w1 : *ff.fc1, rng, 0.02f);
-  if (swiglu) normal_linear(*ff.w3, rng, 0.02f);
-  normal_linear(swiglu ? *ff.w2 : *ff.fc2, rng, residual_std);
+  init_normal_linear(swiglu ? *ff.w1 : *ff.fc1, rng, 0.02f);
+  if (swiglu) init_normal_linear(*ff.w3, rng, 0.02f);
+  init_normal_linear(swiglu ? *ff.w2 : *ff.fc2, rng, residual_std);
 }
 
 void init_dat_retriever(SymbolRetriever* retriever, Rng& rng) {
-  if (auto* symbolic = dynamic_cast<SymbolicAttention*>(retriever)) normal_linear(symbolic->q_proj, rng, 0.02f);
+  if (auto* symbolic = dynamic_cast<SymbolicAttention*>(retriever)) init_normal_linear(symbolic->q_proj, rng, 0.02f);
   if (auto* positional = dynamic_cast<PositionalSymbols*>(retriever))
     init::normal(positional->symbol_library.value(), rng, 0, 0.02f);  // an nn.Embedding upstream
 }

@@ -10,6 +10,7 @@
 #include "autograd/ops_loss.h"
 #include "autograd/ops_shape.h"
 #include "nn/init.h"
+#include "nn/linear_init.h"
 #include "tensor/safetensors.h"
 
 namespace atn {
@@ -59,7 +60,7 @@ GPT::GPT(const GPTConfig& cfg, Rng& rng)
   // c_proj weights N(0, 0.02/√(2L)).
   init::gpt2(transformer.wte.weight.value(), rng);
   init::gpt2(transformer.wpe.weight.value(), rng);
-  const real residual_std = 0.02f / std::sqrt(real(2 * cfg_.n_layer));
+  const real residual_std = gpt2_residual_std(cfg_.n_layer);
   for (int64_t i = 0; i < cfg_.n_layer; ++i) init_block_normal(transformer.h[i], rng, 0.02f, residual_std);
   dropout_rng_.seed_with(rng.next_u64());
 }

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "models/block_gpt.h"
+#include "models/pre_norm_attention_block.h"
 #include "nn/attention/natural_attention.h"
 #include "optim/attention_informed.h"
 
@@ -29,16 +30,11 @@ struct NaturalGPTConfig {
   bool gpt2_init = false;  // GPT-2's init of the block Linears instead of PyTorch's default
 };
 
-class NaturalBlock : public Module {
+// ln_1, attn (NaturalAttention), ln_2, mlp; forward's weights: the attention A [B, H, T, T] on the tape.
+class NaturalBlock : public PreNormAttentionBlock<NaturalAttention, Var> {
  public:
   NaturalBlock(const NaturalGPTConfig& config, Rng& rng);
-  Var forward(const Var& x, Var* weights = nullptr);  // weights: the attention A [B, H, T, T]
   std::string type_name() const override { return "NaturalBlock"; }
-
-  LayerNormOptionalBias ln_1;
-  NaturalAttention attn;
-  LayerNormOptionalBias ln_2;
-  BlockMLP mlp;
 };
 
 class NaturalGPT : public BlockGPT {
