@@ -18,7 +18,7 @@ const BlockGPTSizes& validated(const BlockGPTSizes& s, const std::string& who) {
 BlockGPT::Transformer::Transformer(const BlockGPTSizes& s, Rng& rng)
     : wte(s.vocab, s.d_model, rng), wpe(s.block, s.d_model, rng), ln_f(s.d_model, true) {
   register_module("wte", wte);
-  register_module("wpe", wpe);
+  if (s.learned_positions) register_module("wpe", wpe);
   register_module("ln_f", ln_f);
 }
 
@@ -31,7 +31,13 @@ BlockGPT::BlockGPT(const BlockGPTSizes& sizes, const std::string& who, Rng& rng)
   register_module("lm_head", lm_head);
   lm_head.weight = transformer.wte.weight;  // tied, as in GPT: one parameter
   init::gpt2(transformer.wte.weight.value(), rng);
-  init::gpt2(transformer.wpe.weight.value(), rng);
+  if (sizes.learned_positions) init::gpt2(transformer.wpe.weight.value(), rng);
+}
+
+Var BlockGPT::embed(const Tensor& idx) {
+  if (sizes_.learned_positions) return embed_tokens(transformer.wte, transformer.wpe, idx, 0, who_);
+  check_token_ids(idx, 0, sizes_.block, sizes_.vocab, who_);
+  return transformer.wte(idx);
 }
 
 }  // namespace atn

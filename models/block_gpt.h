@@ -6,6 +6,9 @@
 // with the same names as GPT (transformer.wte, transformer.wpe, transformer.h.{i}.…,
 // transformer.ln_f, lm_head tied to transformer.wte) and GPT-2's N(0, 0.02) init of the
 // embeddings. No dropout and no KV cache: these models exist to be studied, not served.
+//
+// learned_positions = false leaves out wpe, for a model whose blocks encode positions
+// themselves (RoPE in the attention, models/dat_lm.h): logits = lm_head(ln_f(blocks(wte[idx]))).
 #pragma once
 #include "models/language_model.h"
 #include "models/transformer_block.h"
@@ -14,18 +17,22 @@ namespace atn {
 
 struct BlockGPTSizes {
   int64_t vocab = 65, block = 64, d_model = 128;
+  bool learned_positions = true;  // false: no transformer.wpe (the blocks add positions their own way)
 };
 
 class BlockGPT : public LanguageModel {
  public:
   int64_t vocab_size() const override { return sizes_.vocab; }
   int64_t block_size() const override { return sizes_.block; }
+  bool learned_positions() const { return sizes_.learned_positions; }
   Var forward(const Tensor& idx) override { return head(run_blocks(embed(idx))); }
 
   // GPT's `transformer`, whose "h" the subclass adds (add_blocks).
   struct Transformer : Module {
     Transformer(const BlockGPTSizes& sizes, Rng& rng);
     void add_blocks(Module& h) { register_module("h", h); }
+    // wpe is always built, but without learned_positions it is not registered (no parameter, not
+    // in the state dict) and embed() never reads it.
     Embedding wte, wpe;
     LayerNormOptionalBias ln_f;
   };
@@ -37,7 +44,7 @@ class BlockGPT : public LanguageModel {
   BlockGPT(const BlockGPTSizes& sizes, const std::string& who, Rng& rng);
   // The subclass's blocks, [B, T, d] → [B, T, d]. It calls add_blocks() in its constructor.
   virtual Var run_blocks(const Var& x) = 0;
-  Var embed(const Tensor& idx) { return embed_tokens(transformer.wte, transformer.wpe, idx, 0, who_); }
+  Var embed(const Tensor& idx);  // wte[idx] (+ wpe[0..T−1] with learned positions), idx checked
   Var head(const Var& x) { return lm_head(transformer.ln_f(x)); }
 
  private:

@@ -18,6 +18,9 @@ DATConfig validated_dat_config(DATConfig c, const std::string& who) {
          c.n_symbols, ", ", c.max_rel_pos);
   if (c.symbol_heads < 1 || c.d_model % c.symbol_heads != 0)
     fail(who, ": symbol_heads=", c.symbol_heads, " must be positive and divide d_model=", c.d_model);
+  if (c.rope && (c.d_model / heads) % 2 != 0)
+    fail(who, ": RoPE turns pairs of coordinates, so it needs an even head_dim = d_model / (n_heads_sa + n_heads_ra), ",
+         "got ", c.d_model, " / ", heads, " = ", c.d_model / heads);
   if (c.n_symbols == 0) c.n_symbols = c.block;
   if (c.max_rel_pos == 0) c.max_rel_pos = std::max<int64_t>(1, c.block - 1);
   return c;
@@ -99,7 +102,8 @@ DATBlock::DATBlock(const DATConfig& c, Rng& rng, bool causal)
                  .n_heads_ra = c.n_heads_ra,
                  .n_relations = c.n_relations,
                  .relative_symbols = c.symbols == DATSymbols::relative,
-                 .causal = causal},
+                 .causal = causal,
+                 .rope = c.rope},
                 rng),
       norm2(c.d_model, true),
       ff(c.d_model, ff_width(c), rng, ff_options(c)) {
@@ -119,13 +123,13 @@ Var DATBlock::forward(const Var& x, const Var& symbols, DualAttentionWeights* we
 }
 
 DATLM::DATLM(const DATConfig& c, Rng& rng)
-    : BlockGPT({.vocab = c.vocab, .block = c.block, .d_model = c.d_model}, "DATLM", rng),
+    : BlockGPT({.vocab = c.vocab, .block = c.block, .d_model = c.d_model, .learned_positions = !c.rope}, "DATLM", rng),
       cfg_(validated_dat_config(c, "DATLM")),
       h(cfg_.n_layer, cfg_, rng),
       retriever_(make_dat_retriever(cfg_, rng)) {
   transformer.add_blocks(h);
   if (retriever_) register_module("symbol_retriever", *retriever_);
-  // The spec's init (the embeddings already have N(0, 0.02) from BlockGPT).
+  // The spec's init (the embeddings already have N(0, 0.02) from BlockGPT; with rope there is no wpe).
   for (int64_t i = 0; i < cfg_.n_layer; ++i) init_dat_block(h[i], rng, cfg_.n_layer);
   init_dat_retriever(retriever_.get(), rng);
 }

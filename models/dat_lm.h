@@ -14,6 +14,13 @@
 // position-relative symbols (RA then works on offsets). With n_ra = 0 there is no retriever and
 // no RA: each block is a plain causal self-attention block.
 //
+// Positions (the spec: "learned absolute positions or RoPE"): learned absolute positions
+// transformer.wpe added to the token embeddings, or with `rope` none at all: every block rotates
+// the attention queries and keys of both branches by their positions (nn/rope.h), so α depends on
+// positions only through the offset j − i. RoPE touches only the attention q and k: RA's relation
+// projections W_q^rel, W_k^rel and the symbols are not rotated (relations compare contents, not
+// places; position enters RA through the symbols when they are positional or relative).
+//
 // Init (the spec; upstream's _init_weights): every Linear and Embedding weight N(0, 0.02), W_r
 // too, biases 0; the output projections of both attention branches (W_o) and the FF output
 // N(0, 0.02/√(2·n_layer)) so the residual stream does not grow with depth. Symbolic attention's
@@ -21,7 +28,7 @@
 // bare parameters upstream, not Linear or Embedding modules). LayerNorms: ones and zeros.
 // No dropout and no KV cache (models/block_gpt.h).
 //
-// Names: transformer.wte/wpe/ln_f as GPT; transformer.h.{i}.{norm1, dual_attn, norm2, ff};
+// Names: transformer.wte/wpe/ln_f as GPT (no wpe with rope); transformer.h.{i}.{norm1, dual_attn, norm2, ff};
 // symbol_retriever.* (absent with n_ra = 0).
 //
 // Upstream bugs: the spec lists none for the language model (its two, the ignored decoder depth
@@ -48,6 +55,7 @@ struct DATConfig {
   int64_t max_rel_pos = 0;   // relative: m, offsets clipped to [−m, m]; 0 means block − 1
   bool post_norm = false;    // norm after the residual sum (the original Transformer's order)
   bool swiglu = false;       // SwiGLU FF with dff = ⌊8d/3⌋ instead of GELU with 4d
+  bool rope = false;         // RoPE on the attention q and k (even head_dim) instead of learned positions
 };
 
 const char* dat_symbols_name(DATSymbols s);  // "symbolic", "positional", "relative"

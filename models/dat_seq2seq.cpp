@@ -16,6 +16,8 @@ DATSeq2SeqConfig validated(DATSeq2SeqConfig c) {
   c.block.block = c.max_len;  // the positional retriever's table and the default library size
   c.block.n_layer = c.n_layers_enc + c.n_layers_dec;
   c.block = validated_dat_config(c.block, "DATSeq2Seq");
+  if (c.block.rope)
+    fail("DATSeq2Seq: rope is for the language model (DATLM); the seq2seq model adds sinusoidal positions, as the spec");
   return c;
 }
 

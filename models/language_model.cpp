@@ -36,14 +36,19 @@ std::vector<int64_t> LanguageModel::generate(const std::vector<int64_t>& prompt,
   return seq;
 }
 
-Var embed_tokens(Embedding& wte, Embedding& wpe, const Tensor& idx, int64_t past, const std::string& who) {
+void check_token_ids(const Tensor& idx, int64_t past, int64_t block, int64_t vocab, const std::string& who) {
   if (idx.dim() != 2 || idx.size(1) < 1)
     fail(who, ": token ids must be [B, T] with T >= 1, got ", to_string(idx.shape()));
-  const int64_t T = idx.size(1), block = wpe.num_embeddings, vocab = wte.num_embeddings;
+  const int64_t T = idx.size(1);
   if (past + T > block) fail(who, ": sequence of length ", past + T, " is longer than the block size ", block);
   for (real id : idx)
     if (!(id >= 0 && id < real(vocab) && id == std::floor(id)))
       fail(who, ": token id ", id, " is not a whole number in [0, ", vocab, ")");
+}
+
+Var embed_tokens(Embedding& wte, Embedding& wpe, const Tensor& idx, int64_t past, const std::string& who) {
+  check_token_ids(idx, past, wpe.num_embeddings, wte.num_embeddings, who);
+  const int64_t T = idx.size(1);
   Var tok = wte(idx);                                         // [B, T, d]
   Var pos = wpe(Tensor::arange(real(past), real(past + T)));  // [T, d], broadcast over B
   return tok + pos;

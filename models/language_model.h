@@ -51,6 +51,9 @@ class LanguageModel : public Module {
 // numbers in [0, vocab) and that past + T ≤ block (wpe has `block` rows). `who` names the model
 // in the error.
 Var embed_tokens(Embedding& wte, Embedding& wpe, const Tensor& idx, int64_t past, const std::string& who);
+// The checks of embed_tokens alone, for a model without a position table: idx [B, T] with T >= 1,
+// whole numbers in [0, vocab), past + T <= block.
+void check_token_ids(const Tensor& idx, int64_t past, int64_t block, int64_t vocab, const std::string& who);
 
 // Picks the next token from one row of logits [V] as generate() does: temperature, then top-k,
 // then top-p, then a draw from the softmax (argmax when temperature = 0). Exposed for tests.

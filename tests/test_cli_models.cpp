@@ -162,6 +162,52 @@ TEST(CliModels, ResumeIsBitIdentical) {
   fs::remove(data);
 }
 
+// --model dat --rope: the checkpoint records it and has no position table; sample and eval rebuild
+// the RoPE model. A checkpoint written before the flag existed (no "rope" member) still loads, as
+// learned positions.
+TEST(CliModels, DatRopeIsRecordedAndOlderCheckpointsStillLoad) {
+  const std::string data = temp("rope.txt");
+  write_text(data);
+  const std::string dir = temp("dat_rope");
+  auto args = tiny("dat", data, dir, 2);
+  args.push_back("--rope");
+  const CliRun train = atencion(args);
+  ASSERT_EQ(train.status, 0) << train.err;
+  EXPECT_NE(train.out.find("relative symbols, SwiGLU, RoPE)"), std::string::npos) << train.out;
+  EXPECT_NE(read_file(checkpoint_json_path(dir)).find("\"post_norm\": false, \"rope\": true"), std::string::npos);
+  const auto weights = load_safetensors(checkpoint_weights_path(dir)).floats;
+  EXPECT_TRUE(weights.count("model.transformer.wte.weight"));
+  EXPECT_FALSE(weights.count("model.transformer.wpe.weight"));
+  const CliRun sample = atencion({"sample", "--ckpt", dir, "--prompt", "el perro", "--tokens", "5", "--seed", "3"});
+  ASSERT_EQ(sample.status, 0) << sample.err;
+  EXPECT_EQ(count_code_points(sample.out), 8 + 5 + 1);
+  EXPECT_EQ(atencion({"eval", "--ckpt", dir, "--data", data}).status, 0);
+  // Resuming keeps RoPE (and --rope may not change on --resume).
+  expect_usage_error(atencion({"train", "--resume", dir, "--rope"}), "--rope cannot change on --resume");
+
+  // An older learned-positions checkpoint: drop the "rope" member; it loads and samples.
+  const std::string old_dir = temp("dat_old");
+  ASSERT_EQ(atencion(tiny("dat", data, old_dir, 2)).status, 0);
+  std::string json = read_file(checkpoint_json_path(old_dir));
+  const std::string member = ", \"rope\": false";
+  ASSERT_NE(json.find(member), std::string::npos);
+  json.erase(json.find(member), member.size());
+  std::ofstream(checkpoint_json_path(old_dir)) << json;
+  EXPECT_TRUE(load_safetensors(checkpoint_weights_path(old_dir)).floats.count("model.transformer.wpe.weight"));
+  const CliRun old_sample = atencion({"sample", "--ckpt", old_dir, "--prompt", "el", "--tokens", "3"});
+  EXPECT_EQ(old_sample.status, 0) << old_sample.err;
+
+  expect_usage_error(atencion({"train", "--model", "gpt", "--rope"}), "--rope is for --model dat only");
+  const std::string odd_dir = temp("dat_odd");  // head_dim 3: RoPE turns pairs of coordinates
+  expect_usage_error(atencion({"train", "--model", "dat", "--rope", "--d-model", "6", "--heads", "2", "--iters", "1",
+                               "--warmup", "0", "--data", data, "--out", odd_dir}),
+                     "even head_dim");
+  fs::remove_all(odd_dir);
+  fs::remove_all(dir);
+  fs::remove_all(old_dir);
+  fs::remove(data);
+}
+
 TEST(CliModels, FlagsOfAnotherKindAreOneLineErrors) {
   expect_usage_error(atencion({"train", "--model", "rnn"}), "--model must be gpt|natural|adaptive-span|dat");
   expect_usage_error(atencion({"train", "--n-ra", "1"}), "--n-ra is for --model dat only");

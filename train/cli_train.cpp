@@ -53,6 +53,7 @@ const std::vector<FlagSpec> kFlags = {
     {"symbols", "KIND", "dat: symbolic | positional | relative", "symbolic"},
     {"swiglu", "", "dat: SwiGLU feed-forward (dff 8d/3) instead of GELU (4d)", ""},
     {"post-norm", "", "dat: LayerNorm after each residual sum instead of before", ""},
+    {"rope", "", "dat: rotary positions (RoPE) on attention queries and keys, no learned positions", ""},
     {"seed", "N", "seed of initialization, batches and dropout", "1"},
     {"val-fraction", "X", "the end of the text held out for validation", "0.1"},
     {"eval-interval", "N", "steps between validation estimates (and checkpoints)", "250"},
@@ -67,7 +68,8 @@ const std::vector<FlagSpec> kFlags = {
 
 // Flags that define a run: with --resume they come from the checkpoint and may not change.
 const std::vector<std::string> kFixedOnResume = {
-    "tokenizer", "bpe-merges", "model", "max-span", "ramp", "span-loss", "n-ra", "symbols", "swiglu", "post-norm", "layers", "heads", "d-model", "block", "batch", "grad-accum", "lr", "min-lr",
+    "tokenizer", "bpe-merges", "model", "max-span", "ramp", "span-loss", "n-ra", "symbols", "swiglu", "post-norm",
+    "rope", "layers", "heads", "d-model", "block", "batch", "grad-accum", "lr", "min-lr",
     "warmup", "weight-decay", "grad-clip", "dropout", "seed", "val-fraction", "init"};
 
 struct Settings {
@@ -102,13 +104,14 @@ Settings settings_from_flags(const Flags& f) {
     if (!span && f.has(only_span))
       throw UsageError(std::string(kCommand) + ": --" + only_span + " is for --model adaptive-span only");
   const bool dat = s.model.kind == "dat";
-  for (const char* only_dat : {"n-ra", "symbols", "swiglu", "post-norm"})
+  for (const char* only_dat : {"n-ra", "symbols", "swiglu", "post-norm", "rope"})
     if (!dat && f.has(only_dat))
       throw UsageError(std::string(kCommand) + ": --" + only_dat + " is for --model dat only");
   s.model.n_ra = dat ? f.integer("n-ra", m.n_head / 2, 0, m.n_head) : 0;
   s.model.symbols = f.choice("symbols", "symbolic", {"symbolic", "positional", "relative"});
   s.model.swiglu = f.has("swiglu");
   s.model.post_norm = f.has("post-norm");
+  s.model.rope = f.has("rope");
   s.model.max_span = f.integer("max-span", m.block, 1, 1 << 16);
   s.model.ramp = f.integer("ramp", 32, 1, 1 << 16);
   s.model.span_loss = real(f.number("span-loss", 2e-6, 0, 1e3));
@@ -152,8 +155,8 @@ std::string describe(const ModelSpec& m) {
   if (m.kind == "dat") {
     std::ostringstream os;
     os << "Dual Attention Transformer (" << m.sizes.n_head - m.n_ra << " self-attention + " << m.n_ra
-       << " relational heads, " << m.symbols << " symbols" << (m.swiglu ? ", SwiGLU" : "") << (m.post_norm ? ", post-norm" : "")
-       << ")";
+       << " relational heads, " << m.symbols << " symbols" << (m.swiglu ? ", SwiGLU" : "")
+       << (m.post_norm ? ", post-norm" : "") << (m.rope ? ", RoPE" : "") << ")";
     return os.str();
   }
   if (m.kind == "adaptive-span") {

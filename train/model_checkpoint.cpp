@@ -27,7 +27,8 @@ DATConfig dat_config(const ModelSpec& s) {
           .n_heads_ra = s.n_ra,
           .symbols = dat_symbols_from_name(s.symbols, "dat"),
           .post_norm = s.post_norm,
-          .swiglu = s.swiglu};
+          .swiglu = s.swiglu,
+          .rope = s.rope};
 }
 
 }  // namespace
@@ -44,7 +45,7 @@ std::string model_spec_json(const ModelSpec& s) {
        << ", \"span_loss\": " << float_text(s.span_loss);
   if (s.kind == "dat")
     os << ", \"n_ra\": " << s.n_ra << ", \"symbols\": \"" << s.symbols << "\", \"swiglu\": " << (s.swiglu ? "true" : "false")
-       << ", \"post_norm\": " << (s.post_norm ? "true" : "false");
+       << ", \"post_norm\": " << (s.post_norm ? "true" : "false") << ", \"rope\": " << (s.rope ? "true" : "false");
   os << "}";
   return os.str();
 }
@@ -78,6 +79,7 @@ ModelSpec model_spec_from_json(const Json& model, const std::string& where) {
     s.symbols = string_member(model, "symbols", where);
     s.swiglu = bool_member(model, "swiglu", where);
     s.post_norm = bool_member(model, "post_norm", where);
+    s.rope = model.find("rope") ? bool_member(model, "rope", where) : false;  // written since RoPE came
     if (s.n_ra < 0 || s.n_ra > c.n_head) fail("'", where, "': n_ra must be between 0 and n_head");
     dat_symbols_from_name(s.symbols, where);
   }

@@ -33,6 +33,7 @@ struct ModelSpec {
   std::string symbols = "symbolic";  // dat: symbolic | positional | relative
   bool swiglu = false;               // dat: SwiGLU feed-forward
   bool post_norm = false;            // dat: post-norm blocks
+  bool rope = false;                 // dat: RoPE instead of learned positions (absent in older checkpoints: false)
 };
 
 // "gpt, natural, adaptive-span or dat", for messages.
