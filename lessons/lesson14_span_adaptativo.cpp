@@ -25,6 +25,7 @@
 #include "models/adaptive_span_gpt.h"
 #include "optim/clip.h"
 #include "train/param_groups.h"
+#include "viz/plot_grid.h"
 #include "viz/svg.h"
 
 namespace lesson14 {
@@ -232,6 +233,42 @@ double span_medio(const Corrida& c) {
   return s / double(c.spans.back().size());
 }
 
+// La cuadrícula capas × cabezas («small multiples»): por cada capa, una fila de paneles con la
+// curva m(x) de cada cabeza al final y, debajo, otra con su span z durante el entrenamiento. Los
+// paneles de una fila comparten la escala (m en [0, 1], z en [0, S]): se comparan de un vistazo.
+svg::PlotGrid cuadricula(Narrator& n, const Corrida& c) {
+  svg::PlotGrid g{.title = n.tr("Máscara m(x) al final y span z durante el entrenamiento, por capa y cabeza",
+                                "Mask m(x) at the end and span z during training, per layer and head"),
+                  .columns = kCabezas};
+  auto nombre = [&](int64_t l, int64_t h) {
+    return n.tr("capa ", "layer ") + std::to_string(l + 1) + n.tr(" · cab. ", " · head ") + std::to_string(h + 1);
+  };
+  for (int64_t l = 0; l < kCapas; ++l) {
+    for (int64_t h = 0; h < kCabezas; ++h) {
+      svg::Series m;
+      for (int64_t x = 0; x < kBloque; ++x) m.x.push_back(real(x)), m.y.push_back(c.curvas[size_t(l)][h * kBloque + x]);
+      g.panels.push_back({.title = nombre(l, h) + ": m(x)",
+                          .x_label = n.tr("distancia x", "distance x"),
+                          .y_label = "m(x)",
+                          .series = {m},
+                          .y_min = 0,
+                          .y_max = 1});
+    }
+    for (int64_t h = 0; h < kCabezas; ++h) {
+      svg::Series z;
+      for (size_t r = 0; r < c.pasos.size(); ++r)
+        z.x.push_back(real(c.pasos[r])), z.y.push_back(c.spans[r][size_t(l * kCabezas + h)]);
+      g.panels.push_back({.title = nombre(l, h) + ": z = " + fixed(c.spans_finales[size_t(l)][h], 1),
+                          .x_label = n.tr("paso", "step"),
+                          .y_label = n.tr("span z (tokens)", "span z (tokens)"),
+                          .series = {z},
+                          .y_min = 0,
+                          .y_max = real(kBloque)});
+    }
+  }
+  return g;
+}
+
 void paso3_entrenar(Narrator& n, const Experimento& e) {
   n.step(3, "Un GPT de caracteres que aprende sus spans", "A character GPT that learns its spans");
   n.say(
@@ -256,56 +293,10 @@ void paso3_entrenar(Narrator& n, const Experimento& e) {
         "The longest span is {} tokens and the shortest {}; every head reads back to z + R.", fixed(mas_largo, 1),
         fixed(mas_corto, 1));
 
-  // La cuadrícula capas × cabezas de curvas m(x) al final, y los spans durante el entrenamiento.
-  for (int64_t l = 0; l < kCapas; ++l) {
-    std::vector<svg::Series> curvas;
-    for (int64_t h = 0; h < kCabezas; ++h) {
-      svg::Series s{.name = n.tr("cabeza ", "head ") + std::to_string(h + 1) +
-                            " (z = " + fixed(e.adaptativo.spans_finales[size_t(l)][h], 1) + ")"};
-      for (int64_t x = 0; x < kBloque; ++x)
-        s.x.push_back(real(x)), s.y.push_back(e.adaptativo.curvas[size_t(l)][h * kBloque + x]);
-      curvas.push_back(s);
-    }
-    const std::string archivo = "mascaras_capa_" + std::to_string(l + 1) + ".svg";
-    svg::plot(n.path(archivo), {.title = n.tr("Capa ", "Layer ") + std::to_string(l + 1) +
-                                         n.tr(": máscaras aprendidas m(x)", ": learned masks m(x)"),
-                                .x_label = n.tr("distancia x a la clave", "distance x to the key"),
-                                .y_label = "m(x)",
-                                .series = curvas});
-    n.figure(n.path(archivo), "una curva por cabeza", "one curve per head");
-  }
-  Tensor cuadricula({kCapas * kCabezas, kBloque});
-  std::vector<std::string> etiquetas;
-  for (int64_t l = 0; l < kCapas; ++l)
-    for (int64_t h = 0; h < kCabezas; ++h) {
-      etiquetas.push_back(n.tr("capa ", "layer ") + std::to_string(l + 1) + n.tr(" · cab. ", " · head ") +
-                          std::to_string(h + 1));
-      for (int64_t x = 0; x < kBloque; ++x)
-        cuadricula[(l * kCabezas + h) * kBloque + x] = e.adaptativo.curvas[size_t(l)][h * kBloque + x];
-    }
-  svg::heatmap(n.path("mascaras_cuadricula.svg"), {.title = n.tr("m(x) por capa y cabeza", "m(x) per layer and head"),
-                                                   .x_label = n.tr("distancia x a la clave", "distance x to the key"),
-                                                   .y_label = n.tr("capa · cabeza", "layer · head"),
-                                                   .values = cuadricula,
-                                                   .row_labels = etiquetas,
-                                                   .vmin = 0,
-                                                   .vmax = 1,
-                                                   .show_values = false});
-  n.figure(n.path("mascaras_cuadricula.svg"), "capas × cabezas: cada fila es una curva m(x)",
-           "layers × heads: every row is a curve m(x)");
-  std::vector<svg::Series> trayectorias;
-  for (int64_t k = 0; k < kCapas * kCabezas; ++k) {
-    svg::Series s{.name = etiquetas[size_t(k)]};
-    for (size_t r = 0; r < e.adaptativo.pasos.size(); ++r)
-      s.x.push_back(real(e.adaptativo.pasos[r])), s.y.push_back(e.adaptativo.spans[r][size_t(k)]);
-    trayectorias.push_back(s);
-  }
-  svg::plot(n.path("spans_entrenamiento.svg"),
-            {.title = n.tr("Spans durante el entrenamiento", "Spans during training"),
-             .x_label = n.tr("paso", "step"),
-             .y_label = n.tr("span z (tokens)", "span z (tokens)"),
-             .series = trayectorias});
-  n.figure(n.path("spans_entrenamiento.svg"), "z de cada cabeza, paso a paso", "z of every head, step by step");
+  svg::plot_grid(n.path("mascaras_cuadricula.svg"), cuadricula(n, e.adaptativo));
+  n.figure(n.path("mascaras_cuadricula.svg"),
+           "capas × cabezas: la máscara m(x) de cada cabeza al final y, debajo, su span z paso a paso",
+           "layers × heads: every head's mask m(x) at the end and, below it, its span z step by step");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -469,8 +460,10 @@ void run(Narrator& n) {
        "cortos.",
        "Change kRampa = 4 to 16: every query reads more keys (W = ⌊max z⌋ + R + 1) even when the spans are "
        "short."},
-      {"Ejecuta con --full: 3000 pasos; mira en spans_entrenamiento.svg qué cabezas siguen creciendo.",
-       "Run with --full: 3000 steps; look in spans_entrenamiento.svg at which heads keep growing."},
+      {"Ejecuta con --full: 3000 pasos; mira en las filas «z» de mascaras_cuadricula.svg qué cabezas siguen "
+       "creciendo.",
+       "Run with --full: 3000 steps; look in the \"z\" rows of mascaras_cuadricula.svg at which heads keep "
+       "growing."},
       {"En mascara_del_estudiante cambia `T - 1 - j` por `i - j` y `double(T)` por 4.0: ya no depende de la "
        "posición (la respuesta de (a) pasa a «no»).",
        "In mascara_del_estudiante change `T - 1 - j` to `i - j` and `double(T)` to 4.0: it no longer depends "

@@ -2,7 +2,8 @@
 // mode (the lesson file is included with its main() switched off): the mask by hand against the
 // library, the student's mistakes, and the trained models (spans learned, fewer pairs computed than
 // the fixed span, the loss close to it, longer spans without the span loss), plus a whole run in
-// both languages (claims, figures, English free of Spanish) and the same numbers on 1 and 2 threads.
+// both languages (claims, figures and the layers × heads grid, English free of Spanish) and the same
+// numbers on 1 and 2 threads.
 #include <gtest/gtest.h>
 
 #include "tensor/thread_pool.h"
@@ -70,6 +71,39 @@ TEST(Lesson14, AdaptiveSpanLearnsShortSpansAndReadsFewerKeys) {
   EXPECT_EQ(e.adaptativo.pasos.back(), pasos_de(RunMode::quick));
 }
 
+size_t count_of(const std::string& text, const std::string& what) {
+  size_t n = 0;
+  for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + what.size())) ++n;
+  return n;
+}
+
+// The grid's panels, row by row: layer 1's masks (one per head), layer 1's spans, then layer 2's;
+// each the run's own numbers, on one shared scale per kind of row.
+TEST(Lesson14, GridHasAMaskAndASpanPanelPerLayerAndHead) {
+  const Experimento& e = quick_experiment();
+  std::ostringstream out;
+  Narrator n(quick_lesson_options(), out);
+  const svg::PlotGrid g = cuadricula(n, e.adaptativo);
+  EXPECT_EQ(g.columns, kCabezas);
+  ASSERT_EQ(g.panels.size(), size_t(2 * kCapas * kCabezas));
+  for (int64_t l = 0; l < kCapas; ++l)
+    for (int64_t h = 0; h < kCabezas; ++h) {
+      const std::string nombre = "capa " + std::to_string(l + 1) + " · cab. " + std::to_string(h + 1);
+      const svg::Plot& m = g.panels[size_t(2 * l * kCabezas + h)];
+      const svg::Plot& z = g.panels[size_t((2 * l + 1) * kCabezas + h)];
+      EXPECT_EQ(m.title, nombre + ": m(x)");
+      EXPECT_EQ(z.title, nombre + ": z = " + fixed(e.adaptativo.spans_finales[size_t(l)][h], 1));
+      ASSERT_EQ(m.series.size(), 1u);
+      ASSERT_EQ(m.series[0].y.size(), size_t(kBloque));
+      EXPECT_EQ(m.series[0].y[0], e.adaptativo.curvas[size_t(l)][h * kBloque]);
+      EXPECT_EQ(m.y_max, real(1));
+      ASSERT_EQ(z.series.size(), 1u);
+      EXPECT_EQ(z.series[0].x.size(), e.adaptativo.pasos.size());
+      EXPECT_EQ(z.series[0].y.back(), e.adaptativo.spans.back()[size_t(l * kCabezas + h)]);
+      EXPECT_EQ(z.y_max, real(kBloque));
+    }
+}
+
 TEST(Lesson14, SameNumbersOnOneAndTwoThreads) {
   const Datos d = datos();
   LessonOptions o = quick_lesson_options(3);
@@ -103,13 +137,15 @@ TEST(Lesson14, QuickRunLearnsPrintsTheClaimsAndWritesTheFigures) {
     if (!es) {
       EXPECT_EQ(spanish_outside_tokens(r.text, {}), "");
     }
-    ASSERT_EQ(r.figures.size(), 7u);
+    ASSERT_EQ(r.figures.size(), 4u);
     EXPECT_EQ(bad_figure(r.figures), "");
-    EXPECT_NE(r.figure_text("mascaras_cuadricula.svg").find(es ? "capa 2 · cab. 4" : "layer 2 · head 4"),
-              std::string::npos);
-    EXPECT_NE(r.figure_text("mascaras_capa_1.svg").find(es ? "distancia x a la clave" : "distance x to the key"),
-              std::string::npos);
-    EXPECT_NE(r.figure_text("spans_entrenamiento.svg").find(es ? "paso" : "step"), std::string::npos);
+    // The layers × heads grid: a mask panel and a span panel per head, each labelled.
+    const std::string grid = r.figure_text("mascaras_cuadricula.svg");
+    EXPECT_EQ(count_of(grid, "<g class=\"panel\""), size_t(2 * kCapas * kCabezas));
+    EXPECT_NE(grid.find(es ? ">capa 2 · cab. 4: m(x)<" : ">layer 2 · head 4: m(x)<"), std::string::npos);
+    EXPECT_NE(grid.find(es ? ">capa 1 · cab. 1: z = " : ">layer 1 · head 1: z = "), std::string::npos);
+    EXPECT_EQ(count_of(grid, es ? ">distancia x<" : ">distance x<"), size_t(kCapas * kCabezas));
+    EXPECT_EQ(count_of(grid, es ? ">paso<" : ">step<"), size_t(kCapas * kCabezas));
     EXPECT_NE(r.figure_text("perdidas.svg").find(es ? "span fijo" : "fixed span"), std::string::npos);
   }
 }

@@ -182,7 +182,9 @@ void write_file_atomically(const std::string& path, const std::string& content) 
   atn::write_file_atomically(path, content, "svg");
 }
 
-void plot(const std::string& path, const Plot& p) {
+void plot(const std::string& path, const Plot& p) { write_file_atomically(path, plot_text(p)); }
+
+std::string plot_text(const Plot& p) {
   // Check the data and find the range of what can be drawn.
   double x_lo = INFINITY, x_hi = -INFINITY, y_lo = INFINITY, y_hi = -INFINITY;
   for (const Series& s : p.series) {
@@ -195,6 +197,13 @@ void plot(const std::string& path, const Plot& p) {
       y_lo = std::min(y_lo, y), y_hi = std::max(y_hi, y);
     }
   }
+  for (const auto& [bound, name] : {std::pair{p.y_min, "y_min"}, {p.y_max, "y_max"}})
+    if (bound && !drawable(*bound, p.log_y))
+      fail("svg::plot: ", name, " = ", *bound, p.log_y ? " must be finite and > 0 on a log axis" : " must be finite");
+  if (p.y_min) y_lo = *p.y_min, y_hi = std::max(y_hi, y_lo);  // (no data above it: a range of one value)
+  if (p.y_max) y_hi = *p.y_max, y_lo = std::min(y_lo, y_hi);
+  if (p.y_min && p.y_max && !(*p.y_min < *p.y_max))
+    fail("svg::plot: y_min = ", *p.y_min, " must be below y_max = ", *p.y_max);
   const Axis ax = make_axis(x_lo, x_hi, p.log_x), ay = make_axis(y_lo, y_hi, p.log_y);
 
   const double left = 70, right = 20, top = p.title.empty() ? 20 : 40, bottom = 50;
@@ -269,7 +278,7 @@ void plot(const std::string& path, const Plot& p) {
     ly += 18;
   }
   svg += "</svg>\n";
-  write_file_atomically(path, svg);
+  return svg;
 }
 
 void heatmap(const std::string& path, const Heatmap& h) {

@@ -39,6 +39,10 @@ struct Plot {
   std::vector<Series> series{};
   bool log_y = false;  // a logarithmic y axis, for loss curves
   bool log_x = false;  // a logarithmic x axis (with log_y: a log–log plot, where a power law is a line)
+  // A fixed y range instead of the data's (both or either; > 0 on a log axis), so that several
+  // plots share one scale (viz/plot_grid.h). The axis is widened to round ticks; lines beyond
+  // it run past the axes.
+  std::optional<real> y_min{}, y_max{};
   int width = 640, height = 400;
   // Draw at most one point per pixel cell per series (points whose centres round to the same
   // whole pixel look the same): keeps dense scatter plots (bifurcation diagrams with millions of
@@ -63,6 +67,7 @@ struct BarChart {
 };
 
 void plot(const std::string& path, const Plot& plot);
+std::string plot_text(const Plot& plot);  // the SVG document plot() writes
 void heatmap(const std::string& path, const Heatmap& heatmap);
 void bar_chart(const std::string& path, const BarChart& chart);
 
