@@ -3,12 +3,9 @@
 // models are trained once (about 1 s at -O2) and shared by the tests that need them.
 #include <gtest/gtest.h>
 
-#include <filesystem>
-#include <fstream>
 #include <optional>
 
 #include "tensor/thread_pool.h"
-#include "tests/spanish_check.h"
 #include "tests/lesson_test_util.h"
 
 #define ATN_LESSON_NO_MAIN
@@ -17,20 +14,11 @@
 namespace lesson01 {
 namespace {
 
-using atn::testing_util::spanish_in;
-using atn::testing_util::xml_problem;
-
-LessonOptions quick(uint64_t seed = 1, Lang lang = Lang::es) {
-  LessonOptions o;
-  o.mode = RunMode::quick;
-  o.seed = seed;
-  o.lang = lang;
-  return o;
-}
+using namespace atn::testing_util;
 
 // The quick-mode comparison of seed 1, trained once for the whole file.
 const Comparacion& comparacion_rapida() {
-  static const Comparacion c = comparar(config_reversa(quick()));
+  static const Comparacion c = comparar(config_reversa(quick_lesson_options()));
   return c;
 }
 
@@ -76,7 +64,7 @@ TEST(Lesson01, NadarayaWatsonRowsSumToOneAndNarrowOrWideWidthsAreWorse) {
 
 TEST(Lesson01, LearnedWidthImprovesAndWithoutTheMaskItShrinks) {
   for (uint64_t seed = 1; seed <= 5; ++seed) {
-    ConfigAncho cfg = config_ancho(quick(seed));
+    ConfigAncho cfg = config_ancho(quick_lesson_options(seed));
     const Ancho r = aprender_ancho(cfg);
     ASSERT_EQ(r.anchos.size(), size_t(cfg.pasos) + 1);
     EXPECT_NEAR(r.anchos.front(), cfg.ancho_inicial, 1e-5);
@@ -113,7 +101,7 @@ TEST(Lesson01, BahdanauStepsByHandEqualTheScoreModules) {
 TEST(Lesson01, AttentionModelLearnsBetterThanPlainByFifteenPoints) {
   for (uint64_t seed : {1, 2}) {
     std::optional<Comparacion> propia;
-    if (seed != 1) propia = comparar(config_reversa(quick(seed)));
+    if (seed != 1) propia = comparar(config_reversa(quick_lesson_options(seed)));
     const Comparacion& c = seed == 1 ? comparacion_rapida() : *propia;
     const Evaluacion &sin = c.sin_atencion.prueba, &con = c.con_atencion.prueba;
     EXPECT_GE(con.por_token - sin.por_token, 0.15)
@@ -148,7 +136,7 @@ TEST(Lesson01, EvaluationCountsWhatItSays) {
   EXPECT_EQ(c.sin_atencion.prueba.espejo, 0);
   // The examples shown: three inputs of 8 digits, the expected reversal, both outputs marked right or wrong.
   std::ostringstream out;
-  Narrator n(quick(), out);
+  Narrator n(quick_lesson_options(), out);
   const std::string t = ejemplos(n, c, 3);
   size_t lineas = 0, bien = 0, mal = 0;
   std::istringstream in(t);
@@ -169,7 +157,7 @@ TEST(Lesson01, EvaluationCountsWhatItSays) {
 
 TEST(Lesson01, SameTrainingWithOneOrTwoThreads) {
   const int before = num_threads();
-  ConfigReversa cfg = config_reversa(quick());
+  ConfigReversa cfg = config_reversa(quick_lesson_options());
   cfg.pasos = 5, cfg.prueba = 20;
   const SeqTask t = tarea(cfg);
   Entrenado r[2];
@@ -187,20 +175,9 @@ TEST(Lesson01, SameTrainingWithOneOrTwoThreads) {
 // The whole lesson in quick mode, in both languages (with the models trained once): the printed
 // claims, the figures, and no Spanish in the English text.
 TEST(Lesson01, QuickRunPrintsTheClaimsAndWritesTheFigures) {
-  namespace fs = std::filesystem;
   const Comparacion& c = comparacion_rapida();
   for (Lang lang : {Lang::es, Lang::en}) {
-    LessonOptions o = quick(1, lang);
-    o.out_dir = (fs::temp_directory_path() / "atn_test_lesson01").string();
-    fs::remove_all(o.out_dir);
-    std::ostringstream out;
-    Narrator n(o, out);
-    n.set_width(80);
-    leccion(n, c);
-    n.finish();
-    const std::string text = out.str();
-    std::string flat = text;
-    std::replace(flat.begin(), flat.end(), '\n', ' ');
+    const LessonRun r = run_lesson_quick("lesson01", lang, [&](Narrator& n) { leccion(n, c); });
     const bool es = lang == Lang::es;
     for (const char* claim :
          {es ? "(max |Δ| = " : "(max |Δ| = ", es ? "iguales" : "equal", es ? "mejoró" : "it improved",
@@ -208,33 +185,32 @@ TEST(Lesson01, QuickRunPrintsTheClaimsAndWritesTheFigures) {
           es ? "La atención gana por" : "Attention wins by",
           es ? "es menor que con las más cortas" : "is lower than on the shortest", es ? "Resumen" : "Summary",
           es ? "Ejercicios" : "Exercises"})
-      EXPECT_TRUE(text.find(claim) != std::string::npos || flat.find(claim) != std::string::npos) << claim;
-    for (const char* wrong : {"NO ", "NOT "}) EXPECT_EQ(flat.find(wrong), std::string::npos) << wrong;
+      EXPECT_TRUE(r.has(claim)) << claim;
+    for (const char* wrong : {"NO ", "NOT "}) EXPECT_EQ(r.flat.find(wrong), std::string::npos) << wrong;
     // The margin printed is the one computed.
     const double espejo = c.con_atencion.prueba.espejo;
-    EXPECT_NE(flat.find(porciento(espejo) + (es ? " de los pasos: " : " of the steps: ") +
-                        (espejo > 0.5 ? (es ? "más" : "more") : (es ? "menos" : "less"))),
+    EXPECT_NE(r.flat.find(porciento(espejo) + (es ? " de los pasos: " : " of the steps: ") +
+                          (espejo > 0.5 ? (es ? "más" : "more") : (es ? "menos" : "less"))),
               std::string::npos);
     const double margen = c.con_atencion.prueba.por_token - c.sin_atencion.prueba.por_token;
-    EXPECT_NE(flat.find(fixed(100 * margen, 1) + (es ? " puntos" : " points")), std::string::npos);
-    EXPECT_EQ(testing_util::line_wider_than(text, 80), "");
+    EXPECT_NE(r.flat.find(fixed(100 * margen, 1) + (es ? " puntos" : " points")), std::string::npos);
+    EXPECT_EQ(line_wider_than(r.text, 80), "");
     if (!es) {
-      EXPECT_EQ(spanish_in(text), "");
+      EXPECT_EQ(spanish_in(r.text), "");
     }
-    ASSERT_EQ(n.figures().size(), 6u);
-    for (const std::string& f : n.figures()) EXPECT_EQ(xml_problem(testing_util::read_text_file(f)), "") << f;
+    ASSERT_EQ(r.figures.size(), 6u);
+    EXPECT_EQ(bad_figure(r.figures), "");
     // The alignment heatmap has the input tokens as columns and the output tokens as rows.
     const Alineacion a = alineacion_de_ejemplo(c);
-    const std::string svg = testing_util::read_text_file(n.path("alineacion.svg"));
+    const std::string svg = r.figure_text("alineacion.svg");
     EXPECT_NE(svg.find(es ? "entrada (lo que lee el codificador)" : "input (what the encoder reads)"),
               std::string::npos);
     EXPECT_NE(svg.find(es ? "salida (paso del decodificador)" : "output (decoder step)"), std::string::npos);
     for (const std::string& tok : a.entrada) EXPECT_NE(svg.find(">" + tok + "<"), std::string::npos) << tok;
     for (size_t t = 0; t < a.salida.size(); ++t)
       EXPECT_NE(svg.find(">" + std::to_string(t + 1) + ": " + a.salida[t] + "<"), std::string::npos) << t;
-    EXPECT_NE(testing_util::read_text_file(n.path("nadaraya.svg")).find(es ? "gaussiano" : "Gaussian"), std::string::npos);
-    EXPECT_NE(testing_util::read_text_file(n.path("exactas_por_largo.svg")).find(es ? "sin atención" : "no attention"), std::string::npos);
-    fs::remove_all(o.out_dir);
+    EXPECT_NE(r.figure_text("nadaraya.svg").find(es ? "gaussiano" : "Gaussian"), std::string::npos);
+    EXPECT_NE(r.figure_text("exactas_por_largo.svg").find(es ? "sin atención" : "no attention"), std::string::npos);
   }
 }
 

@@ -2,11 +2,7 @@
 // in quick mode (the lesson file is included with its main() switched off).
 #include <gtest/gtest.h>
 
-#include <filesystem>
-#include <fstream>
-
 #include "tensor/thread_pool.h"
-#include "tests/spanish_check.h"
 #include "tests/lesson_test_util.h"
 
 #define ATN_LESSON_NO_MAIN
@@ -15,16 +11,7 @@
 namespace lesson02 {
 namespace {
 
-using atn::testing_util::spanish_in;
-using atn::testing_util::xml_problem;
-
-LessonOptions quick(uint64_t seed = 1, Lang lang = Lang::es) {
-  LessonOptions o;
-  o.mode = RunMode::quick;
-  o.seed = seed;
-  o.lang = lang;
-  return o;
-}
+using namespace atn::testing_util;
 
 TEST(Lesson02, OneTokenByHandEqualsTheModule) {
   for (uint64_t seed : {1, 2, 3}) {
@@ -107,7 +94,7 @@ TEST(Lesson02, MatrixFormEqualsTheModule) {
 
 TEST(Lesson02, SquareRootArgumentHoldsForSeveralSeeds) {
   for (uint64_t seed : {1, 2, 3}) {
-    const ConfigRaiz cfg = config_raiz(quick(seed));
+    const ConfigRaiz cfg = config_raiz(quick_lesson_options(seed));
     const std::vector<MedidaRaiz> r = medir_raiz(cfg);
     ASSERT_EQ(r.size(), cfg.dimensiones.size());
     const ConclusionRaiz c = concluir(r);
@@ -124,14 +111,14 @@ TEST(Lesson02, SquareRootArgumentHoldsForSeveralSeeds) {
 
 TEST(Lesson02, ExercisesOnTheScaleHold) {
   // Exercise 2: scaling by 1/d_k makes the softmax uniform: max weight → 1/8 at d_k = 512.
-  ConfigRaiz cfg = config_raiz(quick());
+  ConfigRaiz cfg = config_raiz(quick_lesson_options());
   cfg.dividir_entre_d = true;
   std::vector<MedidaRaiz> r = medir_raiz(cfg);
   EXPECT_LT(r.back().max_con, 0.15);
   EXPECT_GT(r.back().max_con, 0.125);
   EXPECT_NEAR(r.back().var_con * 512, 1, 0.2);  // variance d_k / d_k² = 1/d_k
   // Exercise 3: 64 keys: the scaled max weight is about 0.1 at every d_k; unscaled still saturates.
-  cfg = config_raiz(quick());
+  cfg = config_raiz(quick_lesson_options());
   cfg.claves = 64;
   r = medir_raiz(cfg);
   for (const MedidaRaiz& m : r) {
@@ -150,79 +137,47 @@ TEST(Lesson02, ModuleReturnsHAndAForOneSentenceOrABatch) {
   EXPECT_LT(m.dif_lote, 1e-6);
 }
 
-std::string run_text(const LessonOptions& o) {
-  std::ostringstream out;
-  Narrator n(o, out);
-  run(n);
-  n.finish();
-  return out.str();
-}
-
 TEST(Lesson02, SameOutputWithOneOrTwoThreads) {
   const int before = num_threads();
-  LessonOptions o = quick();
-  o.out_dir = (std::filesystem::temp_directory_path() / "atn_test_lesson02_threads").string();
   set_num_threads(1);
-  const std::string uno = run_text(o);
+  const std::string uno = run_lesson_quick("lesson02_threads", Lang::es, [](Narrator& n) { run(n); }).text;
   set_num_threads(2);
-  const std::string dos = run_text(o);
+  const std::string dos = run_lesson_quick("lesson02_threads", Lang::es, [](Narrator& n) { run(n); }).text;
   set_num_threads(before);
   EXPECT_EQ(uno, dos);
-  std::filesystem::remove_all(o.out_dir);
 }
 
 // The whole lesson in quick mode, in both languages: the printed claims, the figures, and no
 // Spanish in the English text.
 TEST(Lesson02, QuickRunPrintsTheClaimsAndWritesTheFigures) {
-  namespace fs = std::filesystem;
   for (Lang lang : {Lang::es, Lang::en}) {
-    LessonOptions o = quick(1, lang);
-    o.out_dir = (fs::temp_directory_path() / "atn_test_lesson02").string();
-    fs::remove_all(o.out_dir);
-    std::ostringstream out;
-    Narrator n(o, out);
-    n.set_width(80);
-    run(n);
-    n.finish();
-    const std::string text = out.str();
-    std::string flat = text;
-    std::replace(flat.begin(), flat.end(), '\n', ' ');
+    const LessonRun r = run_lesson_quick("lesson02", lang, [](Narrator& n) { run(n); });
     const bool es = lang == Lang::es;
     for (const char* claim :
          {es ? "coinciden" : "they agree", es ? "son la misma matriz de puntajes" : "they are the same score matrix",
           "1.000000", es ? "las 5 salidas están dentro" : "all 5 outputs are inside", es ? "iguales" : "equal",
           es ? "Resumen" : "Summary", es ? "Ejercicios" : "Exercises", "A [2, 5, 5]"})
-      EXPECT_TRUE(text.find(claim) != std::string::npos || flat.find(claim) != std::string::npos) << claim;
+      EXPECT_TRUE(r.has(claim)) << claim;
     for (const char* wrong : {"NO ", "NOT ", "FUERA", "OUTSIDE", ": no)", ": no,"})
-      EXPECT_EQ(flat.find(wrong), std::string::npos) << wrong;
+      EXPECT_EQ(r.flat.find(wrong), std::string::npos) << wrong;
     // At 80 columns no line is longer than the terminal.
-    EXPECT_EQ(testing_util::line_wider_than(text, 80), "");
+    EXPECT_EQ(line_wider_than(r.text, 80), "");
     if (!es) {
       // The sentence is data (the tokens of the example); everything else must be English.
-      std::string sin_datos = text;
+      std::string sin_datos = r.text;
       for (size_t at; (at = sin_datos.find("el perro come un hueso")) != std::string::npos;) sin_datos.erase(at, 22);
-      for (const std::string& token : kOracion)
-        for (size_t at; (at = sin_datos.find(" " + token + " ")) != std::string::npos;)
-          sin_datos.replace(at, token.size() + 2, " ");
-      for (const std::string& token : kOracion)  // at the start of a table row or a label line
-        for (size_t at; (at = sin_datos.find("\n  " + token + " ")) != std::string::npos;)
-          sin_datos.replace(at, token.size() + 4, "\n  ");
-      EXPECT_EQ(spanish_in(sin_datos), "");
+      EXPECT_EQ(spanish_outside_tokens(sin_datos, kOracion), "");
     }
-    ASSERT_EQ(n.figures().size(), 4u);
-    for (const std::string& f : n.figures()) {
-      const std::string svg = testing_util::read_text_file(f);
-      EXPECT_EQ(xml_problem(svg), "") << f;
-    }
-    const std::string hull = testing_util::read_text_file(n.path("envolvente_convexa.svg"));
+    ASSERT_EQ(r.figures.size(), 4u);
+    EXPECT_EQ(bad_figure(r.figures), "");
+    const std::string hull = r.figure_text("envolvente_convexa.svg");
     EXPECT_NE(hull.find(es ? "envolvente convexa de los v_j" : "convex hull of the v_j"), std::string::npos);
-    const std::string pesos = testing_util::read_text_file(n.path("pesos_de_atencion.svg"));
+    const std::string pesos = r.figure_text("pesos_de_atencion.svg");
     for (const std::string& token : kOracion) EXPECT_NE(pesos.find(">" + token + "<"), std::string::npos) << token;
     EXPECT_NE(pesos.find(es ? "token j (clave)" : "token j (key)"), std::string::npos);
-    EXPECT_NE(testing_util::read_text_file(n.path("varianza_de_qk.svg")).find("log₂ d_k"), std::string::npos);
-    EXPECT_NE(testing_util::read_text_file(n.path("saturacion_softmax.svg")).find(es ? "peso máx., q·k" : "max weight, q·k"),
+    EXPECT_NE(r.figure_text("varianza_de_qk.svg").find("log₂ d_k"), std::string::npos);
+    EXPECT_NE(r.figure_text("saturacion_softmax.svg").find(es ? "peso máx., q·k" : "max weight, q·k"),
               std::string::npos);
-    fs::remove_all(o.out_dir);
   }
 }
 

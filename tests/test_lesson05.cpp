@@ -3,9 +3,6 @@
 // where the text states a claim about the numbers.
 #include <gtest/gtest.h>
 
-#include <filesystem>
-#include <fstream>
-
 #define ATN_LESSON_NO_MAIN
 #include "lessons/lesson05_suma_y_normalizacion.cpp"
 #include "autograd/gradcheck.h"
@@ -15,18 +12,11 @@
 namespace lesson05 {
 namespace {
 
-using atn::testing_util::xml_problem;
-
-LessonOptions quick(uint64_t seed = 1) {
-  LessonOptions o;
-  o.mode = RunMode::quick;
-  o.seed = seed;
-  return o;
-}
+using namespace atn::testing_util;
 
 TEST(Lesson05, ResidualKeepsTheGradientWhilePlainLayersVanish) {
   for (uint64_t seed = 1; seed <= 5; ++seed) {
-    const ConfigProfundidad cfg = config_profundidad(quick(seed));
+    const ConfigProfundidad cfg = config_profundidad(quick_lesson_options(seed));
     ASSERT_EQ(cfg.capas, 20);
     const Gradientes g = medir_gradientes(cfg);
     ASSERT_EQ(g.sin_residual.size(), 21u);
@@ -40,7 +30,7 @@ TEST(Lesson05, ResidualKeepsTheGradientWhilePlainLayersVanish) {
 
 TEST(Lesson05, ExerciseReluStillVanishesWithoutResidualAndGrowsWithIt) {
   for (uint64_t seed = 1; seed <= 3; ++seed) {
-    ConfigProfundidad cfg = config_profundidad(quick(seed));
+    ConfigProfundidad cfg = config_profundidad(quick_lesson_options(seed));
     const Gradientes t = medir_gradientes(cfg);
     cfg.activacion = Activacion::relu;
     const Gradientes r = medir_gradientes(cfg);
@@ -52,7 +42,7 @@ TEST(Lesson05, ExerciseReluStillVanishesWithoutResidualAndGrowsWithIt) {
 
 TEST(Lesson05, ExerciseFullModeFiftyLayersDropBelowOneInTenBillion) {
   for (uint64_t seed = 1; seed <= 3; ++seed) {
-    LessonOptions o = quick(seed);
+    LessonOptions o = quick_lesson_options(seed);
     o.mode = RunMode::full;
     const ConfigProfundidad cfg = config_profundidad(o);
     ASSERT_EQ(cfg.capas, 50);
@@ -113,7 +103,7 @@ TEST(Lesson05, AlmostConstantRowSeparatesTheTwoVariants) {
 TEST(Lesson05, LessGradientReachesTheBottomWithPostNormAndPreNormStreamGrows) {
   for (RunMode mode : {RunMode::quick, RunMode::normal}) {
     for (uint64_t seed = 1; seed <= 4; ++seed) {
-      LessonOptions o = quick(seed);
+      LessonOptions o = quick_lesson_options(seed);
       o.mode = mode;
       const ConfigPila cfg = config_pila(o);
       const Pila post = medir_pila(cfg, Orden::post), pre = medir_pila(cfg, Orden::pre);
@@ -158,8 +148,8 @@ TEST(Lesson05, SameResultsWithOneOrTwoThreads) {
   Gradientes grads[2];
   for (int threads : {1, 2}) {
     set_num_threads(threads);
-    pilas[threads - 1] = medir_pila(config_pila(quick()), Orden::post);
-    grads[threads - 1] = medir_gradientes(config_profundidad(quick()));
+    pilas[threads - 1] = medir_pila(config_pila(quick_lesson_options()), Orden::post);
+    grads[threads - 1] = medir_gradientes(config_profundidad(quick_lesson_options()));
   }
   set_num_threads(before);
   EXPECT_EQ(pilas[0].gradiente, pilas[1].gradiente);
@@ -170,55 +160,41 @@ TEST(Lesson05, SameResultsWithOneOrTwoThreads) {
 
 // The whole lesson in quick mode, in both languages: the printed claims and the figures.
 TEST(Lesson05, QuickRunPrintsTheClaimsAndWritesWellFormedFigures) {
-  namespace fs = std::filesystem;
   for (Lang lang : {Lang::es, Lang::en}) {
-    LessonOptions o = quick();
-    o.lang = lang;
-    o.out_dir = (fs::temp_directory_path() / "atn_test_lesson05").string();
-    fs::remove_all(o.out_dir);
-    std::ostringstream out;
-    Narrator n(o, out);
-    n.set_width(80);
-    run(n);
-    n.finish();
-    const std::string text = out.str();
-    std::string flat = text;
-    std::replace(flat.begin(), flat.end(), '\n', ' ');
+    const LessonRun r = run_lesson_quick("lesson05", lang, [](Narrator& n) { run(n); });
     const bool es = lang == Lang::es;
     for (const char* claim :
          {es ? "sí se desvanece" : "it does vanish", es ? "no las centra" : "does not center them",
           es ? "coincide con" : "matches", es ? "¿Muy distintas? sí" : "Very different? yes",
-          es ? "¿Llega más gradiente abajo con pre-norm? sí" : "reach the bottom with pre-norm? yes", es ? "Resumen" : "Summary", es ? "Ejercicios" : "Exercises"})
-      EXPECT_TRUE(text.find(claim) != std::string::npos || flat.find(claim) != std::string::npos) << claim;
-    const std::string lesson_text = text.substr(0, text.find(es ? "Figuras escritas" : "Figures written"));
+          es ? "¿Llega más gradiente abajo con pre-norm? sí" : "reach the bottom with pre-norm? yes",
+          es ? "Resumen" : "Summary", es ? "Ejercicios" : "Exercises"})
+      EXPECT_TRUE(r.has(claim)) << claim;
+    const std::string lesson_text = r.text.substr(0, r.text.find(es ? "Figuras escritas" : "Figures written"));
     for (const char* wrong : {"no coincide", "does not match", "esta vez no", "this time it does not"})
-      EXPECT_EQ(flat.find(wrong), std::string::npos) << wrong;
+      EXPECT_EQ(r.flat.find(wrong), std::string::npos) << wrong;
     if (!es) {
       // No Spanish sentence in English mode: words that only Spanish text uses.
       for (const char* spanish : {"Paso ", "Resumen", "Ejercicios", " que ", " los ", " las ", " del ", " una ",
                                   "ción", " es ", " capa", "rasgo", "ejemplo", "sí"})
         EXPECT_EQ(lesson_text.find(spanish), std::string::npos) << spanish;
-      EXPECT_EQ(testing_util::spanish_in(lesson_text), "");
+      EXPECT_EQ(spanish_in(lesson_text), "");
     }
     // Every line fits a projector's 80 columns (the figure list holds the test's long temporary paths).
-    EXPECT_EQ(testing_util::line_wider_than(lesson_text, 80), "");
-    ASSERT_EQ(n.figures().size(), 6u);
-    for (const std::string& f : n.figures()) {
-      const std::string svg = testing_util::read_text_file(f);
-      EXPECT_EQ(xml_problem(svg), "") << f;
-      EXPECT_EQ(svg.rfind("<svg", 0), 0u) << f;
-    }
-    const std::string gradiente = testing_util::read_text_file(n.path("gradiente_por_capa.svg"));
+    EXPECT_EQ(line_wider_than(lesson_text, 80), "");
+    ASSERT_EQ(r.figures.size(), 6u);
+    EXPECT_EQ(bad_figure(r.figures), "");
+    for (const std::string& f : r.figures)
+      EXPECT_EQ(atn::testing_util::read_text_file(f).rfind("<svg", 0), 0u) << f;
+    const std::string gradiente = r.figure_text("gradiente_por_capa.svg");
     for (const char* label : {es ? "Norma del gradiente en cada capa" : "Gradient norm at each layer",
                               es ? "sin residual" : "no residual", es ? "capa l" : "layer l"})
       EXPECT_NE(gradiente.find(label), std::string::npos) << label;
-    const std::string lote = testing_util::read_text_file(n.path("batchnorm.svg"));
+    const std::string lote = r.figure_text("batchnorm.svg");
     for (const char* label : {es ? "rasgo 5" : "feat. 5", es ? "ejemplo 3" : "example 3", "BatchNorm"})
       EXPECT_NE(lote.find(label), std::string::npos) << label;
-    const std::string pre_post = testing_util::read_text_file(n.path("pre_post_gradiente.svg"));
+    const std::string pre_post = r.figure_text("pre_post_gradiente.svg");
     for (const char* label : {"post-norm", "pre-norm", es ? "entrada del bloque l" : "input of block l"})
       EXPECT_NE(pre_post.find(label), std::string::npos) << label;
-    fs::remove_all(o.out_dir);
   }
 }
 

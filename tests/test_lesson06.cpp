@@ -4,9 +4,6 @@
 // carry "Learns" in their name (CI's sanitizer pass skips them; they run at -O2).
 #include <gtest/gtest.h>
 
-#include <filesystem>
-#include <fstream>
-
 #define ATN_LESSON_NO_MAIN
 #include "lessons/lesson06_cabezas_de_atencion.cpp"
 #include "autograd/gradcheck.h"
@@ -16,20 +13,13 @@
 namespace lesson06 {
 namespace {
 
-using atn::testing_util::xml_problem;
-
-LessonOptions quick(uint64_t seed = 1) {
-  LessonOptions o;
-  o.mode = RunMode::quick;
-  o.seed = seed;
-  return o;
-}
+using namespace atn::testing_util;
 
 // The lesson's own computation in quick mode, trained once per seed and shared by the tests.
 const Leccion& quick_lesson(uint64_t seed) {
   static std::map<uint64_t, Leccion> cache;
   auto it = cache.find(seed);
-  if (it == cache.end()) it = cache.emplace(seed, calcular(config_modelo(quick(seed)))).first;
+  if (it == cache.end()) it = cache.emplace(seed, calcular(config_modelo(quick_lesson_options(seed)))).first;
   return it->second;
 }
 
@@ -96,13 +86,13 @@ TEST(Lesson06, ToyModelGradcheck) {
 TEST(Lesson06, BadWordInTheProbeThrows) {
   const Datos d = preparar_datos();
   Rng rng(1);
-  ModeloDeJuguete m(config_modelo(quick()), d.tok.vocab_size(), rng);
+  ModeloDeJuguete m(config_modelo(quick_lesson_options()), d.tok.vocab_size(), rng);
   EXPECT_THROW(sondear(m, d.tok, "[bos] un caballo come"), Error);
 }
 
 TEST(Lesson06, HeadCountsMatchTheFormulas) {
   const Datos d = preparar_datos();
-  ConfigModelo cfg = config_modelo(quick());
+  ConfigModelo cfg = config_modelo(quick_lesson_options());
   cfg.pasos = 0;
   for (int64_t h : {1, 2, 4}) {
     cfg.cabezas = h;
@@ -119,7 +109,7 @@ TEST(Lesson06, HeadCountsMatchTheFormulas) {
 TEST(Lesson06, HeatmapRowsAreDistributionsForEveryHeadStyle) {
   const Datos d = preparar_datos();
   for (HeadStyle estilo : {HeadStyle::FullWidth, HeadStyle::Split}) {
-    ConfigModelo cfg = config_modelo(quick());
+    ConfigModelo cfg = config_modelo(quick_lesson_options());
     cfg.estilo = estilo;
     Rng rng(cfg.semilla);
     ModeloDeJuguete m(cfg, d.tok.vocab_size(), rng);
@@ -170,7 +160,7 @@ TEST(Lesson06, DoubleSoftmaxLearnsSlowerThanLogits) {
 }
 
 TEST(Lesson06, ExerciseFullModeDoubleSoftmaxStillLearnsSlower) {
-  LessonOptions o = quick();
+  LessonOptions o = quick_lesson_options();
   o.mode = RunMode::full;
   const ConfigModelo cfg = config_modelo(o);
   ASSERT_EQ(cfg.pasos, 1000);
@@ -187,7 +177,7 @@ TEST(Lesson06, ExerciseFullModeDoubleSoftmaxStillLearnsSlower) {
 TEST(Lesson06, ExerciseSplitHeadsCountAndOneHeadLearnsToCopy) {
   const Datos d = preparar_datos();
   for (uint64_t seed = 1; seed <= 2; ++seed) {
-    ConfigModelo cfg = config_modelo(quick(seed));
+    ConfigModelo cfg = config_modelo(quick_lesson_options(seed));
     cfg.estilo = HeadStyle::Split;
     {
       Rng rng(cfg.semilla);
@@ -208,7 +198,7 @@ TEST(Lesson06, ExerciseCausalMaskLearnsNoMoreThanTheHonestMinimum) {  // "Learns
   const Datos d = preparar_datos();
   const double minimo = perdida_minima_honesta(d);
   for (uint64_t seed = 1; seed <= 2; ++seed) {
-    ConfigModelo cfg = config_modelo(quick(seed));
+    ConfigModelo cfg = config_modelo(quick_lesson_options(seed));
     cfg.mascara_causal = true;
     Rng rng(cfg.semilla);
     ModeloDeJuguete m(cfg, d.tok.vocab_size(), rng);
@@ -229,7 +219,7 @@ TEST(Lesson06, ExerciseCausalMaskLearnsNoMoreThanTheHonestMinimum) {  // "Learns
 TEST(Lesson06, SameResultsWithOneOrTwoThreads) {
   const int before = num_threads();
   const Datos d = preparar_datos();
-  ConfigModelo cfg = config_modelo(quick());
+  ConfigModelo cfg = config_modelo(quick_lesson_options());
   cfg.pasos = 20;
   Entrenamiento e[2];
   Tensor pesos[2];
@@ -247,55 +237,41 @@ TEST(Lesson06, SameResultsWithOneOrTwoThreads) {
 
 // The whole lesson in quick mode, in both languages: the printed claims and the figures.
 TEST(Lesson06, QuickRunLearnsAndPrintsTheClaimsAndWritesWellFormedFigures) {
-  namespace fs = std::filesystem;
   for (Lang lang : {Lang::es, Lang::en}) {
-    LessonOptions o = quick();
-    o.lang = lang;
-    o.out_dir = (fs::temp_directory_path() / "atn_test_lesson06").string();
-    fs::remove_all(o.out_dir);
-    std::ostringstream out;
-    Narrator n(o, out);
-    n.set_width(80);
-    run(n);
-    n.finish();
-    const std::string text = out.str();
-    std::string flat = text;
-    std::replace(flat.begin(), flat.end(), '\n', ' ');
+    const LessonRun r = run_lesson_quick("lesson06", lang, [](Narrator& n) { run(n); });
     const bool es = lang == Lang::es;
     for (const char* claim :
          {es ? "Palabra siguiente con mayor prob: el" : "Most probable next word: el",
           es ? "(el/un)? sí" : "(el/un)? yes", es ? "¿Copia la palabra de después? sí" : "copy the word after it? yes",
-          es ? "queda por debajo de" : "is below", es ? "¿Más que cualquier modelo honesto? sí" : "More than any honest model? yes", es ? "¿Aprende más despacio con doble softmax? sí"
-                                                      : "more slowly with a double softmax? yes",
+          es ? "queda por debajo de" : "is below",
+          es ? "¿Más que cualquier modelo honesto? sí" : "More than any honest model? yes",
+          es ? "¿Aprende más despacio con doble softmax? sí" : "more slowly with a double softmax? yes",
           "H·4·d² + d = 4112", "4·d² + d = 1040", es ? "Resumen" : "Summary", es ? "Ejercicios" : "Exercises"})
-      EXPECT_TRUE(text.find(claim) != std::string::npos || flat.find(claim) != std::string::npos) << claim;
-    const std::string lesson_text = text.substr(0, text.find(es ? "Figuras escritas" : "Figures written"));
+      EXPECT_TRUE(r.has(claim)) << claim;
+    const std::string lesson_text = r.text.substr(0, r.text.find(es ? "Figuras escritas" : "Figures written"));
     if (!es) {
       for (const char* spanish : {"Paso ", "Resumen", "Ejercicios", " que ", " los ", " las ", " del ", " una ",
                                   "ción", " es ", "cabeza ", "pérdida", "sí", "palabra"})
         EXPECT_EQ(lesson_text.find(spanish), std::string::npos) << spanish;
       // The course's words are data (tokens); everything else must be English.
-      EXPECT_EQ(testing_util::spanish_outside_tokens(lesson_text, course_vocabulary()), "");
+      EXPECT_EQ(spanish_outside_tokens(lesson_text, course_vocabulary()), "");
     }
-    EXPECT_EQ(testing_util::line_wider_than(lesson_text, 80), "");
-    ASSERT_EQ(n.figures().size(), 6u);
-    for (const std::string& f : n.figures()) {
-      const std::string svg = testing_util::read_text_file(f);
-      EXPECT_EQ(xml_problem(svg), "") << f;
-      EXPECT_EQ(svg.rfind("<svg", 0), 0u) << f;
-    }
-    const std::string barras = testing_util::read_text_file(n.path("siguiente_tras_bos.svg"));
+    EXPECT_EQ(line_wider_than(lesson_text, 80), "");
+    ASSERT_EQ(r.figures.size(), 6u);
+    EXPECT_EQ(bad_figure(r.figures), "");
+    for (const std::string& f : r.figures)
+      EXPECT_EQ(atn::testing_util::read_text_file(f).rfind("<svg", 0), 0u) << f;
+    const std::string barras = r.figure_text("siguiente_tras_bos.svg");
     for (const char* label : {"el", "un", "croquetas", es ? "probabilidad" : "probability",
                               es ? "Palabra siguiente tras «[bos]»" : "Next word after &quot;[bos]&quot;"})
       EXPECT_NE(barras.find(label), std::string::npos) << label;
-    const std::string cabeza = testing_util::read_text_file(n.path("cabeza_3.svg"));
+    const std::string cabeza = r.figure_text("cabeza_3.svg");
     for (const char* label : {"[bos]", "gato", "come", es ? "Cabeza 3" : "Head 3",
                               es ? "token mirado (clave)" : "token looked at (key)"})
       EXPECT_NE(cabeza.find(label), std::string::npos) << label;
-    const std::string doble = testing_util::read_text_file(n.path("doble_softmax.svg"));
+    const std::string doble = r.figure_text("doble_softmax.svg");
     for (const char* label : {"logits + CE", es ? "doble softmax" : "double softmax", es ? "paso" : "step"})
       EXPECT_NE(doble.find(label), std::string::npos) << label;
-    fs::remove_all(o.out_dir);
   }
 }
 
