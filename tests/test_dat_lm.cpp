@@ -1,6 +1,8 @@
-// DATLM (models/dat_lm.h): shapes and names, causality for every symbol retriever and both norm
-// orders, a gradcheck of every parameter, n_ra = 0 computing exactly a GPT (weights copied over),
-// the spec's init and errors naming what is wrong.
+// DATLM (models/dat_lm.h): shapes and names, causality for every symbol retriever, both norm
+// orders and both kinds of positions, a gradcheck of every parameter, n_ra = 0 computing exactly
+// a GPT (weights copied over), the spec's init, RoPE (no position table; in the first block the
+// scores depend on positions only through j − i and the relations on the tokens alone) and errors
+// naming what is wrong.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -8,6 +10,7 @@
 #include "autograd/gradcheck.h"
 #include "autograd/tape.h"
 #include "models/dat_lm.h"
+#include "models/dat_seq2seq.h"
 #include "models/gpt.h"
 #include "test_util.h"
 
@@ -16,7 +19,8 @@ namespace {
 
 using testing_util::names_of;
 
-DATConfig tiny(DATSymbols symbols = DATSymbols::symbolic, bool post_norm = false, bool swiglu = false) {
+DATConfig tiny(DATSymbols symbols = DATSymbols::symbolic, bool post_norm = false, bool swiglu = false,
+               bool rope = false) {
   return {.vocab = 7,
           .block = 6,
           .n_layer = 2,
@@ -28,7 +32,8 @@ DATConfig tiny(DATSymbols symbols = DATSymbols::symbolic, bool post_norm = false
           .symbol_heads = 2,
           .max_rel_pos = 2,
           .post_norm = post_norm,
-          .swiglu = swiglu};
+          .swiglu = swiglu,
+          .rope = rope};
 }
 
 Tensor tokens(int64_t B, int64_t T, int64_t V, Rng& rng) {
@@ -78,25 +83,26 @@ TEST(DATLM, ShapesNamesAndTiedHead) {
   Tape::current().clear();
 }
 
-TEST(DATLM, CausalForEveryRetrieverAndNormOrder) {
+TEST(DATLM, CausalForEveryRetrieverNormOrderAndPositions) {
   for (DATSymbols s : {DATSymbols::symbolic, DATSymbols::positional, DATSymbols::relative})
-    for (bool post : {false, true}) {
-      Rng rng(2);
-      DATLM model(tiny(s, post, post), rng);
-      const Tensor a = tokens(2, 6, 7, rng);
-      NoGrad no_grad;
-      const Tensor la = model.forward(a).value();
-      for (int64_t j = 1; j < 6; ++j) {
-        Tensor b = a.clone();
-        b[j] = real((int64_t(a[j]) + 1) % 7);  // change token j of the first sequence
-        const Tensor lb = model.forward(b).value();
-        for (int64_t k = 0; k < j * 7; ++k)  // every logit of the positions i < j
-          EXPECT_EQ(la[k], lb[k]) << dat_symbols_name(s) << " post=" << post << " j=" << j << " k=" << k;
-        double changed = 0;  // and position j itself does see it
-        for (int64_t v = 0; v < 7; ++v) changed = std::max(changed, double(std::fabs(la[j * 7 + v] - lb[j * 7 + v])));
-        EXPECT_GT(changed, 0) << dat_symbols_name(s);
+    for (bool post : {false, true})
+      for (bool rope : {false, true}) {
+        SCOPED_TRACE(std::string(dat_symbols_name(s)) + (post ? " post-norm" : " pre-norm") + (rope ? " rope" : ""));
+        Rng rng(2);
+        DATLM model(tiny(s, post, post, rope), rng);
+        const Tensor a = tokens(2, 6, 7, rng);
+        NoGrad no_grad;
+        const Tensor la = model.forward(a).value();
+        for (int64_t j = 1; j < 6; ++j) {
+          Tensor b = a.clone();
+          b[j] = real((int64_t(a[j]) + 1) % 7);  // change token j of the first sequence
+          const Tensor lb = model.forward(b).value();
+          for (int64_t k = 0; k < j * 7; ++k) EXPECT_EQ(la[k], lb[k]) << "j=" << j << " k=" << k;  // positions i < j
+          double changed = 0;  // and position j itself does see it
+          for (int64_t v = 0; v < 7; ++v) changed = std::max(changed, double(std::fabs(la[j * 7 + v] - lb[j * 7 + v])));
+          EXPECT_GT(changed, 0) << "j=" << j;
+        }
       }
-    }
 }
 
 TEST(DATLM, GradcheckEveryParameter) {
@@ -113,7 +119,8 @@ TEST(DATLM, GradcheckEveryParameter) {
                  .n_symbols = 2,
                  .max_rel_pos = 2,
                  .post_norm = other,
-                 .swiglu = other},
+                 .swiglu = other,
+                 .rope = s == DATSymbols::relative},  // RoPE's backward too
                 rng);
     const Tensor idx = tokens(2, 4, 5, rng), targets = tokens(2, 4, 5, rng);
     const auto params = model.parameters();
@@ -219,7 +226,93 @@ TEST(DATLM, BadConfigAndInput) {
   }
   EXPECT_THROW(model.forward(Tensor::full({1, 3}, 7)), Error);
   EXPECT_THROW(model.loss(Tensor::zeros({1, 3}), Tensor::zeros({1, 4})), Error);
+  // RoPE: an even head_dim, the language model only; the same input checks without wpe.
+  expect_error({.d_model = 6, .n_heads_sa = 1, .n_heads_ra = 1, .rope = true}, "DATLM: RoPE turns pairs");
+  DATLM rope(tiny(DATSymbols::symbolic, false, false, true), rng);
+  try {
+    rope.forward(Tensor::zeros({1, 7}));
+    ADD_FAILURE();
+  } catch (const Error& e) {
+    EXPECT_STREQ(e.what(), "DATLM: sequence of length 7 is longer than the block size 6");
+  }
+  EXPECT_THROW(rope.forward(Tensor::full({1, 3}, 7)), Error);
+  EXPECT_THROW(rope.forward(Tensor::full({1, 3}, 0.5f)), Error);
+  DATSeq2SeqConfig s2s;
+  s2s.block.rope = true;
+  try {
+    DATSeq2Seq m(s2s, rng);
+    ADD_FAILURE() << "no error for rope in the seq2seq model";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("DATSeq2Seq: rope"), std::string::npos) << e.what();
+  }
   Tape::current().clear();
+}
+
+TEST(DATLM, RopeHasNoPositionTableAndRotatesBothBranches) {
+  Rng rng(7);
+  DATLM rope(tiny(DATSymbols::symbolic, false, false, true), rng), learned(tiny(), rng);
+  for (const auto& n : names_of(rope)) EXPECT_EQ(n.find("wpe"), std::string::npos) << n;
+  EXPECT_EQ(learned.num_parameters() - rope.num_parameters(), 6 * 8);  // the block × d_model table
+  EXPECT_FALSE(rope.learned_positions());
+  EXPECT_TRUE(learned.learned_positions());
+  for (int64_t i = 0; i < 2; ++i) {
+    DualAttention& da = rope.block(i).dual_attn;
+    EXPECT_NE(da.self_attention->rotary, nullptr);
+    EXPECT_NE(da.relational_attention->rotary, nullptr);
+    EXPECT_EQ(learned.block(i).dual_attn.self_attention->rotary, nullptr);
+  }
+  EXPECT_EQ(rope.forward(tokens(2, 6, 7, rng)).shape(), (Shape{2, 6, 7}));
+  // Its state dict loads into another RoPE model, not into one with learned positions.
+  Rng other(9);
+  DATLM copy(tiny(DATSymbols::symbolic, false, false, true), other);
+  copy.load_state_dict(rope.state_dict());
+  EXPECT_THROW(learned.load_state_dict(rope.state_dict()), Error);
+  Tape::current().clear();
+}
+
+// Block 0 of x and of y = [c, x] (one token put in front); its input is the token embeddings
+// alone. With RoPE the score of (i + 1, j + 1) in y is that of (i, j) in x, so within a row the
+// weights keep their ratios (log α_ij − log α_ii; y's row only has one more key to share with);
+// RoPE leaves the relations alone, so R_ij compares the two tokens and is equal outright. With
+// learned positions both change: the shift is something that model sees.
+struct ShiftChange {
+  double scores = 0, relations = 0;  // the largest change between x and the shifted y
+};
+
+ShiftChange shift_change(bool rope) {
+  Rng rng(4);
+  DATLM model({.vocab = 7, .block = 8, .n_layer = 1, .d_model = 8, .n_heads_sa = 1, .n_heads_ra = 1, .rope = rope},
+              rng);
+  const int64_t T = 6, Ty = T + 1;
+  const Tensor x = tokens(1, T, 7, rng);
+  Tensor y({1, Ty});
+  y[0] = 3;
+  for (int64_t t = 0; t < T; ++t) y[t + 1] = x[t];
+  NoGrad no_grad;
+  std::vector<DualAttentionWeights> wx, wy;
+  model.forward(x, &wx);
+  model.forward(y, &wy);
+  ShiftChange d;
+  for (const auto& [ax, ay] : {std::pair{wx[0].sa.value(), wy[0].sa.value()}, {wx[0].ra.value(), wy[0].ra.value()}})
+    for (int64_t i = 0; i < T; ++i)
+      for (int64_t j = 0; j <= i; ++j) {
+        const double in_x = std::log(double(ax[i * T + j])) - std::log(double(ax[i * T + i]));
+        const double in_y = std::log(double(ay[(i + 1) * Ty + j + 1])) - std::log(double(ay[(i + 1) * Ty + i + 1]));
+        d.scores = std::max(d.scores, std::fabs(in_x - in_y));
+      }
+  const Tensor rx = wx[0].relations.value(), ry = wy[0].relations.value();  // [1, n_r = 1, n, n]
+  for (int64_t i = 0; i < T; ++i)
+    for (int64_t j = 0; j < T; ++j)
+      d.relations = std::max(d.relations, double(std::fabs(rx[i * T + j] - ry[(i + 1) * Ty + j + 1])));
+  return d;
+}
+
+TEST(DATLM, RopeScoresDependOnTheOffsetAndRelationsOnTheTokens) {
+  const ShiftChange rope = shift_change(true), learned = shift_change(false);
+  EXPECT_LT(rope.scores, 1e-4);
+  EXPECT_LT(rope.relations, 1e-5);
+  EXPECT_GT(learned.scores, 1e-2);  // the check can fail: absolute positions break it
+  EXPECT_GT(learned.relations, 1e-3);
 }
 
 }  // namespace
