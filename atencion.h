@@ -53,6 +53,7 @@
 #include "nn/init.h"
 #include "nn/layer.h"
 #include "nn/linear.h"
+#include "nn/linear_init.h"
 #include "nn/losses.h"
 #include "nn/lstm.h"
 #include "nn/module.h"
@@ -124,6 +125,7 @@
 #include "models/gpt.h"
 #include "models/language_model.h"
 #include "models/natural_gpt.h"
+#include "models/pre_norm_attention_block.h"
 #include "models/seq2seq_common.h"
 #include "models/seq2seq_rnn.h"
 #include "models/toy_attention_lm.h"
@@ -157,5 +159,6 @@
 // viz/: SVG figures and terminal heatmaps
 #include "viz/graph_svg.h"
 #include "viz/patches_svg.h"
+#include "viz/plot_grid.h"
 #include "viz/svg.h"
 #include "viz/terminal_heatmap.h"
