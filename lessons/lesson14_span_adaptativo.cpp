@@ -294,9 +294,8 @@ void paso3_entrenar(Narrator& n, const Experimento& e) {
         fixed(mas_corto, 1));
 
   svg::plot_grid(n.path("mascaras_cuadricula.svg"), cuadricula(n, e.adaptativo));
-  n.figure(n.path("mascaras_cuadricula.svg"),
-           "capas × cabezas: la máscara m(x) de cada cabeza al final y, debajo, su span z paso a paso",
-           "layers × heads: every head's mask m(x) at the end and, below it, its span z step by step");
+  n.figure(n.path("mascaras_cuadricula.svg"), "capas × cabezas: m(x) al final y, debajo, z paso a paso",
+           "layers × heads: m(x) at the end and, below it, z step by step");
 }
 
 // ---------------------------------------------------------------------------------------------
