@@ -259,7 +259,7 @@ TEST(SdpaHeads, BadInputThrows) {
 }
 
 // The users: the GPT block's attention with packed_heads on and off, MultiHeadAttention with
-// the fused path (no weights asked for) and the spelled-out one (weights asked for).
+// fused_heads on, without weights asked for (the fused op) and with them (spelled out).
 TEST(SdpaHeads, GptBlockAttentionPackedOrSplitGivesTheSameBits) {
   Rng rng(8);
   for (bool causal : {true, false}) {
@@ -282,13 +282,16 @@ TEST(SdpaHeads, GptBlockAttentionPackedOrSplitGivesTheSameBits) {
 TEST(SdpaHeads, MultiHeadAttentionFusedPathAgreesWithTheSpelledOutOne) {
   Rng rng(9);
   for (bool causal : {false, true}) {
-    MultiHeadAttention m({.d_model = 8, .n_heads = 2, .causal = causal}, rng);
+    MultiHeadAttention m({.d_model = 8, .n_heads = 2, .causal = causal, .fused_heads = true}, rng);
     const Tensor x = Tensor::randn({2, 5, 8}, rng), seed = Tensor::randn({2, 5, 8}, rng);
     const Tensor mask = padding_mask(2, 5);
     auto once = [&](bool need_weights) {  // need_weights = true takes the spelled-out path
       m.zero_grad();
       Var in = param(x.clone());
       const AttentionOutput r = m.forward(in, mask, need_weights);
+      bool fused = false;
+      for (const auto& e : Tape::current().entries()) fused = fused || e.op == "sdpa_fused_heads";
+      EXPECT_EQ(fused, !need_weights);
       backward(r.output, seed);
       std::vector<Tensor> grads{in.grad()};
       for (const Var& p : m.parameters()) grads.push_back(p.grad().clone());
@@ -296,6 +299,11 @@ TEST(SdpaHeads, MultiHeadAttentionFusedPathAgreesWithTheSpelledOutOne) {
     };
     expect_close(once(false), once(true), causal ? "causal" : "not causal", 1e-5f);
   }
+  // Off by default: the spelled-out steps, whatever is asked for.
+  MultiHeadAttention plain({.d_model = 8, .n_heads = 2}, rng);
+  plain.forward(param(Tensor::randn({1, 3, 8}, rng)));
+  for (const auto& e : Tape::current().entries()) EXPECT_NE(e.op, "sdpa_fused_heads");
+  Tape::current().clear();
 }
 
 }  // namespace
