@@ -30,7 +30,9 @@ SdpaOptions options(bool causal, Tensor mask = Tensor()) {
 }
 
 // [B, T, H·dh] → [B, H, T, dh] and back: the copies the fused ops avoid.
-Var split_heads(const Var& x, int64_t H) { return transpose(reshape(x, {x.size(0), x.size(1), H, x.size(2) / H}), 1, 2); }
+Var split_heads(const Var& x, int64_t H) {
+  return transpose(reshape(x, {x.size(0), x.size(1), H, x.size(2) / H}), 1, 2);
+}
 Var merge_heads(const Var& y) { return reshape(transpose(y, 1, 2), {y.size(0), y.size(2), y.size(1) * y.size(3)}); }
 
 // The composed paths: split_heads, then sdpa_fused or the readable sdpa_composed, then merge.
@@ -64,13 +66,15 @@ void expect_same_bits(const Result& a, const Result& b, const std::string& what)
   EXPECT_EQ(a.out.shape(), b.out.shape()) << what;
   EXPECT_EQ(a.out.to_vector(), b.out.to_vector()) << what << " out";
   ASSERT_EQ(a.grads.size(), b.grads.size());
-  for (size_t i = 0; i < a.grads.size(); ++i) EXPECT_EQ(a.grads[i].to_vector(), b.grads[i].to_vector()) << what << " grad " << i;
+  for (size_t i = 0; i < a.grads.size(); ++i)
+    EXPECT_EQ(a.grads[i].to_vector(), b.grads[i].to_vector()) << what << " grad " << i;
 }
 
 void expect_close(const Result& a, const Result& b, const std::string& what, real tol = 2e-5f) {
   ASSERT_EQ(a.out.shape(), b.out.shape()) << what;
   EXPECT_LE(max_abs_diff(a.out, b.out), tol) << what << " out";
-  for (size_t i = 0; i < a.grads.size(); ++i) EXPECT_LE(max_abs_diff(a.grads[i], b.grads[i]), tol) << what << " grad " << i;
+  for (size_t i = 0; i < a.grads.size(); ++i)
+    EXPECT_LE(max_abs_diff(a.grads[i], b.grads[i]), tol) << what << " grad " << i;
 }
 
 struct Case {
@@ -88,18 +92,20 @@ Tensor padding_mask(int64_t B, int64_t T) {
 
 std::string name(const Case& c) {
   return "B=" + std::to_string(c.B) + " T=" + std::to_string(c.T) + " H=" + std::to_string(c.H) +
-         " dh=" + std::to_string(c.dh) + " causal=" + std::to_string(c.causal) + " padding=" + std::to_string(c.padding);
+         " dh=" + std::to_string(c.dh) + " causal=" + std::to_string(c.causal) +
+         " padding=" + std::to_string(c.padding);
 }
 
 const std::vector<Case> kCases = {
-    {1, 1, 1, 4, false, false}, {2, 1, 3, 2, true, false},  {2, 5, 2, 3, true, false}, {2, 5, 2, 3, false, true},
+    {1, 1, 1, 4, false, false}, {2, 1, 3, 2, true, false},  {2, 5, 2, 3, true, false},  {2, 5, 2, 3, false, true},
     {3, 7, 4, 2, true, true},   {1, 70, 2, 8, true, false}, {2, 70, 3, 4, false, true},
 };
 
 TEST(SdpaHeads, QkvEqualsHeadsSplitAndMergedByCopies) {
   Rng rng(1);
   for (const Case& c : kCases) {
-    const Tensor qkv = Tensor::randn({c.B, c.T, 3 * c.H * c.dh}, rng), seed = Tensor::randn({c.B, c.T, c.H * c.dh}, rng);
+    const Tensor qkv = Tensor::randn({c.B, c.T, 3 * c.H * c.dh}, rng),
+                 seed = Tensor::randn({c.B, c.T, c.H * c.dh}, rng);
     const SdpaOptions o = options(c.causal, c.padding ? padding_mask(c.B, c.T) : Tensor());
     const Result packed = run([&](const std::vector<Var>& x) { return sdpa_fused_qkv(x[0], c.H, o); }, {qkv}, seed);
     // Same kernels, same arithmetic in the same order: the same bits, not just close.
@@ -117,8 +123,8 @@ TEST(SdpaHeads, SeparateHeadsEqualHeadsSplitAndMergedByCopies) {
     int64_t B, Tq, Tk, H, d, dv;
     bool causal;
   };
-  for (const Sizes& s : std::vector<Sizes>{{2, 3, 5, 2, 4, 3, true}, {1, 6, 4, 3, 2, 5, false}, {2, 1, 9, 1, 3, 3, true},
-                                           {1, 66, 70, 2, 4, 4, true}}) {
+  for (const Sizes& s : std::vector<Sizes>{
+           {2, 3, 5, 2, 4, 3, true}, {1, 6, 4, 3, 2, 5, false}, {2, 1, 9, 1, 3, 3, true}, {1, 66, 70, 2, 4, 4, true}}) {
     const std::string what = "Tq=" + std::to_string(s.Tq) + " Tk=" + std::to_string(s.Tk) + " H=" + std::to_string(s.H);
     const Tensor q = Tensor::randn({s.B, s.Tq, s.H * s.d}, rng), k = Tensor::randn({s.B, s.Tk, s.H * s.d}, rng);
     const Tensor v = Tensor::randn({s.B, s.Tk, s.H * s.dv}, rng), seed = Tensor::randn({s.B, s.Tq, s.H * s.dv}, rng);
@@ -136,17 +142,18 @@ TEST(SdpaHeads, SeparateHeadsEqualHeadsSplitAndMergedByCopies) {
 
 TEST(SdpaHeads, Gradcheck) {
   Rng rng(3);
-  for (const Case& c : std::vector<Case>{{2, 1, 3, 2, true, false}, {2, 4, 2, 3, false, true}, {1, 5, 3, 2, true, false},
-                                         {2, 3, 1, 3, true, true}}) {
+  for (const Case& c : std::vector<Case>{
+           {2, 1, 3, 2, true, false}, {2, 4, 2, 3, false, true}, {1, 5, 3, 2, true, false}, {2, 3, 1, 3, true, true}}) {
     const SdpaOptions o = options(c.causal, c.padding ? padding_mask(c.B, c.T) : Tensor());
     Var qkv = param(Tensor::randn({c.B, c.T, 3 * c.H * c.dh}, rng));
     const auto r = gradcheck([&](const std::vector<Var>& x) { return sdpa_fused_qkv(x[0], c.H, o); }, {qkv});
     EXPECT_TRUE(r.ok) << name(c) << "\n" << r.report;
-    Var q = param(Tensor::randn({c.B, c.T, c.H * c.dh}, rng)), k = param(Tensor::randn({c.B, c.T + 1, c.H * c.dh}, rng));
+    Var q = param(Tensor::randn({c.B, c.T, c.H * c.dh}, rng)),
+        k = param(Tensor::randn({c.B, c.T + 1, c.H * c.dh}, rng));
     Var v = param(Tensor::randn({c.B, c.T + 1, c.H * 2}, rng));
     const SdpaOptions ok = options(c.causal, c.padding ? padding_mask(c.B, c.T + 1) : Tensor());
-    const auto s = gradcheck([&](const std::vector<Var>& x) { return sdpa_fused_heads(x[0], x[1], x[2], c.H, ok); },
-                             {q, k, v});
+    const auto s =
+        gradcheck([&](const std::vector<Var>& x) { return sdpa_fused_heads(x[0], x[1], x[2], c.H, ok); }, {q, k, v});
     EXPECT_TRUE(s.ok) << name(c) << " heads\n" << s.report;
   }
 }
@@ -190,8 +197,8 @@ TEST(SdpaHeads, SmallBlocksWithHeadsInRows) {
   const Tensor qkv = Tensor::randn({B, T, 3 * D}, rng, 0, 2), seed = Tensor::randn({B, T, D}, rng);
   const Tensor mask = padding_mask(B, T);
   for (bool causal : {false, true}) {
-    const Result want = run([&](const std::vector<Var>& x) { return qkv_apart(x[0], H, options(causal, mask), true); },
-                            {qkv}, seed);
+    const Result want =
+        run([&](const std::vector<Var>& x) { return qkv_apart(x[0], H, options(causal, mask), true); }, {qkv}, seed);
     detail::SdpaProblem p;
     p.B = B, p.H = H, p.Tq = p.Tk = T, p.d = p.dv = d;
     p.q_at = p.k_at = p.v_at = detail::heads_in_rows(T, d, 3 * D);
@@ -239,8 +246,8 @@ TEST(SdpaHeads, BadInputThrows) {
     EXPECT_STREQ(e.what(), "sdpa_fused_qkv: qkv [2, 3, 12] is not [B, T, 3·H·d] with H = n_heads = 5 and d >= 1");
   }
   EXPECT_THROW(sdpa_fused_qkv(qkv, 0), Error);
-  EXPECT_THROW(sdpa_fused_qkv(Var(Tensor({3, 12})), 2), Error);                                  // 2 axes
-  EXPECT_THROW(sdpa_fused_qkv(qkv, 2, options(false, Tensor({2, 1, 1, 4}))), Error);               // mask Tk ≠ 3
+  EXPECT_THROW(sdpa_fused_qkv(Var(Tensor({3, 12})), 2), Error);                       // 2 axes
+  EXPECT_THROW(sdpa_fused_qkv(qkv, 2, options(false, Tensor({2, 1, 1, 4}))), Error);  // mask Tk ≠ 3
   SdpaOptions weights_nowhere;
   weights_nowhere.return_weights = true;
   EXPECT_THROW(sdpa_fused_qkv(qkv, 2, weights_nowhere), Error);  // weights asked for, no weights_out
@@ -252,10 +259,10 @@ TEST(SdpaHeads, BadInputThrows) {
   } catch (const Error& e) {
     EXPECT_STREQ(e.what(), "sdpa_fused_heads: q and k widths differ: q [2, 3, 4], k [2, 5, 6]");
   }
-  EXPECT_THROW(sdpa_fused_heads(q, k, v, 3), Error);                        // 4 columns are not 3 heads
-  EXPECT_THROW(sdpa_fused_heads(q, k, Var(Tensor({2, 4, 6})), 2), Error);   // k, v lengths differ
-  EXPECT_THROW(sdpa_fused_heads(q, Var(Tensor({1, 5, 4})), v, 2), Error);   // batches differ
-  EXPECT_THROW(sdpa_fused_heads(Var(Tensor({3, 4})), k, v, 2), Error);      // 2 axes
+  EXPECT_THROW(sdpa_fused_heads(q, k, v, 3), Error);                       // 4 columns are not 3 heads
+  EXPECT_THROW(sdpa_fused_heads(q, k, Var(Tensor({2, 4, 6})), 2), Error);  // k, v lengths differ
+  EXPECT_THROW(sdpa_fused_heads(q, Var(Tensor({1, 5, 4})), v, 2), Error);  // batches differ
+  EXPECT_THROW(sdpa_fused_heads(Var(Tensor({3, 4})), k, v, 2), Error);     // 2 axes
 }
 
 // The users: the GPT block's attention with packed_heads on and off, MultiHeadAttention with

@@ -214,9 +214,8 @@ void sdpa_forward(const SdpaProblem& p, const real* q, const real* k, const real
   // on the number of threads.
   parallel_for(p.B * p.H, [&](int64_t begin, int64_t end) {
     for (int64_t bh = begin; bh < end; ++bh)
-      forward_head(p, bh, q + p.head_offset(p.q_at, bh), k + p.head_offset(p.k_at, bh),
-                   v + p.head_offset(p.v_at, bh), out + p.head_offset(p.out_at, bh), lse + bh * p.Tq,
-                   weights ? weights + bh * p.Tq * p.Tk : nullptr);
+      forward_head(p, bh, q + p.head_offset(p.q_at, bh), k + p.head_offset(p.k_at, bh), v + p.head_offset(p.v_at, bh),
+                   out + p.head_offset(p.out_at, bh), lse + bh * p.Tq, weights ? weights + bh * p.Tq * p.Tk : nullptr);
   });
 }
 

@@ -34,7 +34,10 @@ struct HeadGrad {
   int64_t rows, width, row_stride;
   real* data;  // where the kernel accumulates: head itself, or scratch
   HeadGrad(real* head_, int64_t rows_, int64_t width_, int64_t row_stride_, std::vector<real>& buf)
-      : head(head_), rows(rows_), width(width_), row_stride(row_stride_),
+      : head(head_),
+        rows(rows_),
+        width(width_),
+        row_stride(row_stride_),
         data(row_stride_ == width_ ? head_ : reserve_floats(buf, rows_ * width_)) {
     std::fill(data, data + rows * width, real(0));
   }
@@ -81,8 +84,8 @@ void backward_head(const SdpaProblem& p, int64_t bh, const real* q_head, const r
         real* row = s + r * cols;
         for (int64_t c = 0; c < cols; ++c) row[c] = exp_approx(row[c] - L);
       }
-      gemm(cols, p.dv, rows, s, true, doi, false, dv.data + j0 * p.dv, true);     // dV_j += Pᵀ dO_i
-      gemm(rows, cols, p.dv, doi, false, vt + j0 * p.dv, false, ds, false);        // dP = dO_i V_jᵀ
+      gemm(cols, p.dv, rows, s, true, doi, false, dv.data + j0 * p.dv, true);  // dV_j += Pᵀ dO_i
+      gemm(rows, cols, p.dv, doi, false, vt + j0 * p.dv, false, ds, false);    // dP = dO_i V_jᵀ
       for (int64_t r = 0; r < rows; ++r) {  // dS = scale · P ⊙ (dP − D), written over dP
         const real Di = D[i0 + r];
         const real* pr = s + r * cols;
@@ -108,8 +111,8 @@ void sdpa_backward(const SdpaProblem& p, const real* q, const real* k, const rea
     for (int64_t bh = begin; bh < end; ++bh) {
       const int64_t q_off = p.head_offset(p.q_at, bh), k_off = p.head_offset(p.k_at, bh),
                     v_off = p.head_offset(p.v_at, bh), out_off = p.head_offset(p.out_at, bh);
-      backward_head(p, bh, q + q_off, k + k_off, v + v_off, out + out_off, lse + bh * p.Tq, dout + out_off,
-                    dq + q_off, dk + k_off, dv + v_off);
+      backward_head(p, bh, q + q_off, k + k_off, v + v_off, out + out_off, lse + bh * p.Tq, dout + out_off, dq + q_off,
+                    dk + k_off, dv + v_off);
     }
   });
 }

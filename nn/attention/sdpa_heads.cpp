@@ -45,8 +45,10 @@ Var sdpa_fused_heads(const Var& q, const Var& k, const Var& v, int64_t n_heads, 
   if (k.size(0) != q.size(0) || v.size(0) != q.size(0))
     fail(op, ": q, k and v must share the batch, got q ", to_string(q.shape()), ", k ", to_string(k.shape()), ", v ",
          to_string(v.shape()));
-  if (k.size(2) != q.size(2)) fail(op, ": q and k widths differ: q ", to_string(q.shape()), ", k ", to_string(k.shape()));
-  if (v.size(1) != k.size(1)) fail(op, ": k and v lengths differ: k ", to_string(k.shape()), ", v ", to_string(v.shape()));
+  if (k.size(2) != q.size(2))
+    fail(op, ": q and k widths differ: q ", to_string(q.shape()), ", k ", to_string(k.shape()));
+  if (v.size(1) != k.size(1))
+    fail(op, ": k and v lengths differ: k ", to_string(k.shape()), ", v ", to_string(v.shape()));
 
   SdpaProblem p;
   p.B = q.size(0), p.H = n_heads, p.Tq = q.size(1), p.Tk = k.size(1);
