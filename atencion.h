@@ -80,6 +80,7 @@
 #include "nn/attention/relational_attention.h"
 #include "nn/attention/scores.h"
 #include "nn/attention/sdpa.h"
+#include "nn/attention/sdpa_heads.h"
 #include "nn/attention/self_attention.h"
 #include "nn/attention/symbol_retrieval.h"
 

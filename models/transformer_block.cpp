@@ -10,6 +10,7 @@
 #include "autograd/ops_shape.h"
 #include "autograd/ops_softmax.h"
 #include "nn/attention/sdpa.h"
+#include "nn/attention/sdpa_heads.h"
 #include "nn/init.h"
 #include "tensor/elementwise.h"
 
@@ -84,18 +85,27 @@ Var QKVSelfAttention::forward(const Var& x, const Tensor& mask, KVCache::Entry* 
   const int64_t d = config.d_model;
   if (x.dim() != 3 || x.size(2) != d)
     fail("QKVSelfAttention: input ", to_string(x.shape()), " is not [B, T, d_model] with d_model=", d);
-  // One matmul for q, k and v, then cut the 3d columns into the three.
-  std::vector<Var> qkv = split(c_attn(x), 2, {d, d, d});
-  Var q = split_heads(qkv[0], config.n_head);
-  Var k = split_heads(qkv[1], config.n_head);
-  Var v = split_heads(qkv[2], config.n_head);
+  // One matmul for q, k and v: [B, T, 3d], columns q | k | v, head h at h·d_head of each.
+  const Var qkv = c_attn(x);
+  const bool drop_weights = training() && config.dropout > 0;
+  if (packed_heads && !cache && !drop_weights) {
+    // The fused op reads each head straight out of qkv and writes y already merged [B, T, d].
+    SdpaOptions options{.causal = config.causal, .mask = mask, .return_weights = weights_out != nullptr};
+    return resid_dropout(c_proj(sdpa_fused_qkv(qkv, config.n_head, options, weights_out)));
+  }
+  // The heads cut apart as their own tensors [B, H, T, d_head]: what the KV cache stores, and
+  // what the spelled-out softmax (with dropout on the weights) works on.
+  std::vector<Var> parts = split(qkv, 2, {d, d, d});
+  Var q = split_heads(parts[0], config.n_head);
+  Var k = split_heads(parts[1], config.n_head);
+  Var v = split_heads(parts[2], config.n_head);
   if (cache) {
     cache->append(k, v);
     k = cache->keys;
     v = cache->values;
   }
   Var y;
-  if (training() && config.dropout > 0) {
+  if (drop_weights) {
     // softmax(q kᵀ/√d_head, masked), dropped out, times v.
     Var scores = matmul(q, k, false, true) * (real(1) / std::sqrt(real(d_head)));
     Tensor blocked = blocked_positions(mask, config.causal, q.size(2), k.size(2));

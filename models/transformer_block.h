@@ -41,6 +41,10 @@ struct PreNormBlockConfig {
 // h·d_head … (h+1)·d_head − 1 of each. Without dropout (or in eval) it runs the fused
 // FlashAttention-style op of nn/attention/sdpa.h; with dropout in training it spells the
 // softmax out so the weights can be dropped, as nanoGPT's "slow attention" path.
+// Without a KV cache and without dropout, the fused op reads the heads straight out of
+// c_attn's output and writes them merged (sdpa_fused_qkv, nn/attention/sdpa_heads.h); set
+// packed_heads = false to cut the heads apart first (split, reshape, transpose, sdpa_fused,
+// merge), the readable path with the same numbers.
 class QKVSelfAttention : public Module {
  public:
   // rng draws the dropout masks: it is kept by reference and must outlive this module.
@@ -55,6 +59,7 @@ class QKVSelfAttention : public Module {
 
   PreNormBlockConfig config;
   int64_t d_head;
+  bool packed_heads = true;  // see above: false spells the heads' split and merge out
   Linear c_attn, c_proj;
   Dropout attn_dropout, resid_dropout;  // no parameters; follow train()/eval()
 };

@@ -7,6 +7,7 @@
 #include "autograd/ops_basic.h"
 #include "autograd/ops_shape.h"
 #include "autograd/ops_softmax.h"
+#include "nn/attention/sdpa_heads.h"
 #include "tensor/elementwise.h"
 
 namespace atn {
@@ -141,6 +142,18 @@ AttentionOutput MultiHeadAttention::attend(const Var& query, const Var& key_valu
     if (!ok)
       fail("MultiHeadAttention: mask ", to_string(mask.shape()),
            " does not broadcast to the scores [B, H, Tq, Tk] = ", to_string(scores));
+  }
+
+  // config.fused_heads: plain multi-head attention (nothing added to the scores, one K/V head
+  // per query head, no cache, no dropout, no weights asked for) is the fused op on the
+  // projections as they come: it reads each head in place and writes the heads merged
+  // (nn/attention/sdpa_heads.h), with the same numbers as steps 1–6 up to float rounding. Its
+  // causal rule puts the queries at the last Tq positions, this module's rule when Tq = Tk.
+  const bool plain = !rope && !alibi && !rel_pos && Hkv == H && !(attn_dropout.training() && attn_dropout.p > 0);
+  if (config.fused_heads && plain && !cache && !need_weights && (!causal || Tq == Tk)) {
+    const SdpaOptions options{.causal = causal, .mask = mask};
+    return {wo.forward(sdpa_fused_heads(wq.forward(query), wk.forward(key_value), wv.forward(key_value), H, options)),
+            Var()};
   }
 
   // 1. Project, then cut the last axis into heads: q [B, H, Tq, dh], k and v [B, H_kv, Tk_new, dh].

@@ -55,6 +55,12 @@ struct MultiHeadAttentionConfig {
   int64_t max_relative_position = 16;  // Shaw's clip k
   double rope_base = 10000;
   bool causal = false;  // query i may attend only to keys j ≤ i (forward_incremental always is)
+  // Plain attention (no positions, n_kv_heads = n_heads, no dropout in training, no cache)
+  // called without need_weights runs the fused op on the projections as they come, heads read
+  // in place and written merged (nn/attention/sdpa_heads.h): faster, and equal to the steps
+  // spelled out up to float rounding, which is why it is not the default: the output's last
+  // bits would then depend on whether the weights were asked for.
+  bool fused_heads = false;
 };
 
 struct AttentionOutput {

@@ -60,6 +60,15 @@ SdpaProblem make_sdpa_problem(const Tensor& q, const Tensor& k, const Tensor& v,
 
   SdpaProblem p;
   p.B = sq[0], p.H = sq[1], p.Tq = sq[2], p.Tk = sk[2], p.d = sq[3], p.dv = sv[3];
+  p.q_at = contiguous_heads(p.H, p.Tq, p.d);
+  p.k_at = contiguous_heads(p.H, p.Tk, p.d);
+  p.v_at = contiguous_heads(p.H, p.Tk, p.dv);
+  p.out_at = contiguous_heads(p.H, p.Tq, p.dv);
+  set_mask_and_scale(p, mask, causal, scale, op);
+  return p;
+}
+
+void set_mask_and_scale(SdpaProblem& p, const Tensor& mask, bool causal, std::optional<real> scale, const char* op) {
   p.scale = scale ? *scale : real(1.0 / std::sqrt(double(p.d)));
   p.causal = causal;
   if (mask.defined()) {
@@ -79,15 +88,26 @@ SdpaProblem make_sdpa_problem(const Tensor& q, const Tensor& k, const Tensor& v,
     if (!ok) fail(op, ": mask ", to_string(sm), " does not broadcast to [B, H, Tq, Tk] = ", to_string(target));
     p.mask = mask.data();
   }
-  return p;
 }
 
-void transpose_key_blocks(const SdpaProblem& p, const real* x, int64_t width, real* out) {
+real* reserve_floats(std::vector<real>& buf, int64_t n) {
+  if (buf.size() < size_t(n)) buf.resize(size_t(n));
+  return buf.data();
+}
+
+const real* contiguous_rows(const real* x, int64_t rows, int64_t width, int64_t row_stride, std::vector<real>& buf) {
+  if (row_stride == width) return x;
+  real* out = reserve_floats(buf, rows * width);
+  for (int64_t r = 0; r < rows; ++r) std::copy(x + r * row_stride, x + r * row_stride + width, out + r * width);
+  return out;
+}
+
+void transpose_key_blocks(const SdpaProblem& p, const real* x, int64_t width, int64_t row_stride, real* out) {
   for (int64_t j0 = 0; j0 < p.Tk; j0 += p.block_k) {
     const int64_t cols = block_cols(p, j0);
     real* block = out + j0 * width;
     for (int64_t c = 0; c < cols; ++c)
-      for (int64_t a = 0; a < width; ++a) block[a * cols + c] = x[(j0 + c) * width + a];
+      for (int64_t a = 0; a < width; ++a) block[a * cols + c] = x[(j0 + c) * row_stride + a];
   }
 }
 
@@ -113,59 +133,74 @@ void sdpa_scores(const SdpaProblem& p, int64_t bh, const real* q_rows, int64_t i
 
 namespace {
 
+// One thread's working memory for forward_head: the head's queries and values when they are
+// not contiguous, its transposed keys, one block of scores, and per query row of a block the
+// running max m, sum l and weighted values acc. Reused by every head that thread computes.
+struct ForwardScratch {
+  std::vector<real> q, kt, v, s, m, l, acc;
+};
+thread_local ForwardScratch forward_scratch;
+
 // One (batch, head): the online softmax over key blocks, one query block at a time.
 //   m_r: the largest score of row r seen so far;  l_r = Σ exp(s_rj − m_r) over keys seen so far;
 //   acc_r = Σ exp(s_rj − m_r) v_j.  When a new block raises the maximum to m', the old sums are
 //   rescaled by exp(m_r − m'), so at the end acc_r / l_r is exactly softmax(s_r) · V.
-void forward_head(const SdpaProblem& p, int64_t bh, const real* q, const real* k, const real* v, real* out, real* lse,
-                  real* weights) {
+// q_head, k_head, v_head and out_head point at the head's row 0 (rows p.*_at.row apart).
+void forward_head(const SdpaProblem& p, int64_t bh, const real* q_head, const real* k_head, const real* v_head,
+                  real* out_head, real* lse, real* weights) {
   const int64_t bq = p.block_q, bk = p.block_k;
-  std::vector<real> kt(static_cast<size_t>(p.Tk * p.d)), s(static_cast<size_t>(bq * bk));
-  std::vector<real> m(static_cast<size_t>(bq)), l(static_cast<size_t>(bq)), acc(static_cast<size_t>(bq * p.dv));
-  transpose_key_blocks(p, k, p.d, kt.data());
+  ForwardScratch& w = forward_scratch;
+  const real* q = contiguous_rows(q_head, p.Tq, p.d, p.q_at.row, w.q);
+  const real* v = contiguous_rows(v_head, p.Tk, p.dv, p.v_at.row, w.v);
+  real* kt = reserve_floats(w.kt, p.Tk * p.d);
+  real* s = reserve_floats(w.s, bq * bk);
+  real* m = reserve_floats(w.m, bq);
+  real* l = reserve_floats(w.l, bq);
+  real* acc = reserve_floats(w.acc, bq * p.dv);
+  transpose_key_blocks(p, k_head, p.d, p.k_at.row, kt);
   for (int64_t i0 = 0; i0 < p.Tq; i0 += bq) {
     const int64_t rows = std::min(bq, p.Tq - i0), kend = p.key_end(i0, rows);
     const real* qi = q + i0 * p.d;
-    std::fill(m.begin(), m.end(), kNegInf);
-    std::fill(l.begin(), l.end(), real(0));
-    std::fill(acc.begin(), acc.end(), real(0));
+    std::fill(m, m + rows, kNegInf);
+    std::fill(l, l + rows, real(0));
+    std::fill(acc, acc + rows * p.dv, real(0));
     for (int64_t j0 = 0; j0 < kend; j0 += bk) {  // key blocks past kend are hidden from every row
       const int64_t cols = block_cols(p, j0);
-      sdpa_scores(p, bh, qi, i0, rows, kt.data() + j0 * p.d, j0, s.data());
+      sdpa_scores(p, bh, qi, i0, rows, kt + j0 * p.d, j0, s);
       for (int64_t r = 0; r < rows; ++r) {
-        real* row = s.data() + r * cols;
-        const real m_new = std::max(m[size_t(r)], row_max(row, cols));
+        real* row = s + r * cols;
+        const real m_new = std::max(m[r], row_max(row, cols));
         if (m_new == kNegInf) {  // nothing visible to this row yet: contributes nothing
           std::fill(row, row + cols, real(0));
           continue;
         }
-        const real rescale = exp_approx(m[size_t(r)] - m_new);  // exp(−inf) = 0 on the first visible block
+        const real rescale = exp_approx(m[r] - m_new);  // exp(−inf) = 0 on the first visible block
         for (int64_t c = 0; c < cols; ++c) row[c] = exp_approx(row[c] - m_new);
-        l[size_t(r)] = l[size_t(r)] * rescale + row_sum(row, cols);
+        l[r] = l[r] * rescale + row_sum(row, cols);
         if (rescale != 1)
-          for (int64_t c = 0; c < p.dv; ++c) acc[size_t(r * p.dv + c)] *= rescale;
-        m[size_t(r)] = m_new;
+          for (int64_t c = 0; c < p.dv; ++c) acc[r * p.dv + c] *= rescale;
+        m[r] = m_new;
       }
-      gemm(rows, p.dv, cols, s.data(), false, v + j0 * p.dv, false, acc.data(), true);  // acc += P V_j
+      gemm(rows, p.dv, cols, s, false, v + j0 * p.dv, false, acc, true);  // acc += P V_j
     }
     for (int64_t r = 0; r < rows; ++r) {
-      const real lr = l[size_t(r)];
-      real* o = out + (i0 + r) * p.dv;
+      const real lr = l[r];
+      real* o = out_head + (i0 + r) * p.out_at.row;
       // l = 0 means the row saw no key at all: output 0 and lse = +inf (exp(s − lse) = 0).
       const real inv = lr > 0 ? 1 / lr : 0;
-      for (int64_t c = 0; c < p.dv; ++c) o[c] = acc[size_t(r * p.dv + c)] * inv;
-      lse[i0 + r] = lr > 0 ? m[size_t(r)] + std::log(lr) : kInf;
+      for (int64_t c = 0; c < p.dv; ++c) o[c] = acc[r * p.dv + c] * inv;
+      lse[i0 + r] = lr > 0 ? m[r] + std::log(lr) : kInf;
     }
     if (!weights) continue;
     // Requested weights: recompute each block's scores and normalize them with lse. Blocks past
     // kend stay 0 (the caller zero-fills weights).
     for (int64_t j0 = 0; j0 < kend; j0 += bk) {
       const int64_t cols = block_cols(p, j0);
-      sdpa_scores(p, bh, qi, i0, rows, kt.data() + j0 * p.d, j0, s.data());
+      sdpa_scores(p, bh, qi, i0, rows, kt + j0 * p.d, j0, s);
       for (int64_t r = 0; r < rows; ++r) {
-        real* w = weights + (i0 + r) * p.Tk + j0;
+        real* wr = weights + (i0 + r) * p.Tk + j0;
         const real L = lse[i0 + r];
-        for (int64_t c = 0; c < cols; ++c) w[c] = exp_approx(s[size_t(r * cols + c)] - L);
+        for (int64_t c = 0; c < cols; ++c) wr[c] = exp_approx(s[r * cols + c] - L);
       }
     }
   }
@@ -179,8 +214,8 @@ void sdpa_forward(const SdpaProblem& p, const real* q, const real* k, const real
   // on the number of threads.
   parallel_for(p.B * p.H, [&](int64_t begin, int64_t end) {
     for (int64_t bh = begin; bh < end; ++bh)
-      forward_head(p, bh, q + bh * p.Tq * p.d, k + bh * p.Tk * p.d, v + bh * p.Tk * p.dv, out + bh * p.Tq * p.dv,
-                   lse + bh * p.Tq, weights ? weights + bh * p.Tq * p.Tk : nullptr);
+      forward_head(p, bh, q + p.head_offset(p.q_at, bh), k + p.head_offset(p.k_at, bh), v + p.head_offset(p.v_at, bh),
+                   out + p.head_offset(p.out_at, bh), lse + bh * p.Tq, weights ? weights + bh * p.Tq * p.Tk : nullptr);
   });
 }
 

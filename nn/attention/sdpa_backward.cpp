@@ -19,21 +19,58 @@ namespace atn::detail {
 
 namespace {
 
-void backward_head(const SdpaProblem& p, int64_t bh, const real* q, const real* k, const real* v, const real* out,
-                   const real* lse, const real* dout, real* dq, real* dk, real* dv) {
-  const int64_t bq = p.block_q, bk = p.block_k;
-  std::vector<real> kt(static_cast<size_t>(p.Tk * p.d)), vt(static_cast<size_t>(p.Tk * p.dv));
-  std::vector<real> s(static_cast<size_t>(bq * bk)), ds(static_cast<size_t>(bq * bk)), D(static_cast<size_t>(p.Tq));
-  transpose_key_blocks(p, k, p.d, kt.data());
-  transpose_key_blocks(p, v, p.dv, vt.data());
-  for (int64_t i = 0; i < p.Tq; ++i) {  // D_i = dO_i · O_i
-    real sum = 0;
-    for (int64_t c = 0; c < p.dv; ++c) sum += dout[i * p.dv + c] * out[i * p.dv + c];
-    D[size_t(i)] = sum;
+// One thread's working memory for backward_head, reused by every head it computes: the head's
+// q, k, dout when they are not contiguous, its transposed keys and values, a block of weights
+// and one of their gradients, D, and dq, dk, dv when they are not contiguous.
+struct BackwardScratch {
+  std::vector<real> q, k, dout, kt, vt, s, ds, D, dq, dk, dv;
+};
+thread_local BackwardScratch backward_scratch;
+
+// The head's gradient of an operand with rows `row_stride` apart: written straight into place
+// when its rows are adjacent, else computed in scratch and copied into place by store().
+struct HeadGrad {
+  real* head;  // row 0 of the head in the full gradient
+  int64_t rows, width, row_stride;
+  real* data;  // where the kernel accumulates: head itself, or scratch
+  HeadGrad(real* head_, int64_t rows_, int64_t width_, int64_t row_stride_, std::vector<real>& buf)
+      : head(head_),
+        rows(rows_),
+        width(width_),
+        row_stride(row_stride_),
+        data(row_stride_ == width_ ? head_ : reserve_floats(buf, rows_ * width_)) {
+    std::fill(data, data + rows * width, real(0));
   }
-  std::fill(dq, dq + p.Tq * p.d, real(0));
-  std::fill(dk, dk + p.Tk * p.d, real(0));
-  std::fill(dv, dv + p.Tk * p.dv, real(0));
+  void store() const {
+    if (data == head) return;
+    for (int64_t r = 0; r < rows; ++r) std::copy(data + r * width, data + (r + 1) * width, head + r * row_stride);
+  }
+};
+
+// Pointers are to the head's row 0 in each operand (rows p.*_at.row apart).
+void backward_head(const SdpaProblem& p, int64_t bh, const real* q_head, const real* k_head, const real* v_head,
+                   const real* out_head, const real* lse, const real* dout_head, real* dq_head, real* dk_head,
+                   real* dv_head) {
+  const int64_t bq = p.block_q, bk = p.block_k;
+  BackwardScratch& w = backward_scratch;
+  const real* q = contiguous_rows(q_head, p.Tq, p.d, p.q_at.row, w.q);
+  const real* k = contiguous_rows(k_head, p.Tk, p.d, p.k_at.row, w.k);
+  const real* dout = contiguous_rows(dout_head, p.Tq, p.dv, p.out_at.row, w.dout);
+  real* kt = reserve_floats(w.kt, p.Tk * p.d);
+  real* vt = reserve_floats(w.vt, p.Tk * p.dv);
+  real* s = reserve_floats(w.s, bq * bk);
+  real* ds = reserve_floats(w.ds, bq * bk);
+  real* D = reserve_floats(w.D, p.Tq);
+  transpose_key_blocks(p, k, p.d, p.d, kt);
+  transpose_key_blocks(p, v_head, p.dv, p.v_at.row, vt);
+  for (int64_t i = 0; i < p.Tq; ++i) {  // D_i = dO_i · O_i
+    const real* o = out_head + i * p.out_at.row;
+    real sum = 0;
+    for (int64_t c = 0; c < p.dv; ++c) sum += dout[i * p.dv + c] * o[c];
+    D[i] = sum;
+  }
+  const HeadGrad dq(dq_head, p.Tq, p.d, p.q_at.row, w.dq), dk(dk_head, p.Tk, p.d, p.k_at.row, w.dk),
+      dv(dv_head, p.Tk, p.dv, p.v_at.row, w.dv);
   for (int64_t i0 = 0; i0 < p.Tq; i0 += bq) {
     const int64_t rows = std::min(bq, p.Tq - i0), kend = p.key_end(i0, rows);
     const real* qi = q + i0 * p.d;
@@ -41,24 +78,27 @@ void backward_head(const SdpaProblem& p, int64_t bh, const real* q, const real* 
     for (int64_t j0 = 0; j0 < kend; j0 += bk) {  // the forward's blocks, the hidden ones skipped again
       const int64_t cols = block_cols(p, j0);
       // P = exp(s − lse): blocked pairs have s = −inf and rows that see nothing lse = +inf, both give 0.
-      sdpa_scores(p, bh, qi, i0, rows, kt.data() + j0 * p.d, j0, s.data());
+      sdpa_scores(p, bh, qi, i0, rows, kt + j0 * p.d, j0, s);
       for (int64_t r = 0; r < rows; ++r) {
         const real L = lse[i0 + r];
-        real* row = s.data() + r * cols;
+        real* row = s + r * cols;
         for (int64_t c = 0; c < cols; ++c) row[c] = exp_approx(row[c] - L);
       }
-      gemm(cols, p.dv, rows, s.data(), true, doi, false, dv + j0 * p.dv, true);            // dV_j += Pᵀ dO_i
-      gemm(rows, cols, p.dv, doi, false, vt.data() + j0 * p.dv, false, ds.data(), false);  // dP = dO_i V_jᵀ
+      gemm(cols, p.dv, rows, s, true, doi, false, dv.data + j0 * p.dv, true);  // dV_j += Pᵀ dO_i
+      gemm(rows, cols, p.dv, doi, false, vt + j0 * p.dv, false, ds, false);    // dP = dO_i V_jᵀ
       for (int64_t r = 0; r < rows; ++r) {  // dS = scale · P ⊙ (dP − D), written over dP
-        const real Di = D[size_t(i0 + r)];
-        const real* pr = s.data() + r * cols;
-        real* dr = ds.data() + r * cols;
+        const real Di = D[i0 + r];
+        const real* pr = s + r * cols;
+        real* dr = ds + r * cols;
         for (int64_t c = 0; c < cols; ++c) dr[c] = p.scale * pr[c] * (dr[c] - Di);
       }
-      gemm(rows, p.d, cols, ds.data(), false, k + j0 * p.d, false, dq + i0 * p.d, true);  // dQ_i += dS K_j
-      gemm(cols, p.d, rows, ds.data(), true, qi, false, dk + j0 * p.d, true);             // dK_j += dSᵀ Q_i
+      gemm(rows, p.d, cols, ds, false, k + j0 * p.d, false, dq.data + i0 * p.d, true);  // dQ_i += dS K_j
+      gemm(cols, p.d, rows, ds, true, qi, false, dk.data + j0 * p.d, true);             // dK_j += dSᵀ Q_i
     }
   }
+  dq.store();
+  dk.store();
+  dv.store();
 }
 
 }  // namespace
@@ -68,10 +108,12 @@ void sdpa_backward(const SdpaProblem& p, const real* q, const real* k, const rea
   // One thread per (batch, head), as in the forward: dK and dV of a head receive contributions
   // from every query block, always in the same order, so any thread count gives the same bits.
   parallel_for(p.B * p.H, [&](int64_t begin, int64_t end) {
-    for (int64_t bh = begin; bh < end; ++bh)
-      backward_head(p, bh, q + bh * p.Tq * p.d, k + bh * p.Tk * p.d, v + bh * p.Tk * p.dv, out + bh * p.Tq * p.dv,
-                    lse + bh * p.Tq, dout + bh * p.Tq * p.dv, dq + bh * p.Tq * p.d, dk + bh * p.Tk * p.d,
-                    dv + bh * p.Tk * p.dv);
+    for (int64_t bh = begin; bh < end; ++bh) {
+      const int64_t q_off = p.head_offset(p.q_at, bh), k_off = p.head_offset(p.k_at, bh),
+                    v_off = p.head_offset(p.v_at, bh), out_off = p.head_offset(p.out_at, bh);
+      backward_head(p, bh, q + q_off, k + k_off, v + v_off, out + out_off, lse + bh * p.Tq, dout + out_off, dq + q_off,
+                    dk + k_off, dv + v_off);
+    }
   });
 }
 
