@@ -243,7 +243,7 @@ std::unique_ptr<LanguageModel> construir(const Receta& r, const Tamanos& t, int6
 Corrida entrenar(const Receta& receta, const Fragmentos& f, const Tamanos& t, uint64_t semilla) {
   std::unique_ptr<LanguageModel> modelo = construir(receta, t, f.tok.vocab_size(), semilla);
   auto* natural = dynamic_cast<NaturalGPT*>(modelo.get());
-  std::unique_ptr<Optimizer> opt;  // los hiperparámetros del original: lr 1e-3, decaimiento 0.01
+  std::unique_ptr<Optimizer> opt;  // como el original: AdamW con decaimiento 0.01 y ε = 1e-8
   if (natural)
     opt = std::make_unique<AttentionInformedAdamW>(natural->energy_groups(), natural->ungrouped_parameters(),
                                                    AttentionInformedConfig{.lr = t.lr});
