@@ -600,14 +600,14 @@ void paso5_invariancia(Narrator& n, const Invariancia& r) {
   n.say(
       "Con ε = 1e-30, fuera de b_k, la mayor diferencia es {} del movimiento: ¿solo redondeo (menos de 1e-4)? "
       "{}. Con c = 2, ¿la trayectoria es idéntica bit a bit? {} (multiplicar por una potencia de 2 es exacto). "
-      "Con ε = 1e-8 llega al {}% del movimiento (¿menos del 5%? {}): pesa donde el gradiente es del tamaño de ε, "
-      "como W_q y W_k al principio. b_k es aparte: su gradiente verdadero es 0 (el softmax no cambia si se suma "
+      "Con ε = 1e-8 llega al {}% del movimiento (¿menos del 5%? {}): pesa en las coordenadas cuyo gradiente "
+      "llega a ser del tamaño de ε en algún paso. b_k es aparte: su gradiente verdadero es 0 (el softmax no cambia si se suma "
       "lo mismo a toda una fila) y Adam convierte su ruido de redondeo en pasos de tamaño lr. Con c = 1e-6 y "
       "ε = 1e-8 todo gradiente cae bajo ε y el paso se encoge: ¿cambia más de una décima del movimiento? {}.",
       "With ε = 1e-30, outside b_k, the largest difference is {} of the movement: only rounding (less than "
       "1e-4)? {}. With c = 2, is the trajectory identical bit for bit? {} (multiplying by a power of 2 is "
-      "exact). With ε = 1e-8 it reaches {}% of the movement (less than 5%? {}): it matters where the gradient is "
-      "the size of ε, like W_q and W_k early on. b_k is apart: its true gradient is 0 (the softmax does not change "
+      "exact). With ε = 1e-8 it reaches {}% of the movement (less than 5%? {}): it matters on the coordinates whose "
+      "gradient gets as small as ε at some step. b_k is apart: its true gradient is 0 (the softmax does not change "
       "when the same number is added to a whole row) and Adam turns its rounding noise into steps of size lr. "
       "With c = 1e-6 and ε = 1e-8 every gradient falls below ε and the step shrinks: does it change by more than "
       "a tenth of the movement? {}.",
@@ -851,13 +851,13 @@ void paso7_kfac(Narrator& n, const KfacContraAdamW& r) {
   n.say(
       "K-FAC aproxima el bloque de Fisher de cada capa lineal y = Wa por A ⊗ G (A = E[aaᵀ], G = E[ggᵀ]) y da "
       "el paso (G + λ_G I)⁻¹ ∇W (A + λ_A I)⁻¹: un gradiente natural aproximado que sí cabe en un modelo real. "
-      "El GPT mínimo del paso 6, ahora con d = 32, bloque 32 y el corpus por caracteres: K-FAC (lr {}, "
-      "Fisher muestreada, inversas cada 10 pasos) contra AdamW (lr {}), mismos pesos iniciales y lotes, {} "
+      "El GPT mínimo del paso 6, ahora con d = 32, bloque 32 y el corpus por caracteres: K-FAC (lr {}, sin "
+      "momento, Fisher muestreada, inversas cada 10 pasos) contra AdamW (lr {}), mismos pesos iniciales y lotes, {} "
       "pasos.",
       "K-FAC approximates the Fisher block of every linear layer y = Wa by A ⊗ G (A = E[aaᵀ], G = E[ggᵀ]) and "
       "takes the step (G + λ_G I)⁻¹ ∇W (A + λ_A I)⁻¹: an approximate natural gradient that does fit a real "
-      "model. The minimal GPT of step 6, now with d = 32, block 32 and the character corpus: K-FAC (lr {}, "
-      "sampled Fisher, inverses every 10 steps) against AdamW (lr {}), same initial weights and batches, {} "
+      "model. The minimal GPT of step 6, now with d = 32, block 32 and the character corpus: K-FAC (lr {}, no "
+      "momentum, sampled Fisher, inverses every 10 steps) against AdamW (lr {}), same initial weights and batches, {} "
       "steps.",
       kLrKfac, kLrAdamW, r.kfac.size());
   const bool gana_kfac = r.val_kfac < r.val_adamw;

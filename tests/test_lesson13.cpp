@@ -106,8 +106,9 @@ TEST(Lesson13, LeakyModelWinsAndTheFairGapVanishesOverSeedsLearns) {
   }
 }
 
+// Seed 2 here; seed 1 is the whole run's (QuickRun... below checks its printed answers).
 TEST(Lesson13, AdamIsInvariantToAConstantGradientGain) {
-  for (uint64_t seed : {1, 2}) {
+  for (uint64_t seed : {2}) {
     const Invariancia r = medir_invariancia(seed);
     ASSERT_EQ(r.cs.size(), 4u);
     EXPECT_GT(r.movimiento, 0.01);
@@ -126,7 +127,7 @@ TEST(Lesson13, AdamIsInvariantToAConstantGradientGain) {
 }
 
 TEST(Lesson13, DirectionsTableHasTheClaimedOrder) {
-  for (uint64_t seed : {1, 2}) {
+  for (uint64_t seed : {2}) {
     const Direcciones r = comparar_direcciones(seed);
     ASSERT_EQ(r.vs_natural.size(), 6u);
     EXPECT_NEAR(r.vs_gradiente[0], 1, 1e-9);  // the gradient with itself
