@@ -598,13 +598,13 @@ void paso5_invariancia(Narrator& n, const Invariancia& r) {
   n.show(t);
   const double sin_eps = mayor_resto(r.sin_eps) / r.movimiento, con_eps = mayor_resto(r.con_eps) / r.movimiento;
   n.say(
-      "Con ε = 1e-30, fuera de b_k, la mayor diferencia es {} del movimiento: ¿solo redondeo (menos de 1e-4)? "
+      "Con ε = 1e-30, fuera de b_k, la mayor diferencia es {} veces el movimiento: ¿solo redondeo (menos de 1e-4)? "
       "{}. Con c = 2, ¿la trayectoria es idéntica bit a bit? {} (multiplicar por una potencia de 2 es exacto). "
       "Con ε = 1e-8 llega al {}% del movimiento (¿menos del 5%? {}): pesa en las coordenadas cuyo gradiente "
       "llega a ser del tamaño de ε en algún paso. b_k es aparte: su gradiente verdadero es 0 (el softmax no cambia si se suma "
       "lo mismo a toda una fila) y Adam convierte su ruido de redondeo en pasos de tamaño lr. Con c = 1e-6 y "
       "ε = 1e-8 todo gradiente cae bajo ε y el paso se encoge: ¿cambia más de una décima del movimiento? {}.",
-      "With ε = 1e-30, outside b_k, the largest difference is {} of the movement: only rounding (less than "
+      "With ε = 1e-30, outside b_k, the largest difference is {} times the movement: only rounding (less than "
       "1e-4)? {}. With c = 2, is the trajectory identical bit for bit? {} (multiplying by a power of 2 is "
       "exact). With ε = 1e-8 it reaches {}% of the movement (less than 5%? {}): it matters on the coordinates whose "
       "gradient gets as small as ε at some step. b_k is apart: its true gradient is 0 (the softmax does not change "
