@@ -63,7 +63,7 @@ struct EnergiasAMano {
   Tensor a_mano, biblioteca;  // [H, L, L]
   double max_dif = 0;         // sobre las entradas finitas
   bool mismos_infinitos = false;
-  double media_mano = 0, media_biblioteca = 0;    // ē
+  double media_mano = 0, media_biblioteca = 0;         // ē
   double ganancia_mano = 0, ganancia_optimizador = 0;  // 1 + tanh(0.1·ē)
 };
 
@@ -208,19 +208,19 @@ TokenBatch lote_doble(const std::vector<std::vector<int64_t>>& fr, const std::ve
 // Las cuatro recetas: lo que distingue a cada modelo.
 struct Receta {
   std::string nombre{};
-  bool natural = false;  // NaturalGPT + AdamW informado por atención; si no, GPT + AdamW
-  bool fuga = false;     // sin máscara causal (el error del original)
+  bool natural = false;   // NaturalGPT + AdamW informado por atención; si no, GPT + AdamW
+  bool fuga = false;      // sin máscara causal (el error del original)
   bool init_gpt2 = true;  // N(0, 0.02) en los bloques; si no, la inicialización por omisión de PyTorch
   real dropout = 0;
 };
 
 struct Corrida {
   std::string nombre{};
-  std::vector<real> perdidas{};       // entrenamiento, por paso
-  real perdida_val = 0;               // entropía cruzada media en validación
-  std::vector<real> por_posicion{};   // validación, por posición t = 0 .. T − 2
-  std::vector<real> ganancias{};      // natural: la ganancia del bloque 1 en cada paso
-  real cambio_pasado = 0;             // max |Δ logits| en t < T/2 al cambiar el token T/2
+  std::vector<real> perdidas{};      // entrenamiento, por paso
+  real perdida_val = 0;              // entropía cruzada media en validación
+  std::vector<real> por_posicion{};  // validación, por posición t = 0 .. T − 2
+  std::vector<real> ganancias{};     // natural: la ganancia del bloque 1 en cada paso
+  real cambio_pasado = 0;            // max |Δ logits| en t < T/2 al cambiar el token T/2
   // Natural: la cabeza (capa, cabeza) con más peso medio a_dos en j = i + 2, y sus pesos en el
   // primer fragmento de validación [T, T].
   real a_dos = 0;
@@ -231,12 +231,17 @@ struct Corrida {
 std::unique_ptr<LanguageModel> construir(const Receta& r, const Tamanos& t, int64_t V, uint64_t semilla) {
   Rng rng(semilla);
   if (r.natural)
-    return std::make_unique<NaturalGPT>(NaturalGPTConfig{.vocab = V, .block = t.bloque, .n_layer = t.capas,
-                                                         .n_head = t.cabezas, .d_model = t.d, .leaky = r.fuga,
+    return std::make_unique<NaturalGPT>(NaturalGPTConfig{.vocab = V,
+                                                         .block = t.bloque,
+                                                         .n_layer = t.capas,
+                                                         .n_head = t.cabezas,
+                                                         .d_model = t.d,
+                                                         .leaky = r.fuga,
                                                          .gpt2_init = r.init_gpt2},
                                         rng);
   return std::make_unique<GPT>(
-      GPTConfig{.vocab = V, .block = t.bloque, .n_layer = t.capas, .n_head = t.cabezas, .d_model = t.d, .dropout = r.dropout},
+      GPTConfig{
+          .vocab = V, .block = t.bloque, .n_layer = t.capas, .n_head = t.cabezas, .d_model = t.d, .dropout = r.dropout},
       rng);
 }
 
@@ -355,14 +360,17 @@ void paso2_original(Narrator& n, const Comparacion& c, const Tamanos& t) {
   n.say(
       "El original entrena dos GPT-2 diminutos (contexto 32, d = 64, 2 capas, 2 cabezas, lotes de 4, lr 1e-3, "
       "recorte del gradiente a 1.0) sobre 181 fragmentos de WikiText-2 durante 10 épocas, y reporta pérdida "
-      "3.09 para el natural contra 3.95 para el estándar (la de su último lote). Aquí: el corpus del curso, carácter por carácter, "
+      "3.09 para el natural contra 3.95 para el estándar (la de su último lote). Aquí: el corpus del curso, carácter "
+      "por carácter, "
       "{} fragmentos de {} caracteres, d = {}, lr {}, {} épocas ({} pasos). El natural, como en el original: sin "
       "máscara causal, sin dropout, inicialización por omisión de PyTorch y AdamW informado por atención; el "
       "estándar: causal, dropout 0.1, N(0, 0.02) y AdamW. Pérdida de validación (nats por carácter):",
       "The original trains two tiny GPT-2s (context 32, d = 64, 2 layers, 2 heads, batches of 4, lr 1e-3, "
       "gradient clipped at 1.0) on 181 chunks of WikiText-2 for 10 epochs, and reports loss 3.09 for the natural "
-      "one against 3.95 for the standard one (that of its last batch). Here: the course corpus, character by character, {} chunks of {} "
-      "characters, d = {}, lr {}, {} epochs ({} steps). The natural one as in the original: no causal mask, no dropout, "
+      "one against 3.95 for the standard one (that of its last batch). Here: the course corpus, character by "
+      "character, {} chunks of {} "
+      "characters, d = {}, lr {}, {} epochs ({} steps). The natural one as in the original: no causal mask, no "
+      "dropout, "
       "PyTorch's default init and the attention-informed AdamW; the standard one: causal, dropout 0.1, "
       "N(0, 0.02) and AdamW. Validation loss (nats per character):",
       t.fragmentos, t.bloque, t.d, t.lr, t.epocas, c.natural_original.perdidas.size());
@@ -437,7 +445,8 @@ void paso3_fuga(Narrator& n, const Comparacion& c, const Tamanos& t) {
                 .vmin = 0,
                 .vmax = 1,
                 .show_values = false});
-  n.figure(n.path("atencion_con_fuga.svg"), "la diagonal j = i + 2 es la respuesta", "the diagonal j = i + 2 is the answer");
+  n.figure(n.path("atencion_con_fuga.svg"), "la diagonal j = i + 2 es la respuesta",
+           "the diagonal j = i + 2 is the answer");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -498,9 +507,9 @@ struct Diferencia {
 struct Invariancia {
   std::vector<real> cs{};
   std::vector<Diferencia> con_eps{}, sin_eps{};  // θ_c contra θ_1 al final, para cada c: ε = 1e-8 y ε ≈ 0
-  double movimiento = 0;                    // max |θ_1 − θ_inicial|: cuánto se movieron los pesos
-  Diferencia dif_gradiente{}, dif_paso{};   // AdamW informado (ScaleGradient, ScaleUpdate) contra AdamW
-  real ganancia_min = 2, ganancia_max = 0;  // las de ScaleGradient, sobre bloques y pasos
+  double movimiento = 0;                         // max |θ_1 − θ_inicial|: cuánto se movieron los pesos
+  Diferencia dif_gradiente{}, dif_paso{};        // AdamW informado (ScaleGradient, ScaleUpdate) contra AdamW
+  real ganancia_min = 2, ganancia_max = 0;       // las de ScaleGradient, sobre bloques y pasos
 };
 
 using Pesos = std::vector<std::pair<std::string, Var>>;
@@ -523,17 +532,16 @@ Pesos trayectoria(Regla regla, real c, real eps, uint64_t semilla, Invariancia* 
   static const CharTokenizer tok(spanish_corpus());
   static const std::vector<int64_t> ids = tok.encode(spanish_corpus().substr(0, 20000));
   Rng rng(semilla);
-  NaturalGPT modelo({.vocab = tok.vocab_size(), .block = 16, .n_layer = 2, .n_head = 2, .d_model = 32},
-                    rng);
+  NaturalGPT modelo({.vocab = tok.vocab_size(), .block = 16, .n_layer = 2, .n_head = 2, .d_model = 32}, rng);
   std::unique_ptr<Optimizer> opt;
   if (regla == Regla::adamw)
     opt = std::make_unique<AdamW>(modelo.parameters(), AdamWConfig{.eps = eps});
   else
     opt = std::make_unique<AttentionInformedAdamW>(
         modelo.energy_groups(), modelo.ungrouped_parameters(),
-        AttentionInformedConfig{.eps = eps,
-                                .mode = regla == Regla::informada_gradiente ? EnergyGainMode::ScaleGradient
-                                                                            : EnergyGainMode::ScaleUpdate});
+        AttentionInformedConfig{
+            .eps = eps,
+            .mode = regla == Regla::informada_gradiente ? EnergyGainMode::ScaleGradient : EnergyGainMode::ScaleUpdate});
   Rng lotes(semilla + 1);
   for (int64_t paso = 0; paso < pasos; ++paso) {
     const TokenBatch b = sample_windows(ids, 4, 16, lotes);
@@ -581,12 +589,14 @@ void paso5_invariancia(Narrator& n, const Invariancia& r) {
   n.say(
       "Adam divide m̂ entre √v̂: si cada gradiente se multiplica por c, m̂ se multiplica por c y √v̂ también, y "
       "el paso m̂/(√v̂ + ε) no cambia, salvo por ε. Se mide: copias idénticas de un GPT natural pequeño (d = 32, "
-      "con la inicialización del original), los mismos {} lotes, AdamW, y en una copia el gradiente ×c antes de cada paso. Los pesos se movieron hasta "
+      "con la inicialización del original), los mismos {} lotes, AdamW, y en una copia el gradiente ×c antes de cada "
+      "paso. Los pesos se movieron hasta "
       "{} de su valor inicial. max |θ_c − θ_1| al final, en los sesgos de las claves b_k y en el resto, con el "
       "ε de siempre (1e-8) y con ε = 1e-30:",
       "Adam divides m̂ by √v̂: if every gradient is multiplied by c, m̂ is multiplied by c and so is √v̂, and the "
       "step m̂/(√v̂ + ε) does not change, except through ε. We measure it: identical copies of a small natural "
-      "GPT (d = 32, with the original's init), the same {} batches, AdamW, and in one copy the gradient ×c before every step. The weights moved up "
+      "GPT (d = 32, with the original's init), the same {} batches, AdamW, and in one copy the gradient ×c before "
+      "every step. The weights moved up "
       "to {} from their initial value. max |θ_c − θ_1| at the end, on the key biases b_k and on the rest, with "
       "the usual ε (1e-8) and with ε = 1e-30:",
       kPasosInvariancia, fixed(r.movimiento, 3));
@@ -601,7 +611,8 @@ void paso5_invariancia(Narrator& n, const Invariancia& r) {
       "Con ε = 1e-30, fuera de b_k, la mayor diferencia es {} veces el movimiento: ¿solo redondeo (menos de 1e-4)? "
       "{}. Con c = 2, ¿la trayectoria es idéntica bit a bit? {} (multiplicar por una potencia de 2 es exacto). "
       "Con ε = 1e-8 llega al {}% del movimiento (¿menos del 5%? {}): pesa en las coordenadas cuyo gradiente "
-      "llega a ser del tamaño de ε en algún paso. b_k es aparte: su gradiente verdadero es 0 (el softmax no cambia si se suma "
+      "llega a ser del tamaño de ε en algún paso. b_k es aparte: su gradiente verdadero es 0 (el softmax no cambia si "
+      "se suma "
       "lo mismo a toda una fila) y Adam convierte su ruido de redondeo en pasos de tamaño lr. Con c = 1e-6 y "
       "ε = 1e-8 todo gradiente cae bajo ε y el paso se encoge: ¿cambia más de una décima del movimiento? {}.",
       "With ε = 1e-30, outside b_k, the largest difference is {} times the movement: only rounding (less than "
@@ -612,8 +623,7 @@ void paso5_invariancia(Narrator& n, const Invariancia& r) {
       "With c = 1e-6 and ε = 1e-8 every gradient falls below ε and the step shrinks: does it change by more than "
       "a tenth of the movement? {}.",
       sci(sin_eps), si_no(n, sin_eps < 1e-4), si_no(n, r.sin_eps[0].resto == 0 && r.sin_eps[0].sesgo_k == 0),
-      fixed(100 * con_eps, 1), si_no(n, con_eps < 0.05),
-      si_no(n, r.con_eps.back().resto > 0.1 * r.movimiento));
+      fixed(100 * con_eps, 1), si_no(n, con_eps < 0.05), si_no(n, r.con_eps.back().resto > 0.1 * r.movimiento));
   n.say(
       "La ganancia del optimizador informado no es constante, pero casi: en estos pasos estuvo entre {} y {}. "
       "Contra AdamW puro, mismos pesos y lotes, fuera de b_k: max |Δθ| = {} multiplicando el gradiente (la regla "
@@ -640,8 +650,17 @@ struct MiniGPT : Module {
   Kfac* kfac = nullptr;
   Tensor energias;  // E de la última pasada [B, H, T, T]
   MiniGPT(int64_t vocab, int64_t bloque, int64_t ancho, int64_t cabezas, uint64_t semilla)
-      : V(vocab), T(bloque), d(ancho), H(cabezas), rng(semilla), wte(V, d, rng, false), wpe(T, d, rng, false),
-        attn({.d_model = d, .n_heads = H}, rng), fc(d, 2 * d, rng), proj(2 * d, d, rng), head(d, V, rng) {
+      : V(vocab),
+        T(bloque),
+        d(ancho),
+        H(cabezas),
+        rng(semilla),
+        wte(V, d, rng, false),
+        wpe(T, d, rng, false),
+        attn({.d_model = d, .n_heads = H}, rng),
+        fc(d, 2 * d, rng),
+        proj(2 * d, d, rng),
+        head(d, V, rng) {
     register_module("wte", wte);
     register_module("wpe", wpe);
     register_module("attn", attn);
@@ -742,8 +761,8 @@ Direcciones comparar_direcciones(uint64_t semilla) {
     if (bloque[i]) informada[i] *= r.ganancia;
     adam[i] = g[i] / (std::fabs(g[i]) + 1e-8);  // el primer paso de Adam: m̂/√v̂ = g/|g|
   }
-  r.nombres = {"gradiente", "natural exacto F⁻¹g", "K-FAC", "Fisher diagonal", "informada por atención",
-               "Adam, 1er paso"};
+  r.nombres = {"gradiente",       "natural exacto F⁻¹g",    "K-FAC",
+               "Fisher diagonal", "informada por atención", "Adam, 1er paso"};
   const std::vector<const std::vector<double>*> todas = {&g, &natural, &kf, &diagonal, &informada, &adam};
   for (const std::vector<double>* dir : todas) {
     r.vs_natural.push_back(cosine(*dir, natural));
@@ -753,7 +772,8 @@ Direcciones comparar_direcciones(uint64_t semilla) {
 }
 
 void paso6_direcciones(Narrator& n, const Direcciones& r) {
-  n.step(6, "Direcciones: Fisher exacta, K-FAC, diagonal e informada", "Directions: exact Fisher, K-FAC, diagonal, informed");
+  n.step(6, "Direcciones: Fisher exacta, K-FAC, diagonal e informada",
+         "Directions: exact Fisher, K-FAC, diagonal, informed");
   n.say(
       "El nombre promete un gradiente natural: F⁻¹∇L, con F = E[Jᵀ(diag(a) − aaᵀ)J] la información de Fisher "
       "(J = ∂z/∂θ, a = softmax(z)). En un GPT mínimo (una capa, d = 8, 2 cabezas, P = {} parámetros) sobre "
@@ -764,8 +784,8 @@ void paso6_direcciones(Narrator& n, const Direcciones& r) {
       "of the course's nine sentences, F is computed whole and (F + λI)x = g is solved with λ = {}. Cosine of "
       "every direction with the exact natural gradient and with the gradient:",
       r.P, sci(r.lambda, 0));
-  const std::vector<std::string> en = {"gradient", "exact natural F⁻¹g", "K-FAC", "diagonal Fisher",
-                                       "attention-informed", "Adam, 1st step"};
+  const std::vector<std::string> en = {"gradient",        "exact natural F⁻¹g", "K-FAC",
+                                       "diagonal Fisher", "attention-informed", "Adam, 1st step"};
   std::string t = n.tr("dirección                  vs natural  vs gradiente\n",
                        "direction                  vs natural  vs gradient\n");
   for (size_t i = 0; i < r.nombres.size(); ++i) {
@@ -811,8 +831,11 @@ KfacContraAdamW kfac_contra_adamw(RunMode modo, uint64_t semilla, real lr_kfac =
     MiniGPT m(tok.vocab_size(), 32, 32, 2, semilla);
     std::unique_ptr<Optimizer> opt;
     if (con_kfac) {
-      auto k = std::make_unique<Kfac>(m, KfacConfig{.lr = lr_kfac, .damping = amortiguamiento, .inverse_every = 10,
-                                                    .fisher = KfacFisher::Sampled, .seed = semilla});
+      auto k = std::make_unique<Kfac>(m, KfacConfig{.lr = lr_kfac,
+                                                    .damping = amortiguamiento,
+                                                    .inverse_every = 10,
+                                                    .fisher = KfacFisher::Sampled,
+                                                    .seed = semilla});
       m.kfac = k.get();
       opt = std::move(k);
     } else {

@@ -177,16 +177,21 @@ TEST(Lesson13, QuickRunLearnsPrintsTheClaimsAndWritesTheFigures) {
     const LessonRun r = run_lesson_quick("lesson13", lang, [](Narrator& n) { run(n); });
     const bool es = lang == Lang::es;
     for (const char* claim :
-         {es ? "los mismos lugares)? sí." : "the same places)? yes.", es ? "optimizador. ¿Iguales? sí." : "optimizer. Equal? yes.",
-          es ? "como en el original? sí" : "as in the original? yes", es ? "Natural original: sí" : "Original natural: yes",
+         {es ? "los mismos lugares)? sí." : "the same places)? yes.",
+          es ? "optimizador. ¿Iguales? sí." : "optimizer. Equal? yes.",
+          es ? "como en el original? sí" : "as in the original? yes",
+          es ? "Natural original: sí" : "Original natural: yes",
           es ? "natural con máscara: no; GPT-2: no." : "natural with the mask: no; GPT-2: no.",
-          es ? "donde ve la respuesta? sí." : "where it sees the answer? yes.", es ? "¿Más que parejo? sí." : "More than even? yes.",
-          es ? "de la original)? sí." : "of the original)? yes.", es ? "(menos de 1e-4)? sí." : "(less than 1e-4)? yes.",
-          es ? "idéntica bit a bit? sí" : "identical bit for bit? yes", es ? "(¿menos del 5%? sí)" : "(less than 5%? yes)",
+          es ? "donde ve la respuesta? sí." : "where it sees the answer? yes.",
+          es ? "¿Más que parejo? sí." : "More than even? yes.", es ? "de la original)? sí." : "of the original)? yes.",
+          es ? "(menos de 1e-4)? sí." : "(less than 1e-4)? yes.",
+          es ? "idéntica bit a bit? sí" : "identical bit for bit? yes",
+          es ? "(¿menos del 5%? sí)" : "(less than 5%? yes)",
           es ? "décima del movimiento? sí." : "tenth of the movement? yes.",
           es ? "cambia menos que la variante? sí." : "change less than the variant? yes.",
-          es ? "que la regla informada? sí." : "than the informed rule? yes.", es ? "¿Gana K-FAC por paso? " : "Does K-FAC win per step? ",
-          es ? "Resumen" : "Summary", es ? "Ejercicios" : "Exercises"})
+          es ? "que la regla informada? sí." : "than the informed rule? yes.",
+          es ? "¿Gana K-FAC por paso? " : "Does K-FAC win per step? ", es ? "Resumen" : "Summary",
+          es ? "Ejercicios" : "Exercises"})
       EXPECT_TRUE(r.has(claim)) << claim;
     EXPECT_EQ(line_wider_than(r.text, 80), "");
     if (!es) {
