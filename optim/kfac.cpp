@@ -188,6 +188,10 @@ void Kfac::fisher_pass(const Var& outputs) {
   if (!outputs.defined() || outputs.dim() < 1 || outputs.numel() == 0)
     fail(name_, ".fisher_pass: outputs must be [..., C] with at least one number");
   const int64_t c = outputs.size(-1), n = outputs.numel() / c;
+  // A diverged model (lr too large) gives NaN or infinite outputs; say so here rather than let
+  // the sampler below fail with a message about its weights.
+  for (const float x : outputs.value().to_vector())
+    if (!std::isfinite(x)) fail(name_, ".fisher_pass: the outputs hold NaN or infinity (has training diverged? try a smaller lr)");
   const bool categorical = cfg_.likelihood == Likelihood::Categorical;
   const Tensor probs = categorical ? softmax(outputs.value()) : Tensor();
   Tensor seed = Tensor::zeros(outputs.shape());

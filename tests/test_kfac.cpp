@@ -469,6 +469,21 @@ TEST(Kfac, BadInput) {
     EXPECT_NE(msg.find("layer 'fc1', factor A"), std::string::npos) << msg;
     EXPECT_NE(msg.find("pivot 1 is 0"), std::string::npos) << msg;
   }
+  Tape::current().clear();
+
+  // Diverged outputs (NaN): the Fisher pass says so instead of failing inside its sampler.
+  Net diverged;
+  Kfac sampled_nan(diverged);
+  diverged.kfac = &sampled_nan;
+  Tensor bad = Tensor::randn({2, 3}, diverged.rng);
+  bad.data()[4] = std::nanf("");
+  try {
+    sampled_nan.fisher_pass(diverged.forward(Var(bad)));
+    FAIL() << "expected an Error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("NaN or infinity"), std::string::npos) << e.what();
+  }
+  Tape::current().clear();
 }
 
 }  // namespace
