@@ -148,6 +148,11 @@ void paso1_a_mano(Narrator& n) {
       "and are not split by head. Relation ℓ = 1 (row i, column j):",
       kN, kD, kCabezasRA, kRelaciones);
   n.heatmap(r.relaciones, {.decimals = 2});
+  svg::heatmap(n.path("relaciones.svg"), {.title = n.tr("Relación ℓ = 1: R_ij", "Relation ℓ = 1: R_ij"),
+                                          .x_label = n.tr("token j", "token j"),
+                                          .y_label = n.tr("token i", "token i"),
+                                          .values = r.relaciones});
+  n.figure(n.path("relaciones.svg"), "la matriz de relaciones R_ij1", "the relation matrix R_ij1");
   n.say(
       "(2) Atención: α = softmax_j(q_i·k_j/√d_h), como siempre, decide a quién mira i. Cabeza 1:",
       "(2) Attention: α = softmax_j(q_i·k_j/√d_h), as always, decides whom i looks at. Head 1:");
@@ -479,6 +484,14 @@ void paso4_recuperadores(Narrator& n, const Recuperadores& r, int64_t semillas) 
       "El mismo DAT con cada recuperador, {} ejemplos, promedio de {} semillas:",
       "The same DAT with each retriever, {} examples, mean of {} seeds:", r.ejemplos, semillas);
   n.show(tabla);
+  std::vector<real> exactitudes;
+  for (double a : r.exactitud) exactitudes.push_back(real(100 * a));
+  svg::bar_chart(n.path("recuperadores.svg"), {.title = n.tr("Exactitud por recuperador de símbolos",
+                                                             "Accuracy per symbol retriever"),
+                                               .y_label = n.tr("exactitud de prueba (%)", "test accuracy (%)"),
+                                               .labels = nombres,
+                                               .values = exactitudes});
+  n.figure(n.path("recuperadores.svg"), "los tres recuperadores", "the three retrievers");
   n.say(
       "El mejor aquí: {}. En esta tarea el símbolo solo tiene que distinguir «el otro objeto» de «yo mismo»: "
       "los posicionales y los relativos lo dicen por construcción; los simbólicos dependen del contenido, y "
@@ -525,7 +538,7 @@ struct Vision {
 Vision vision(RunMode modo, uint64_t semilla) {
   const bool rapido = modo == RunMode::quick;
   const int64_t n_train = rapido ? 128 : 1600;
-  const Entrenamiento e{.pasos = rapido ? 30 : modo == RunMode::full ? 1500 : 600, .lote = rapido ? 16 : 32};
+  const Entrenamiento e{.pasos = rapido ? 30 : modo == RunMode::full ? 1500 : 400, .lote = rapido ? 16 : 32};
   const auto [train, prueba] = imagenes_vision(n_train, rapido ? 100 : 400, semilla * 7 + 1);
   Vision r{.ejemplos = n_train};
   Rng rng_d(semilla), rng_v(semilla);

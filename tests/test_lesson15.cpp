@@ -143,7 +143,9 @@ TEST(Lesson15, QuickRunLearnsPrintsTheClaimsAndWritesTheFigures) {
     if (!es) {
       EXPECT_EQ(spanish_outside_tokens(r.text, {}), "");
     }
-    ASSERT_EQ(r.figures.size(), 2u);
+    ASSERT_EQ(r.figures.size(), 4u);
+    EXPECT_NE(r.figure_text("relaciones.svg").find("token j"), std::string::npos);
+    EXPECT_NE(r.figure_text("recuperadores.svg").find(es ? "posicional" : "positional"), std::string::npos);
     EXPECT_EQ(bad_figure(r.figures), "");
     const std::string curves = r.figure_text("curvas_de_aprendizaje.svg");
     EXPECT_NE(curves.find(es ? "ejemplos de entrenamiento" : "training examples"), std::string::npos);
