@@ -123,6 +123,7 @@
 #include "models/block_gpt.h"
 #include "models/dat_lm.h"
 #include "models/dat_seq2seq.h"
+#include "models/dat_vision.h"
 #include "models/gpt.h"
 #include "models/language_model.h"
 #include "models/natural_gpt.h"

@@ -1,0 +1,662 @@
+// Lección 15 · Atención relacional y atención dual
+//
+// Altabaa y Lafferty ("Disentangling and Integrating Relational and Sensory Information in
+// Transformer Architectures", ICML 2025, arXiv 2405.16727) separan dos clases de información. La
+// auto-atención de siempre es "sensorial": a la pregunta i le llega una mezcla del contenido de
+// los otros tokens. La atención relacional (RA) le manda en cambio qué es i respecto de j, la
+// relación r(x_i, x_j) = ⟨φ_q x_i, φ_k x_j⟩ (una por cada relación ℓ), etiquetada con un símbolo
+// s_j que dice de dónde vino pero no trae el contenido de x_j. El Dual Attention Transformer (DAT)
+// pone cabezas de los dos tipos lado a lado. Esta lección hace RA a mano, muestra los tres modos
+// de elegir símbolos, y mide la afirmación del artículo: en una tarea relacional (¿son iguales
+// dos objetos nunca vistos?) el DAT aprende con menos ejemplos que un Transformer del mismo
+// tamaño. Al final, un DAT de visión pequeño frente a un ViT sobre imágenes sintéticas.
+//
+//   make lesson15                      ejecuta la lección
+//   make lesson15 ARGS="--step"        espera Enter tras cada paso
+//   make lesson15 ARGS="--lang en"     in English
+#include <algorithm>
+#include <cmath>
+
+#include "autograd/ops_shape.h"
+#include "autograd/tape.h"
+#include "data/relational_tasks.h"
+#include "data/synthetic_images.h"
+#include "lessons/common/narrator.h"
+#include "models/dat_vision.h"
+#include "models/vit.h"
+#include "optim/adam.h"
+#include "tensor/index_ops.h"
+#include "viz/svg.h"
+
+namespace lesson15 {
+
+using namespace atn;
+
+std::string si_no(Narrator& n, bool v) { return v ? n.tr("sí", "yes") : n.tr("no", "no"); }
+
+// ---------------------------------------------------------------------------------------------
+// Paso 1: atención relacional a mano, con lazos, contra RelationalAttention de la biblioteca.
+// n = 4 tokens de d = 8, 2 cabezas relacionales (d_h = 4), 2 relaciones (d_r = 4).
+constexpr int64_t kN = 4, kD = 8, kCabezasRA = 2, kRelaciones = 2;
+
+struct AMano {
+  Tensor x, simbolos;       // [n, d] y [n, d]
+  Tensor alfa, relaciones;  // α de la cabeza 0 [n, n] y R de la relación 0 [n, n], a mano
+  double dif_salida = 0, dif_alfa = 0, dif_rel = 0;  // max |a mano − biblioteca|
+  bool simetrica_es_simetrica = false;  // con symmetric_relations, R_ij = R_ji
+};
+
+// Índice plano de una matriz [filas, cols] guardada por filas.
+inline real en(const Tensor& t, int64_t fila, int64_t col) { return t[fila * t.size(-1) + col]; }
+
+AMano relacional_a_mano(uint64_t semilla) {
+  Rng rng(semilla);
+  RelationalAttention ra({.d_model = kD, .n_heads = kCabezasRA, .n_relations = kRelaciones}, rng);
+  // Pesos más grandes que los iniciales, para que los números se vean.
+  for (Var& p : ra.parameters()) p.value().copy_from(Tensor::randn(p.shape(), rng, 0, 0.5f));
+  AMano r;
+  r.x = Tensor::randn({kN, kD}, rng), r.simbolos = Tensor::randn({kN, kD}, rng);
+  NoGrad sin_cinta;
+  RelationalAttentionWeights w;
+  const Tensor lib = ra.forward(constant(r.x.reshape({1, kN, kD})), constant(r.simbolos), Tensor(), &w).value();
+  const int64_t dh = ra.head_dim, dr = ra.rel_dim;
+  const Tensor &Wq = ra.wq_attn.weight.value(), &Wk = ra.wk_attn.weight.value();
+  // Con relaciones simétricas no hay W_k^rel: es W_q^rel.
+  const Tensor &Wqr = ra.wq_rel.weight.value(), &Wkr = ra.wk_rel ? ra.wk_rel->weight.value() : Wqr;
+  const Tensor &Wv = ra.wv.weight.value(), &Wr = ra.wr.value(), &Wo = ra.wo.weight.value();
+  // φ(x_i): la fila `fila0 + c` de W por x_i, para c = 0 .. ancho − 1.
+  auto proyecta = [&](const Tensor& W, const Tensor& v, int64_t i, int64_t fila0, int64_t ancho) {
+    std::vector<double> out(size_t(ancho), 0);
+    for (int64_t c = 0; c < ancho; ++c)
+      for (int64_t e = 0; e < kD; ++e) out[size_t(c)] += double(en(W, fila0 + c, e)) * en(v, i, e);
+    return out;
+  };
+  auto punto = [](const std::vector<double>& a, const std::vector<double>& b) {
+    double s = 0;
+    for (size_t c = 0; c < a.size(); ++c) s += a[c] * b[c];
+    return s;
+  };
+  // 1. Relaciones R_ijℓ = ⟨W_q,ℓ x_i, W_k,ℓ x_j⟩ / √d_r: no se reparten por cabeza.
+  std::vector<double> R(size_t(kRelaciones * kN * kN));
+  for (int64_t l = 0; l < kRelaciones; ++l)
+    for (int64_t i = 0; i < kN; ++i)
+      for (int64_t j = 0; j < kN; ++j)
+        R[size_t((l * kN + i) * kN + j)] =
+            punto(proyecta(Wqr, r.x, i, l * dr, dr), proyecta(Wkr, r.x, j, l * dr, dr)) / std::sqrt(double(dr));
+  // 2. Por cabeza: α = softmax_j(q_i·k_j/√d_h); el mensaje Σ_j α_ij (W_r R_ij· + W_v s_j).
+  std::vector<double> mensaje(size_t(kN * kCabezasRA * dh), 0);
+  r.alfa = Tensor({kN, kN}), r.relaciones = Tensor({kN, kN});
+  for (int64_t h = 0; h < kCabezasRA; ++h)
+    for (int64_t i = 0; i < kN; ++i) {
+      std::vector<double> a(static_cast<size_t>(kN));
+      double maximo = -1e300, suma = 0;
+      for (int64_t j = 0; j < kN; ++j) {
+        a[size_t(j)] = punto(proyecta(Wq, r.x, i, h * dh, dh), proyecta(Wk, r.x, j, h * dh, dh)) / std::sqrt(double(dh));
+        maximo = std::max(maximo, a[size_t(j)]);
+      }
+      for (double& v : a) suma += (v = std::exp(v - maximo));
+      for (int64_t j = 0; j < kN; ++j) {
+        const double alfa = a[size_t(j)] / suma;
+        if (h == 0) r.alfa[i * kN + j] = real(alfa);
+        const std::vector<double> s_j = proyecta(Wv, r.simbolos, j, h * dh, dh);  // ŝ_j = W_v s_j
+        for (int64_t c = 0; c < dh; ++c) {
+          double rel = 0;  // (W_r^h R_ij·)_c
+          for (int64_t l = 0; l < kRelaciones; ++l) rel += double(Wr[(h * dh + c) * kRelaciones + l]) * R[size_t((l * kN + i) * kN + j)];
+          mensaje[size_t((i * kCabezasRA + h) * dh + c)] += alfa * (rel + s_j[size_t(c)]);
+        }
+      }
+    }
+  // 3. Concatenar las cabezas y W_o.
+  const int64_t ancho = kCabezasRA * dh;
+  for (int64_t i = 0; i < kN; ++i)
+    for (int64_t o = 0; o < ancho; ++o) {
+      double s = 0;
+      for (int64_t m = 0; m < ancho; ++m) s += double(en(Wo, o, m)) * mensaje[size_t(i * ancho + m)];
+      r.dif_salida = std::max(r.dif_salida, std::fabs(s - double(lib[i * ancho + o])));
+    }
+  for (int64_t i = 0; i < kN; ++i)
+    for (int64_t j = 0; j < kN; ++j) {
+      r.relaciones[i * kN + j] = real(R[size_t(i * kN + j)]);
+      r.dif_alfa = std::max(r.dif_alfa, std::fabs(double(r.alfa[i * kN + j]) - double(w.attention.value()[i * kN + j])));
+      for (int64_t l = 0; l < kRelaciones; ++l)
+        r.dif_rel = std::max(r.dif_rel, std::fabs(R[size_t((l * kN + i) * kN + j)] -
+                                                   double(w.relations.value()[(l * kN + i) * kN + j])));
+    }
+  // Con relaciones simétricas (W_k^rel = W_q^rel), R es simétrica.
+  RelationalAttention sim({.d_model = kD, .n_heads = kCabezasRA, .n_relations = kRelaciones, .symmetric_relations = true},
+                          rng);
+  RelationalAttentionWeights ws;
+  sim.forward(constant(r.x.reshape({1, kN, kD})), constant(r.simbolos), Tensor(), &ws);
+  r.simetrica_es_simetrica = true;
+  const Tensor& Rs = ws.relations.value();
+  for (int64_t l = 0; l < kRelaciones; ++l)
+    for (int64_t i = 0; i < kN; ++i)
+      for (int64_t j = 0; j < kN; ++j)
+        r.simetrica_es_simetrica = r.simetrica_es_simetrica && Rs[(l * kN + i) * kN + j] == Rs[(l * kN + j) * kN + i];
+  return r;
+}
+
+void paso1_a_mano(Narrator& n) {
+  n.step(1, "Atención relacional, paso a paso", "Relational attention, step by step");
+  const AMano r = relacional_a_mano(n.options().seed);
+  n.say(
+      "{} tokens x_i de d = {}, {} cabezas relacionales y {} relaciones. (1) Relaciones: "
+      "R_ijℓ = ⟨W_q,ℓ x_i, W_k,ℓ x_j⟩/√d_r, un número por par y por relación ℓ; comparan contenidos y no "
+      "se reparten por cabeza. Relación ℓ = 1 (fila i, columna j):",
+      "{} tokens x_i of d = {}, {} relational heads and {} relations. (1) Relations: "
+      "R_ijℓ = ⟨W_q,ℓ x_i, W_k,ℓ x_j⟩/√d_r, one number per pair and per relation ℓ; they compare contents "
+      "and are not split by head. Relation ℓ = 1 (row i, column j):",
+      kN, kD, kCabezasRA, kRelaciones);
+  n.heatmap(r.relaciones, {.decimals = 2});
+  svg::heatmap(n.path("relaciones.svg"), {.title = n.tr("Relación ℓ = 1: R_ij", "Relation ℓ = 1: R_ij"),
+                                          .x_label = n.tr("token j", "token j"),
+                                          .y_label = n.tr("token i", "token i"),
+                                          .values = r.relaciones});
+  n.figure(n.path("relaciones.svg"), "la matriz de relaciones R_ij1", "the relation matrix R_ij1");
+  n.say(
+      "(2) Atención: α = softmax_j(q_i·k_j/√d_h), como siempre, decide a quién mira i. Cabeza 1:",
+      "(2) Attention: α = softmax_j(q_i·k_j/√d_h), as always, decides whom i looks at. Head 1:");
+  n.heatmap(r.alfa, {.decimals = 2, .vmin = 0, .vmax = 1});
+  n.say(
+      "(3) Símbolos: ŝ_j = W_v s_j; W_v actúa sobre los símbolos, no sobre x. (4) El mensaje de la cabeza h: "
+      "Σ_j α_ij (W_r^h R_ij· + ŝ^h_j): qué relación guarda i con cada j, y con qué etiqueta. A i no le llega "
+      "nada del contenido de x_j que no pase por la relación. (5) Se concatenan las cabezas y se aplica W_o.",
+      "(3) Symbols: ŝ_j = W_v s_j; W_v acts on the symbols, not on x. (4) The message of head h: "
+      "Σ_j α_ij (W_r^h R_ij· + ŝ^h_j): which relation i has with every j, and with which tag. Nothing of x_j's "
+      "content reaches i except through the relation. (5) The heads are concatenated and W_o applied.");
+  n.say(
+      "A mano contra RelationalAttention de la biblioteca: max |Δ| en α = {}, en R = {}, en la salida = {}. "
+      "¿Iguales? {}. La biblioteca nunca arma el tensor n×n×d_h de los mensajes por par: suma primero "
+      "ρ_i = Σ_j α_ij R_ij· (n_r números) y proyecta después, W_r ρ_i, porque W_r es lineal.",
+      "By hand against the library's RelationalAttention: max |Δ| in α = {}, in R = {}, in the output = {}. "
+      "Equal? {}. The library never builds the n×n×d_h tensor of per-pair messages: it first sums "
+      "ρ_i = Σ_j α_ij R_ij· (n_r numbers) and projects after, W_r ρ_i, because W_r is linear.",
+      sci(r.dif_alfa), sci(r.dif_rel), sci(r.dif_salida),
+      si_no(n, r.dif_alfa < 1e-5 && r.dif_rel < 1e-4 && r.dif_salida < 1e-4));
+  n.say("Con symmetric_relations (W_k,ℓ = W_q,ℓ), ¿R_ij = R_ji en las dos relaciones? {}.",
+        "With symmetric_relations (W_k,ℓ = W_q,ℓ), R_ij = R_ji in both relations? {}.",
+        si_no(n, r.simetrica_es_simetrica));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Paso 2: los símbolos. Tres modos de elegir s_j.
+struct Simbolos {
+  Tensor pesos;                    // recuperación de la atención simbólica [n, N_s]
+  bool filas_suman_1 = false;      // los pesos de cada token suman 1
+  bool iguales_mismo_simbolo = false;    // simbólica: dos tokens iguales, el mismo símbolo
+  bool posicional_ignora_contenido = false;  // posicional: otros x, los mismos símbolos
+  bool relativa_recortada = false;  // relativa: los desfases más allá de ±m comparten fila
+  Shape forma_relativa;
+};
+
+Simbolos simbolos(uint64_t semilla) {
+  Rng rng(semilla);
+  NoGrad sin_cinta;
+  Tensor x = Tensor::randn({1, kN, kD}, rng);
+  for (int64_t e = 0; e < kD; ++e) x[2 * kD + e] = x[e];  // el token 2 es una copia del token 0
+  Simbolos r;
+  SymbolicAttention simbolica({.d_model = kD, .n_heads = 1, .n_symbols = 3}, rng);
+  Var w;
+  const Tensor s = simbolica.forward(constant(x), &w).value();  // [1, n, d]
+  r.pesos = w.value().reshape({kN, 3});
+  r.filas_suman_1 = true;
+  for (int64_t i = 0; i < kN; ++i)
+    r.filas_suman_1 = r.filas_suman_1 && std::fabs(r.pesos[i * 3] + r.pesos[i * 3 + 1] + r.pesos[i * 3 + 2] - 1) < 1e-5;
+  r.iguales_mismo_simbolo = true;
+  for (int64_t e = 0; e < kD; ++e) r.iguales_mismo_simbolo = r.iguales_mismo_simbolo && s[e] == s[2 * kD + e];
+  PositionalSymbols posicional(8, kD, rng);
+  const Tensor a = posicional.forward(constant(x)).value(), b = posicional.forward(constant(Tensor::randn({1, kN, kD}, rng))).value();
+  r.posicional_ignora_contenido = true;
+  for (int64_t k = 0; k < a.numel(); ++k) r.posicional_ignora_contenido = r.posicional_ignora_contenido && a[k] == b[k];
+  PositionRelativeSymbols relativa(1, kD, rng);  // m = 1: desfases recortados a [−1, 1]
+  const Tensor t = relativa.forward(constant(x)).value();  // [2n − 1, d], fila o + n − 1
+  r.forma_relativa = t.shape();
+  r.relativa_recortada = true;
+  for (int64_t e = 0; e < kD; ++e)  // desfases −3 y −2 (filas 0 y 1) son los dos "−1"
+    r.relativa_recortada = r.relativa_recortada && t[e] == t[kD + e] && t[kD + e] == t[2 * kD + e];
+  return r;
+}
+
+void paso2_simbolos(Narrator& n) {
+  n.step(2, "Los símbolos: tres maneras de etiquetar", "The symbols: three ways to tag");
+  const Simbolos r = simbolos(n.options().seed);
+  n.say(
+      "Atención simbólica: cada token pregunta a {} plantillas aprendidas F y recibe una mezcla de los "
+      "símbolos de una biblioteca aprendida S. Pesos de recuperación (fila = token; el token 3 es una copia "
+      "del token 1):",
+      "Symbolic attention: every token queries {} learned templates F and receives a mix of the symbols of a "
+      "learned library S. Retrieval weights (row = token; token 3 is a copy of token 1):",
+      3);
+  n.heatmap(r.pesos, {.decimals = 2, .vmin = 0, .vmax = 1});
+  n.say(
+      "¿Cada fila suma 1? {}. ¿Dos tokens iguales reciben el mismo símbolo? {}. Símbolos posicionales: "
+      "s_i = E[i], uno aprendido por posición; ¿con otros tokens, los mismos símbolos? {}. Símbolos "
+      "relativos: dependen del desfase j − i recortado a [−m, m]; la biblioteca regresa la tabla de los "
+      "2n − 1 desfases, de forma {}; con m = 1, ¿los desfases −3, −2 y −1 comparten símbolo? {}.",
+      "Do all rows sum to 1? {}. Do two equal tokens get the same symbol? {}. Positional symbols: s_i = E[i], "
+      "one learned per position; with other tokens, the same symbols? {}. Relative symbols: they depend on "
+      "the offset j − i clipped to [−m, m]; the library returns the table of the 2n − 1 offsets, of shape {}; "
+      "with m = 1, do offsets −3, −2 and −1 share a symbol? {}.",
+      si_no(n, r.filas_suman_1), si_no(n, r.iguales_mismo_simbolo), si_no(n, r.posicional_ignora_contenido),
+      to_string(r.forma_relativa), si_no(n, r.relativa_recortada));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Entrenar un clasificador de imágenes (DATVision, o el ViT de la biblioteca) y medir su exactitud.
+struct Entrenamiento {
+  int64_t pasos = 300, lote = 32;
+  real lr = 1e-2f;
+};
+
+template <class Modelo>
+double entrenar_y_medir(Modelo& modelo, const Tensor& imagenes, const Tensor& etiquetas, const Tensor& img_prueba,
+                        const Tensor& etq_prueba, const Entrenamiento& e, uint64_t semilla) {
+  Rng rng(semilla);
+  AdamW opt(modelo.parameters(), {.lr = e.lr, .weight_decay = 0});
+  const int64_t n = imagenes.size(0), lote = std::min(e.lote, n);
+  for (int64_t paso = 0; paso < e.pasos; ++paso) {
+    Tensor idx({lote});
+    for (int64_t i = 0; i < lote; ++i) idx[i] = real(rng.below(uint64_t(n)));
+    backward(modelo.loss(index_select(imagenes, 0, idx), index_select(etiquetas, 0, idx)));
+    opt.step();
+    opt.zero_grad();
+  }
+  NoGrad sin_cinta;
+  const Tensor z = modelo.forward(img_prueba).value();
+  int64_t bien = 0;
+  for (int64_t i = 0; i < z.size(0); ++i) {
+    int64_t mejor = 0;
+    for (int64_t k = 1; k < z.size(1); ++k) mejor = z[i * z.size(1) + k] > z[i * z.size(1) + mejor] ? k : mejor;
+    bien += mejor == int64_t(etq_prueba[i]);
+  }
+  return double(bien) / double(z.size(0));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Paso 3: la tarea relacional y las curvas de aprendizaje.
+// Igual/diferente (de los "relational games"): dos sprites binarios de 4 × 4 lado a lado; ¿son el
+// mismo? Los sprites de prueba nunca aparecen en el entrenamiento, así que memorizar no sirve:
+// hay que comparar. Con parches de 4 × 4 cada objeto es un token.
+constexpr int64_t kSprite = 4, kObjetos = 2;
+
+struct ConfigRelacional {
+  std::vector<int64_t> tamanos;  // ejemplos de entrenamiento de cada punto de la curva
+  int64_t semillas = 3, n_prueba = 200;
+  Entrenamiento e;
+};
+
+ConfigRelacional config_relacional(RunMode modo) {
+  if (modo == RunMode::quick)
+    return {.tamanos = {32, 128, 512}, .semillas = 3, .n_prueba = 200, .e = {.pasos = 150, .lote = 16}};
+  if (modo == RunMode::full)
+    return {.tamanos = {16, 32, 64, 128, 256, 512, 1024, 2048}, .semillas = 5, .n_prueba = 500, .e = {.pasos = 600}};
+  return {.tamanos = {32, 64, 128, 256, 512, 1024}, .semillas = 3, .n_prueba = 400, .e = {.pasos = 300}};
+}
+
+RelationalTask tarea(int64_t n_train, int64_t n_prueba, uint64_t semilla) {
+  return same_different_task({.n_sprites = 40, .sprite_size = kSprite, .heldout_sprites = 10, .n_objects = kObjetos,
+                              .n_train = n_train, .n_test = n_prueba, .seed = semilla});
+}
+
+// El DAT (2 cabezas SA + 2 RA) y el Transformer (4 cabezas SA, n_ra = 0) comparten todo lo demás:
+// parches, [CLS], posiciones, bloques, promedio final. El ancho del Transformer se elige para que
+// tenga al menos tantos parámetros como el DAT.
+constexpr int64_t kAnchoDAT = 16, kCapas = 1;
+
+DATVisionConfig config_dat(DATSymbols simbolos = DATSymbols::positional, int64_t cabezas_ra = 2, int64_t ancho = kAnchoDAT) {
+  return {.image_height = kSprite,
+          .image_width = kObjetos * kSprite,
+          .patch = kSprite,
+          .channels = 1,
+          .n_classes = 2,
+          .n_layer = kCapas,
+          .pool = DATPool::mean,
+          .block = {.d_model = ancho, .n_heads_sa = 4 - cabezas_ra, .n_heads_ra = cabezas_ra, .symbols = simbolos}};
+}
+
+int64_t parametros(const DATVisionConfig& c) {
+  Rng rng(0);
+  return DATVision(c, rng).num_parameters();
+}
+
+// El menor ancho (múltiplo de 4 cabezas) con que el Transformer iguala o pasa los parámetros del DAT.
+int64_t ancho_transformer() {
+  const int64_t meta = parametros(config_dat());
+  int64_t d = kAnchoDAT;
+  while (parametros(config_dat(DATSymbols::positional, 0, d)) < meta) d += 4;
+  return d;
+}
+
+struct Curvas {
+  std::vector<int64_t> tamanos;
+  std::vector<double> dat, transformer;  // exactitud de prueba media sobre las semillas
+  int64_t param_dat = 0, param_transformer = 0, ancho_transformer = 0;
+  int64_t semillas = 0;
+  double azar = 0.5;
+};
+
+Curvas curvas(const ConfigRelacional& c, uint64_t semilla) {
+  Curvas r;
+  r.tamanos = c.tamanos, r.semillas = c.semillas;
+  r.ancho_transformer = ancho_transformer();
+  const DATVisionConfig cd = config_dat(), ct = config_dat(DATSymbols::positional, 0, r.ancho_transformer);
+  r.param_dat = parametros(cd), r.param_transformer = parametros(ct);
+  const int64_t maximo = *std::max_element(c.tamanos.begin(), c.tamanos.end());
+  for (int64_t tam : c.tamanos) {
+    double a = 0, b = 0;
+    for (int64_t k = 0; k < c.semillas; ++k) {
+      const uint64_t s = semilla * 100 + uint64_t(k);
+      const RelationalTask t = tarea(maximo, c.n_prueba, s);  // los primeros `tam` ejemplos
+      const Tensor x = t.train.images.narrow0(0, tam), y = t.train.y.narrow0(0, tam);
+      Rng rng_d(s), rng_t(s);
+      DATVision dat(cd, rng_d), trans(ct, rng_t);
+      a += entrenar_y_medir(dat, x, y, t.test.images, t.test.y, c.e, s);
+      b += entrenar_y_medir(trans, x, y, t.test.images, t.test.y, c.e, s);
+    }
+    r.dat.push_back(a / double(c.semillas)), r.transformer.push_back(b / double(c.semillas));
+  }
+  return r;
+}
+
+// Los ejemplos que cada modelo necesita para llegar a `meta` de exactitud (−1 si no llega).
+constexpr double kMeta = 0.8;
+
+// En cuántos tamaños de la curva el DAT tiene más exactitud que el Transformer.
+int64_t victorias(const Curvas& r) {
+  int64_t k = 0;
+  for (size_t i = 0; i < r.tamanos.size(); ++i) k += r.dat[i] > r.transformer[i];
+  return k;
+}
+int64_t ejemplos_para(const std::vector<int64_t>& tamanos, const std::vector<double>& exactitud, double meta) {
+  for (size_t k = 0; k < tamanos.size(); ++k)
+    if (exactitud[k] >= meta) return tamanos[k];
+  return -1;
+}
+
+void paso3_curvas(Narrator& n, const Curvas& r, const ConfigRelacional& c) {
+  n.step(3, "¿Aprende el DAT con menos ejemplos?", "Does DAT learn from fewer examples?");
+  n.say(
+      "Tarea igual/diferente, como en los «relational games» donde el artículo prueba el DAT: dos sprites "
+      "binarios de {} × {} píxeles lado a lado; ¿son el mismo? Los {} sprites de prueba nunca aparecen en el "
+      "entrenamiento: memorizar sprites no sirve, hay que comparar. Con parches de {} × {} cada objeto es un "
+      "token. DAT: {} cabezas SA + {} RA (símbolos posicionales), d = {}, una capa, {} parámetros. "
+      "Transformer: las mismas piezas con 4 cabezas SA y d = {} para no tener menos parámetros: {}. {} pasos "
+      "de AdamW; exactitud de prueba promedio de {} semillas:",
+      "Same/different task, as in the \"relational games\" where the paper tests DAT: two binary sprites of {} × "
+      "{} pixels side by side; are they the same? The {} test sprites never appear in training: memorizing "
+      "sprites does not help, the model must compare. With {} × {} patches every object is one token. DAT: {} "
+      "SA heads + {} RA (positional symbols), d = {}, one layer, {} parameters. Transformer: the same parts "
+      "with 4 SA heads and d = {} so it has no fewer parameters: {}. {} AdamW steps; test accuracy averaged "
+      "over {} seeds:",
+      kSprite, kSprite, 10, kSprite, kSprite, 2, 2, kAnchoDAT, r.param_dat, r.ancho_transformer, r.param_transformer,
+      c.e.pasos, r.semillas);
+  std::string tabla = n.tr("  ejemplos      DAT   Transformer   ¿gana el DAT?\n",
+                           "  examples      DAT   Transformer   does DAT win?\n");
+  for (size_t k = 0; k < r.tamanos.size(); ++k)
+    tabla += fixed(double(r.tamanos[k]), 0, 10) + fixed(100 * r.dat[k], 1, 8) + "%" +
+             fixed(100 * r.transformer[k], 1, 12) + "%" + "   " + si_no(n, r.dat[k] > r.transformer[k]) + "\n";
+  n.show(tabla);
+  const int64_t meta_dat = ejemplos_para(r.tamanos, r.dat, kMeta), meta_t = ejemplos_para(r.tamanos, r.transformer, kMeta);
+  const int64_t gana = victorias(r);
+  auto ejemplos = [&](int64_t v) { return v < 0 ? n.tr("más de ", "more than ") + std::to_string(r.tamanos.back()) : std::to_string(v); };
+  n.say(
+      "El DAT va adelante en {} de {} tamaños. Ejemplos para llegar al {} %: DAT {}, Transformer {}. "
+      "¿El DAT llega con menos? {}. La relación "
+      "⟨φ_q x_i, φ_k x_j⟩ es justo lo que la tarea pregunta; el Transformer tiene que aprender a comparar con "
+      "sus valores y su MLP, y puede en cambio ajustarse a los sprites vistos, que en la prueba no están. Con "
+      "3 semillas las curvas son ruidosas: compara columnas, no décimas (--full usa 5 semillas).",
+      "DAT is ahead at {} of {} sizes. Examples to reach {} %: DAT {}, Transformer {}. Does DAT get there "
+      "with fewer? {}. The relation "
+      "⟨φ_q x_i, φ_k x_j⟩ is exactly what the task asks; the Transformer must learn to compare with its values "
+      "and its MLP, and it can instead fit the sprites it saw, which are absent from the test. With 3 seeds the "
+      "curves are noisy: compare columns, not tenths (--full uses 5 seeds).",
+      gana, r.tamanos.size(), fixed(100 * kMeta, 0), ejemplos(meta_dat), ejemplos(meta_t),
+      si_no(n, meta_dat > 0 && (meta_t < 0 || meta_dat < meta_t)));
+  std::vector<real> xs;
+  for (int64_t t : r.tamanos) xs.push_back(real(t));
+  auto porcentaje = [](const std::vector<double>& v) {
+    std::vector<real> out;
+    for (double a : v) out.push_back(real(100 * a));
+    return out;
+  };
+  svg::plot(n.path("curvas_de_aprendizaje.svg"),
+            {.title = n.tr("Igual/diferente con sprites nuevos", "Same/different with unseen sprites"),
+             .x_label = n.tr("ejemplos de entrenamiento", "training examples"),
+             .y_label = n.tr("exactitud de prueba (%)", "test accuracy (%)"),
+             .series = {{.name = "DAT", .x = xs, .y = porcentaje(r.dat)},
+                        {.name = "Transformer", .x = xs, .y = porcentaje(r.transformer)},
+                        {.name = n.tr("azar", "chance"), .x = xs, .y = std::vector<real>(xs.size(), 50)}},
+             .log_x = true});
+  n.figure(n.path("curvas_de_aprendizaje.svg"), "exactitud contra número de ejemplos",
+           "accuracy against the number of examples");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Paso 4: los tres recuperadores de símbolos, con el mismo DAT y los mismos datos.
+struct Recuperadores {
+  int64_t ejemplos = 0;
+  std::vector<DATSymbols> modos{DATSymbols::symbolic, DATSymbols::positional, DATSymbols::relative};
+  std::vector<double> exactitud;
+  std::vector<int64_t> parametros;
+};
+
+// Los mismos datos y semillas que el punto del medio de las curvas; la fila posicional es el DAT
+// de las curvas (mismo modelo, mismos datos), así que solo se entrenan los otros dos.
+Recuperadores recuperadores(const ConfigRelacional& c, const Curvas& curvas, uint64_t semilla) {
+  Recuperadores r;
+  const size_t medio = c.tamanos.size() / 2;
+  r.ejemplos = c.tamanos[medio];
+  const int64_t maximo = *std::max_element(c.tamanos.begin(), c.tamanos.end());
+  for (DATSymbols modo : r.modos) {
+    const DATVisionConfig cfg = config_dat(modo);
+    r.parametros.push_back(parametros(cfg));
+    if (modo == DATSymbols::positional) {
+      r.exactitud.push_back(curvas.dat[medio]);
+      continue;
+    }
+    double a = 0;
+    for (int64_t k = 0; k < c.semillas; ++k) {
+      const uint64_t s = semilla * 100 + uint64_t(k);
+      const RelationalTask t = tarea(maximo, c.n_prueba, s);
+      Rng rng(s);
+      DATVision dat(cfg, rng);
+      a += entrenar_y_medir(dat, t.train.images.narrow0(0, r.ejemplos), t.train.y.narrow0(0, r.ejemplos),
+                            t.test.images, t.test.y, c.e, s);
+    }
+    r.exactitud.push_back(a / double(c.semillas));
+  }
+  return r;
+}
+
+void paso4_recuperadores(Narrator& n, const Recuperadores& r, int64_t semillas) {
+  n.step(4, "Los tres recuperadores de símbolos", "The three symbol retrievers");
+  const std::vector<std::string> nombres = {n.tr("simbólica", "symbolic"), n.tr("posicional", "positional"),
+                                            n.tr("relativa", "relative")};
+  std::string tabla = n.tr("  símbolos     parámetros   exactitud\n", "  symbols      parameters   accuracy\n");
+  size_t mejor = 0;
+  for (size_t k = 0; k < r.modos.size(); ++k) {
+    std::string nombre = nombres[k];
+    while (nombre.size() < 12) nombre += ' ';
+    tabla += "  " + nombre + fixed(double(r.parametros[k]), 0, 10) + fixed(100 * r.exactitud[k], 1, 11) + "%\n";
+    if (r.exactitud[k] > r.exactitud[mejor]) mejor = k;
+  }
+  n.say(
+      "El mismo DAT con cada recuperador, {} ejemplos, promedio de {} semillas:",
+      "The same DAT with each retriever, {} examples, mean of {} seeds:", r.ejemplos, semillas);
+  n.show(tabla);
+  std::vector<real> exactitudes;
+  for (double a : r.exactitud) exactitudes.push_back(real(100 * a));
+  svg::bar_chart(n.path("recuperadores.svg"), {.title = n.tr("Exactitud por recuperador de símbolos",
+                                                             "Accuracy per symbol retriever"),
+                                               .y_label = n.tr("exactitud de prueba (%)", "test accuracy (%)"),
+                                               .labels = nombres,
+                                               .values = exactitudes});
+  n.figure(n.path("recuperadores.svg"), "los tres recuperadores", "the three retrievers");
+  n.say(
+      "El mejor aquí: {}. En esta tarea el símbolo solo tiene que distinguir «el otro objeto» de «yo mismo»: "
+      "los posicionales y los relativos lo dicen por construcción; los simbólicos dependen del contenido, y "
+      "dos sprites iguales reciben el mismo símbolo. En lenguaje el artículo usa atención simbólica; en "
+      "visión, símbolos posicionales.",
+      "The best here: {}. In this task the symbol only has to tell \"the other object\" from \"myself\": "
+      "positional and relative symbols say it by construction; symbolic ones depend on the content, and two "
+      "equal sprites get the same symbol. For language the paper uses symbolic attention; for vision, "
+      "positional symbols.",
+      nombres[mejor]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Paso 5: un DAT de visión contra un ViT. Imágenes de 16 × 16 con dos sprites binarios de 8 × 8
+// lado a lado en una franja a una altura al azar; ¿son el mismo? Ahora el parche (4 × 4) es más
+// chico que el objeto: cada sprite ocupa 4 parches, y comparar es comparar grupos de parches.
+// Como en el paso 3, los sprites de prueba nunca se ven al entrenar.
+constexpr int64_t kLado = 16, kParche = 4, kSpriteGrande = 8;
+
+ImageSplit a_cuadradas(const RelationalSplit& s, uint64_t semilla) {
+  Rng rng(semilla);
+  const int64_t n = s.images.size(0);
+  ImageSplit r{Tensor::zeros({n, 1, kLado, kLado}), s.y.clone()};
+  for (int64_t k = 0; k < n; ++k) {
+    const int64_t fila = int64_t(rng.below(uint64_t(kLado - kSpriteGrande + 1)));
+    for (int64_t y = 0; y < kSpriteGrande; ++y)
+      for (int64_t x = 0; x < kLado; ++x)
+        r.images[(k * kLado + fila + y) * kLado + x] = s.images[(k * kSpriteGrande + y) * kLado + x];
+  }
+  return r;
+}
+
+std::pair<ImageSplit, ImageSplit> imagenes_vision(int64_t n_train, int64_t n_prueba, uint64_t semilla) {
+  const RelationalTask t = same_different_task({.n_sprites = 40, .sprite_size = kSpriteGrande, .heldout_sprites = 10,
+                                                .n_objects = 2, .n_train = n_train, .n_test = n_prueba, .seed = semilla});
+  return {a_cuadradas(t.train, semilla + 1), a_cuadradas(t.test, semilla + 2)};
+}
+
+struct Vision {
+  double dat = 0, vit = 0;
+  int64_t param_dat = 0, param_vit = 0, ejemplos = 0;
+};
+
+Vision vision(RunMode modo, uint64_t semilla) {
+  const bool rapido = modo == RunMode::quick;
+  const int64_t n_train = rapido ? 128 : 1600;
+  const Entrenamiento e{.pasos = rapido ? 30 : modo == RunMode::full ? 1500 : 400, .lote = rapido ? 16 : 32};
+  const auto [train, prueba] = imagenes_vision(n_train, rapido ? 100 : 400, semilla * 7 + 1);
+  Vision r{.ejemplos = n_train};
+  Rng rng_d(semilla), rng_v(semilla);
+  DATVision dat({.image_height = kLado,
+                 .image_width = kLado,
+                 .patch = kParche,
+                 .channels = 1,
+                 .n_classes = 2,
+                 .n_layer = 2,
+                 .pool = DATPool::cls,
+                 .block = {.d_model = 32, .n_heads_sa = 2, .n_heads_ra = 2, .symbols = DATSymbols::positional}},
+                rng_d);
+  ViT vit({.image_size = kLado, .patch = kParche, .channels = 1, .n_classes = 2, .d_model = 32, .n_layer = 2, .n_head = 4},
+          rng_v);
+  r.param_dat = dat.num_parameters(), r.param_vit = vit.num_parameters();
+  r.dat = entrenar_y_medir(dat, train.images, train.labels, prueba.images, prueba.labels, e, semilla);
+  r.vit = entrenar_y_medir(vit, train.images, train.labels, prueba.images, prueba.labels, e, semilla);
+  return r;
+}
+
+void paso5_vision(Narrator& n, const Vision& r) {
+  n.step(5, "Un DAT de visión contra un ViT", "A vision DAT against a ViT");
+  const ImageSplit ejemplo = imagenes_vision(2, 2, n.options().seed * 7 + 1).first;
+  n.say(
+      "Imágenes de {} × {}: dos sprites de {} × {} lado a lado, a una altura al azar. ¿Son el mismo? Ahora "
+      "cada sprite ocupa 4 parches de {} × {}. Dos ejemplos (etiquetas {} y {}; 1 = iguales):",
+      "{} × {} images: two {} × {} sprites side by side, at a random height. Are they the same? Now every "
+      "sprite covers 4 patches of {} × {}. Two examples (labels {} and {}; 1 = same):",
+      kLado, kLado, kSpriteGrande, kSpriteGrande, kParche, kParche, ejemplo.labels[0], ejemplo.labels[1]);
+  n.heatmap(ejemplo.images.narrow0(0, 1).reshape({kLado, kLado}), {.values = false, .vmin = 0, .vmax = 1});
+  n.heatmap(ejemplo.images.narrow0(1, 1).reshape({kLado, kLado}), {.values = false, .vmin = 0, .vmax = 1});
+  n.say(
+      "DATVision: parches de {} × {} (aplanados por fila, columna y canal) → LayerNorm → Linear → LayerNorm, "
+      "[CLS], posiciones aprendidas, 2 bloques duales (2 SA + 2 RA, símbolos posicionales) y la fila de [CLS] "
+      "a la cabeza: {} parámetros. El ViT de la lección 12, con 4 cabezas SA: {}. {} ejemplos de "
+      "entrenamiento. Exactitud de prueba: DAT {} %, ViT {} %. ¿Gana el DAT? {}.",
+      "DATVision: {} × {} patches (flattened by row, column and channel) → LayerNorm → Linear → LayerNorm, "
+      "[CLS], learned positions, 2 dual blocks (2 SA + 2 RA, positional symbols) and the [CLS] row to the "
+      "head: {} parameters. The ViT of lesson 12, with 4 SA heads: {}. {} training examples. Test accuracy: "
+      "DAT {} %, ViT {} %. Does DAT win? {}.",
+      kParche, kParche, r.param_dat, r.param_vit, r.ejemplos, fixed(100 * r.dat, 1), fixed(100 * r.vit, 1),
+      si_no(n, r.dat > r.vit));
+  svg::bar_chart(n.path("vision_dat_vit.svg"),
+                 {.title = n.tr("¿El mismo sprite en las dos mitades?", "The same sprite in both halves?"),
+                  .y_label = n.tr("exactitud de prueba (%)", "test accuracy (%)"),
+                  .labels = {"DAT", "ViT", n.tr("azar", "chance")},
+                  .values = {real(100 * r.dat), real(100 * r.vit), 50}});
+  n.figure(n.path("vision_dat_vit.svg"), "exactitud del DAT y del ViT", "accuracy of DAT and ViT");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Los tres experimentos con entrenamiento (pasos 3–5), para narrarlos después.
+struct Resultados {
+  ConfigRelacional config;
+  Curvas curvas;
+  Recuperadores recuperadores;
+  Vision vision;
+};
+
+Resultados experimentos(const LessonOptions& o) {
+  Resultados r;
+  r.config = config_relacional(o.mode);
+  r.curvas = curvas(r.config, o.seed);
+  r.recuperadores = recuperadores(r.config, r.curvas, o.seed);
+  r.vision = vision(o.mode, o.seed);
+  return r;
+}
+
+void narrar(Narrator& n, const Resultados& r) {
+  paso1_a_mano(n);
+  paso2_simbolos(n);
+  paso3_curvas(n, r.curvas, r.config);
+  paso4_recuperadores(n, r.recuperadores, r.config.semillas);
+  paso5_vision(n, r.vision);
+  n.summary({
+      {"La atención relacional manda a cada token sus relaciones R_ijℓ = ⟨W_q,ℓ x_i, W_k,ℓ x_j⟩ con los "
+       "demás, etiquetadas con símbolos, en vez del contenido de los otros tokens.",
+       "Relational attention sends every token its relations R_ijℓ = ⟨W_q,ℓ x_i, W_k,ℓ x_j⟩ with the others, "
+       "tagged with symbols, instead of the other tokens' content."},
+      {"Los símbolos salen de una biblioteca aprendida (atención simbólica), de la posición o del desfase j − i.",
+       "The symbols come from a learned library (symbolic attention), from the position or from the offset "
+       "j − i."},
+      {fmt("El DAT pone cabezas sensoriales y relacionales lado a lado; en la tarea de comparar objetos nuevos "
+           "quedó adelante del Transformer del mismo tamaño en {} de {} tamaños (paso 3), y el DAT de visión "
+           "sacó {} % contra {} % del ViT (paso 5).",
+           victorias(r.curvas), r.curvas.tamanos.size(), fixed(100 * r.vision.dat, 1), fixed(100 * r.vision.vit, 1)),
+       fmt("DAT puts sensory and relational heads side by side; on the task of comparing unseen objects it was "
+           "ahead of the Transformer of the same size at {} of {} sizes (step 3), and the vision DAT scored {} % "
+           "against the ViT's {} % (step 5).",
+           victorias(r.curvas), r.curvas.tamanos.size(), fixed(100 * r.vision.dat, 1), fixed(100 * r.vision.vit, 1))},
+  });
+  n.exercises({
+      {"En config_dat cambia cabezas_ra = 2 por 4 (solo RA, n_sa = 0) y vuelve a correr: mira si la curva del "
+       "DAT del paso 3 sigue arriba de la del Transformer.",
+       "In config_dat change cabezas_ra = 2 to 4 (RA only, n_sa = 0) and run again: see whether the DAT curve "
+       "of step 3 stays above the Transformer's."},
+      {"Cambia kObjetos = 2 por 4 (¿hay dos iguales entre cuatro?): la imagen crece a cuatro sprites, hay "
+       "seis pares que comparar y las dos curvas del paso 3 bajan.",
+       "Change kObjetos = 2 to 4 (are two of four equal?): the image grows to four sprites, there are six "
+       "pairs to compare and both curves of step 3 drop."},
+      {"En relacional_a_mano pasa .symmetric_relations = true al primer RelationalAttention: el mapa de R del "
+       "paso 1 se vuelve simétrico respecto a la diagonal.",
+       "In relacional_a_mano pass .symmetric_relations = true to the first RelationalAttention: the R map of "
+       "step 1 becomes symmetric about the diagonal."},
+      {"Corre con --full: 8 tamaños, 5 semillas y 600 pasos; mira en curvas_de_aprendizaje.svg en qué "
+       "tamaños sigue adelante el DAT.",
+       "Run with --full: 8 sizes, 5 seeds and 600 steps; look in curvas_de_aprendizaje.svg at which sizes DAT "
+       "stays ahead."},
+  });
+}
+
+void run(Narrator& n) { narrar(n, experimentos(n.options())); }
+
+}  // namespace lesson15
+
+#ifndef ATN_LESSON_NO_MAIN
+int main(int argc, char** argv) {
+  return atn::run_lesson(argc, argv, "15", {"Atención relacional y atención dual", "Relational and dual attention"},
+                         lesson15::run);
+}
+#endif
