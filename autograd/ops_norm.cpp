@@ -9,7 +9,8 @@
 //    mean 1000 and spread 0.01 would lose 10 of double's 16. Shifted by x_0 it loses
 //    log10((μ − x_0)²/σ²) digits, and (x_0 − μ)² ≤ C·σ² always (it is one of the C squared
 //    deviations that average to σ²), so at most log10(C): 3 digits for rows of 1000 values.
-//  - d_j = x_j − x_0 of two floats is exact in double, and so is d_j²; only the sums round.
+//  - d_j = x_j − x_0 of two floats is exact in double whenever they are within a factor 2²⁹ of
+//    each other, so the sums start from the data's own digits; after that only the sums round.
 //  - Welford's update (Welford 1962) is as stable but divides once per value and each step
 //    depends on the previous one; the sums are independent across lanes and vectorize.
 //  - The textbook two passes (mean, then squared deviations) read the row twice for the same
