@@ -1,4 +1,4 @@
-// Matrix multiplication: a naive reference and a fast blocked kernel that must agree, and the
+// Matrix multiplication: a naive reference and two fast blocked kernels that must agree, and the
 // batched, broadcasting matmul built on them.
 #pragma once
 #include "tensor/tensor.h"
@@ -8,15 +8,35 @@ namespace atn {
 // C[M,N] (+)= op(A)[M,K] · op(B)[K,N], all row-major and contiguous.
 // op(A) = A stored [M,K], or Aᵀ when trans_a (A stored [K,M]); likewise B ([K,N] or [N,K]).
 // With accumulate, the product is added to C; otherwise C is overwritten.
+// Runs gemm_in_place or gemm_packed, as gemm_reads_in_place says; both give the same bits.
 void gemm(int64_t M, int64_t N, int64_t K, const real* A, bool trans_a, const real* B, bool trans_b, real* C,
           bool accumulate = false);
 // The three nested loops, kept as the readable definition and as the reference for tests.
 void gemm_naive(int64_t M, int64_t N, int64_t K, const real* A, bool trans_a, const real* B, bool trans_b,
                 real* C, bool accumulate = false);
+// The fast paths (tensor/matmul_blocked.cpp). Same micro-kernel, same order of additions, so the
+// same result bit for bit; they differ in where the kernel reads its operands:
+//  - gemm_packed copies op(A) and op(B) into panels laid out in the kernel's reading order first
+//    (the GotoBLAS design: it pays off when the operands outgrow the caches);
+//  - gemm_in_place reads A, and B unless trans_b, where they are, and packs only Bᵀ and the
+//    partial panels at the edges (cheaper when the operands are small).
+void gemm_packed(int64_t M, int64_t N, int64_t K, const real* A, bool trans_a, const real* B, bool trans_b,
+                 real* C, bool accumulate = false);
+void gemm_in_place(int64_t M, int64_t N, int64_t K, const real* A, bool trans_a, const real* B, bool trans_b,
+                   real* C, bool accumulate = false);
+// The size rule gemm uses: true when gemm_in_place is the faster path for this product
+// (measured with bench/bench_matmul.cpp; see matmul.cpp).
+bool gemm_reads_in_place(int64_t M, int64_t N, int64_t K, bool trans_a, bool trans_b);
 
 // Batched matmul: a [..., M, K] · b [..., K, N] → [..., M, N], batch axes broadcast (NumPy
 // rules). trans_a / trans_b transpose the last two axes of a / b first. Both need ≥ 2 axes.
 Tensor matmul(const Tensor& a, const Tensor& b, bool trans_a = false, bool trans_b = false);
 Tensor matmul_naive(const Tensor& a, const Tensor& b, bool trans_a = false, bool trans_b = false);
+
+namespace detail {
+// Below this many flops (2·M·N·K) a product runs on the calling thread: waking a worker costs
+// tens of microseconds, as long as the whole product. (The batched matmul uses it too.)
+constexpr double kGemmParallelFlops = 4e6;
+}  // namespace detail
 
 }  // namespace atn

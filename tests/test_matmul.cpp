@@ -1,5 +1,7 @@
-// Matmul: the fast gemm against the naive loops (odd sizes, block edges, transposes, accumulate),
-// the batched broadcasting matmul, bit-identical results for any thread count, and errors.
+// Matmul: the two fast gemm paths (packed, in place) and the size rule between them against the
+// naive loops and against each other (odd sizes, block edges, transposes, accumulate, operands at
+// unaligned addresses), the batched broadcasting matmul, bit-identical results for any thread
+// count, and errors.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -37,6 +39,14 @@ bool same_bits(const std::vector<real>& a, const std::vector<real>& b) {
   return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(real)) == 0;
 }
 
+using Gemm = void (*)(int64_t, int64_t, int64_t, const real*, bool, const real*, bool, real*, bool);
+struct FastGemm {
+  const char* name;
+  Gemm fn;
+};
+// gemm itself, and each path it may choose.
+const FastGemm kFastGemms[] = {{"gemm", gemm}, {"gemm_packed", gemm_packed}, {"gemm_in_place", gemm_in_place}};
+
 TEST(Matmul, HandComputedAllTransposes) {
   // [[1,2,3],[4,5,6]] · [[1,0],[0,1],[1,1]] = [[1+3, 2+3], [4+6, 5+6]] = [[4,5],[10,11]]
   const std::vector<real> a = {1, 2, 3, 4, 5, 6}, b = {1, 0, 0, 1, 1, 1};
@@ -64,7 +74,8 @@ TEST(Matmul, FastAgreesWithNaive) {
   const std::vector<std::vector<int64_t>> sizes = {
       {1, 1, 1},     {7, 7, 7},      {33, 33, 33},   {129, 129, 129}, {1, 33, 7},     {33, 1, 129},
       {7, 129, 1},   {13, 17, 257},  {12, 32, 256},  {11, 31, 255},   {97, 257, 100}, {49, 40, 513},
-      {48, 128, 64}, {47, 127, 30},  {2, 300, 520},  {300, 3, 40},
+      {48, 128, 64}, {47, 127, 30},  {2, 300, 520},  {300, 3, 40},   {5, 2, 3},      {1, 64, 32},
+      {64, 64, 32},  {10, 10, 8},
   };
   Rng rng(7);
   const real eps = std::numeric_limits<real>::epsilon();
@@ -82,17 +93,27 @@ TEST(Matmul, FastAgreesWithNaive) {
       const bool ta = t & 1, tb = t & 2;
       const real* pa = ta ? at.data() : a.data();
       const real* pb = tb ? bt.data() : b.data();
-      std::vector<real> got(size_t(M * N), 99), acc(c0);
-      gemm(M, N, K, pa, ta, pb, tb, got.data());
-      gemm(M, N, K, pa, ta, pb, tb, acc.data(), true);
-      int bad = 0;
-      for (int64_t i = 0; i < M * N && bad < 3; ++i) {
-        const real tol = 3 * real(K + 2) * eps * bound[i] + 1e-30f;
-        if (std::fabs(got[i] - want[i]) > tol || std::fabs(acc[i] - (c0[i] + want[i])) > tol + 2 * eps * std::fabs(c0[i]))
-          ADD_FAILURE() << M << "x" << N << "x" << K << " trans_a=" << ta << " trans_b=" << tb << " at " << i
-                        << ": fast " << got[i] << " (accumulated " << acc[i] << " from " << c0[i] << "), naive "
-                        << want[i] << ", allowed error " << tol << " (" << ++bad << ")";
+      std::vector<std::vector<real>> results;  // overwritten and accumulated, per fast gemm
+      for (const FastGemm& fast : kFastGemms) {
+        std::vector<real> got(size_t(M * N), 99), acc(c0);
+        fast.fn(M, N, K, pa, ta, pb, tb, got.data(), false);
+        fast.fn(M, N, K, pa, ta, pb, tb, acc.data(), true);
+        int bad = 0;
+        for (int64_t i = 0; i < M * N && bad < 3; ++i) {
+          const real tol = 3 * real(K + 2) * eps * bound[i] + 1e-30f;
+          if (std::fabs(got[i] - want[i]) > tol ||
+              std::fabs(acc[i] - (c0[i] + want[i])) > tol + 2 * eps * std::fabs(c0[i]))
+            ADD_FAILURE() << fast.name << " " << M << "x" << N << "x" << K << " trans_a=" << ta << " trans_b=" << tb
+                          << " at " << i << ": fast " << got[i] << " (accumulated " << acc[i] << " from " << c0[i]
+                          << "), naive " << want[i] << ", allowed error " << tol << " (" << ++bad << ")";
+        }
+        results.push_back(got);
+        results.push_back(acc);
       }
+      // Both paths run the same micro-kernel over the same values in the same order: same bits.
+      for (size_t r = 2; r < results.size(); ++r)
+        EXPECT_TRUE(same_bits(results[r], results[r % 2])) << kFastGemms[r / 2].name << " vs gemm, " << M << "x" << N
+                                                            << "x" << K << " trans_a=" << ta << " trans_b=" << tb;
       // The naive loops read the same values in the same order whatever the storage.
       if (M * N * K > 100000) continue;  // (checked on the smaller sizes only: it is slow)
       std::vector<real> naive_t(size_t(M * N));
@@ -144,25 +165,27 @@ TEST(Matmul, BatchedBroadcastsBatchDims) {
   }
 }
 
-// Result bits for one product with 1, 2 and 3 threads. The shape is far above the size below
-// which gemm stays on one thread, has several tiles to share out and three KC slices along k.
+// Result bits for one product with 1, 2 and 3 threads, by each path. The shape is far above the
+// size below which gemm stays on one thread, has several tiles to share out, partial tiles at
+// both edges and three KC slices along k.
 TEST(Matmul, BitIdenticalForAnyThreadCount) {
   KeepThreadCount keep;
   Rng rng(11);
-  const int64_t M = 200, N = 300, K = 600;
+  const int64_t M = 203, N = 301, K = 600;
   const std::vector<real> a = randn(M * K, rng), b = randn(K * N, rng), c0 = randn(M * N, rng);
-  for (int t = 0; t < 4; ++t) {
-    const bool ta = t & 1, tb = t & 2;
-    std::vector<std::vector<real>> results;
-    for (int threads : {1, 2, 3}) {
-      set_num_threads(threads);
-      std::vector<real> c(c0);
-      gemm(M, N, K, a.data(), ta, b.data(), tb, c.data(), /*accumulate=*/t == 3);
-      results.push_back(c);
+  for (const FastGemm& fast : kFastGemms)
+    for (int t = 0; t < 4; ++t) {
+      const bool ta = t & 1, tb = t & 2;
+      std::vector<std::vector<real>> results;
+      for (int threads : {1, 2, 3}) {
+        set_num_threads(threads);
+        std::vector<real> c(c0);
+        fast.fn(M, N, K, a.data(), ta, b.data(), tb, c.data(), /*accumulate=*/t == 3);
+        results.push_back(c);
+      }
+      EXPECT_TRUE(same_bits(results[0], results[1])) << fast.name << " 1 vs 2 threads, trans_a=" << ta << " trans_b=" << tb;
+      EXPECT_TRUE(same_bits(results[0], results[2])) << fast.name << " 1 vs 3 threads, trans_a=" << ta << " trans_b=" << tb;
     }
-    EXPECT_TRUE(same_bits(results[0], results[1])) << "1 vs 2 threads, trans_a=" << ta << " trans_b=" << tb;
-    EXPECT_TRUE(same_bits(results[0], results[2])) << "1 vs 3 threads, trans_a=" << ta << " trans_b=" << tb;
-  }
 }
 
 // Many small matrices are shared out one matrix per task; each must still come out exactly as a
@@ -181,6 +204,70 @@ TEST(Matmul, ManySmallMatricesSplitOverBatch) {
     EXPECT_TRUE(same_bits(c.to_vector(), alone.to_vector())) << "threads=" << threads;
   }
   EXPECT_TRUE(allclose(alone, matmul_naive(a, b, false, true), 1e-4f, 1e-5f));
+}
+
+// Operands anywhere in memory: the in-place path reads A and B where they are, so it must not
+// depend on their alignment, must read nothing outside them (the SAN build checks that: each
+// operand is its own exactly sized allocation) and must write only C.
+TEST(Matmul, OperandsAtAnyAddressAndNothingOutsideCWritten) {
+  Rng rng(13);
+  for (const auto& s : std::vector<std::vector<int64_t>>{{13, 35, 9}, {30, 64, 17}, {25, 33, 300}}) {
+    const int64_t M = s[0], N = s[1], K = s[2];
+    for (int t = 0; t < 4; ++t) {
+      const bool ta = t & 1, tb = t & 2;
+      const std::vector<real> a = randn(M * K, rng), b = randn(K * N, rng);
+      // The same values one float further on (addresses no longer 64-byte aligned).
+      std::vector<real> a1(a.size() + 1), b1(b.size() + 1);
+      std::copy(a.begin(), a.end(), a1.begin() + 1);
+      std::copy(b.begin(), b.end(), b1.begin() + 1);
+      std::vector<real> want(size_t(M * N));
+      gemm_packed(M, N, K, a.data(), ta, b.data(), tb, want.data());
+      for (const FastGemm& fast : kFastGemms) {
+        std::vector<real> c(size_t(M * N + 2), -7);  // one guard value on each side
+        fast.fn(M, N, K, a1.data() + 1, ta, b1.data() + 1, tb, c.data() + 1, false);
+        EXPECT_EQ(c.front(), -7) << fast.name;
+        EXPECT_EQ(c.back(), -7) << fast.name;
+        EXPECT_TRUE(same_bits(std::vector<real>(c.begin() + 1, c.end() - 1), want))
+            << fast.name << " " << M << "x" << N << "x" << K << " trans_a=" << ta << " trans_b=" << tb;
+      }
+    }
+  }
+}
+
+// gemm's rule sends the shapes of the course's models (one side ≤ 512, or at most 1024³) to the
+// in-place path and big square products to the packed one; whichever it picks, the bits are
+// those of both paths (checked above), so this only pins down the documented rule.
+TEST(Matmul, SizeRulePicksInPlaceForSmallProducts) {
+  EXPECT_TRUE(gemm_reads_in_place(768, 384, 128, false, true));   // a GPT layer's Linear
+  EXPECT_TRUE(gemm_reads_in_place(64, 64, 32, false, false));     // one attention head
+  EXPECT_TRUE(gemm_reads_in_place(4096, 64, 4096, false, false));  // one short side
+  EXPECT_TRUE(gemm_reads_in_place(1024, 1024, 1024, false, false));
+  EXPECT_FALSE(gemm_reads_in_place(2048, 2048, 2048, false, false));
+  EXPECT_FALSE(gemm_reads_in_place(768, 768, 3072, true, false));
+}
+
+// Batched products on both sides of the rule and with odd sizes: each matrix of the batch starts
+// wherever the one before it ended (no alignment), and broadcast batches reuse one operand.
+TEST(Matmul, BatchedOddShapesMatchNaive) {
+  Rng rng(17);
+  const std::vector<std::vector<int64_t>> shapes = {{3, 5, 7}, {13, 40, 9}, {64, 33, 32}, {70, 129, 31}};
+  for (const auto& s : shapes) {
+    const int64_t M = s[0], N = s[1], K = s[2];
+    for (int t = 0; t < 4; ++t) {
+      const bool ta = t & 1, tb = t & 2;
+      const Tensor a = Tensor::randn(ta ? Shape{3, 1, K, M} : Shape{3, 1, M, K}, rng);
+      const Tensor b = Tensor::randn(tb ? Shape{1, 2, N, K} : Shape{1, 2, K, N}, rng);
+      const Tensor c = matmul(a, b, ta, tb);
+      ASSERT_EQ(c.shape(), (Shape{3, 2, M, N}));
+      EXPECT_TRUE(allclose(c, matmul_naive(a, b, ta, tb), 1e-4f, 1e-5f))
+          << M << "x" << N << "x" << K << " trans_a=" << ta << " trans_b=" << tb;
+      // The last row of the batch, a[2] times b[0] and b[1], is exactly what gemm gives for each.
+      std::vector<real> want(size_t(2 * M * N));
+      for (int64_t j = 0; j < 2; ++j)
+        gemm(M, N, K, a.data() + 2 * M * K, ta, b.data() + j * K * N, tb, want.data() + j * M * N);
+      EXPECT_TRUE(same_bits(c.narrow0(2, 1).to_vector(), want));
+    }
+  }
 }
 
 TEST(Matmul, BadShapesThrow) {

@@ -11,6 +11,7 @@
 #include "tensor/elementwise.h"
 #include "tensor/reduce.h"
 #include "tensor/rng.h"
+#include "tensor/thread_pool.h"
 
 namespace atn {
 namespace {
@@ -63,6 +64,16 @@ TEST(LayerNorm, Gradcheck) {
   }
 }
 
+// Largest error relative to the largest reference value (at least 1).
+double max_rel_err(const Tensor& got, const std::vector<double>& want) {
+  double err = 0, scale = 1;
+  for (size_t i = 0; i < want.size(); ++i) {
+    err = std::max(err, std::fabs(double(got[int64_t(i)]) - want[i]));
+    scale = std::max(scale, std::fabs(want[i]));
+  }
+  return err / scale;
+}
+
 // Rows with mean 1000 and standard deviation 0.01: the float32 mean is off by up to half an
 // ulp of 1000 (3e-5), which is 0.3% of σ, so a backward that rebuilt x̂ from it would be off by
 // that much. Compared with the same formulas evaluated in double by hand, on the same float inputs.
@@ -94,16 +105,92 @@ TEST(LayerNorm, BackwardIsAccurateOnRowsWithALargeMeanAndATinySpread) {
     }
   }
   // Relative error against the largest reference value: float32 rounding of the result is 6e-8.
-  const auto max_rel_err = [](const Tensor& got, const std::vector<double>& want) {
-    double err = 0, scale = 0;
-    for (size_t i = 0; i < want.size(); ++i) {
-      err = std::max(err, std::fabs(double(got[int64_t(i)]) - want[i]));
-      scale = std::max(scale, std::fabs(want[i]));
-    }
-    return err / scale;
-  };
   EXPECT_LT(max_rel_err(x.grad(), dx), 1e-6);
   EXPECT_LT(max_rel_err(w.grad(), dw), 1e-6);
+}
+
+// The textbook two passes per row, in double: μ = mean(x), then σ² = mean((x − μ)²); y and the
+// closed-form backward (see ops_norm.h) from them, with two more passes for the backward's sums.
+struct TwoPassLayerNorm {
+  std::vector<double> y, dx, dw, db;
+};
+TwoPassLayerNorm two_pass_layer_norm(const Tensor& x, const Tensor& w, const Tensor& b, const Tensor& g, double eps) {
+  const int64_t C = x.shape().back(), rows = x.numel() / C;
+  TwoPassLayerNorm out{std::vector<double>(size_t(x.numel())), std::vector<double>(size_t(x.numel())),
+                       std::vector<double>(size_t(C), 0.0), std::vector<double>(size_t(C), 0.0)};
+  for (int64_t r = 0; r < rows; ++r) {
+    const auto xr = [&](int64_t j) { return double(x[r * C + j]); };
+    const auto gr = [&](int64_t j) { return double(g[r * C + j]); };
+    double mu = 0, var = 0;
+    for (int64_t j = 0; j < C; ++j) mu += xr(j);
+    mu /= double(C);
+    for (int64_t j = 0; j < C; ++j) var += (xr(j) - mu) * (xr(j) - mu);
+    const double rstd = 1 / std::sqrt(var / double(C) + eps);
+    double mean_gh = 0, mean_ghx = 0;
+    for (int64_t j = 0; j < C; ++j) {
+      const double xhat = (xr(j) - mu) * rstd, gh = gr(j) * double(w[j]);
+      out.y[size_t(r * C + j)] = xhat * double(w[j]) + double(b[j]);
+      mean_gh += gh / double(C);
+      mean_ghx += gh * xhat / double(C);
+      out.dw[size_t(j)] += gr(j) * xhat;
+      out.db[size_t(j)] += gr(j);
+    }
+    for (int64_t j = 0; j < C; ++j) {
+      const double xhat = (xr(j) - mu) * rstd, gh = gr(j) * double(w[j]);
+      out.dx[size_t(r * C + j)] = rstd * (gh - mean_gh - xhat * mean_ghx);
+    }
+  }
+  return out;
+}
+
+// The op reads each row once for its statistics (shifted sums, kept in vector lanes) and once
+// more to write it; against the two-pass reference, with row lengths around the lane count
+// (tails of every length), rows centred on 0 and on 1000 with a spread of 0.01 (where an
+// unshifted Σx² − (Σx)²/C would cancel), and a first element far from the rest (the shift).
+TEST(LayerNorm, OnePassMatchesTwoPassReference) {
+  Rng rng(24);
+  for (const int64_t C : {1, 2, 7, 8, 9, 17, 64, 130}) {
+    for (const float centre : {0.0f, 1000.0f}) {
+      const float spread = centre == 0 ? 1.0f : 0.01f;
+      Tensor xv = Tensor::randn({5, C}, rng, centre, spread);
+      xv[C] = centre + 50 * spread;  // row 1 starts with an outlier
+      const Tensor wv = Tensor::randn({C}, rng, 1, 0.5f), bv = Tensor::randn({C}, rng), g = Tensor::randn({5, C}, rng);
+      const real eps = 1e-5f * spread * spread;
+      Var x = param(xv), w = param(wv), b = param(bv);
+      Var y = layer_norm(x, w, b, eps);
+      backward(y, g);
+      const TwoPassLayerNorm ref = two_pass_layer_norm(xv, wv, bv, g, double(eps));
+      EXPECT_LT(max_rel_err(y.value(), ref.y), 1e-6) << "C=" << C << " centre=" << centre;
+      EXPECT_LT(max_rel_err(x.grad(), ref.dx), 1e-5) << "C=" << C << " centre=" << centre;
+      EXPECT_LT(max_rel_err(w.grad(), ref.dw), 1e-6) << "C=" << C << " centre=" << centre;
+      EXPECT_LT(max_rel_err(b.grad(), ref.db), 1e-6) << "C=" << C << " centre=" << centre;
+    }
+  }
+}
+
+// Forward and backward split rows over the pool in chunks fixed by the row length: the same bits
+// with 1, 2 or 3 threads (3 000 rows of 20 make four chunks of 819 rows).
+TEST(LayerNorm, SameBitsForAnyThreadCount) {
+  const int saved = num_threads();
+  Rng rng(25);
+  const Tensor xv = Tensor::randn({3000, 20}, rng, 3, 2), g = Tensor::randn({3000, 20}, rng);
+  const Tensor wv = Tensor::randn({20}, rng), bv = Tensor::randn({20}, rng);
+  std::vector<std::vector<real>> runs;
+  for (int threads : {1, 2, 3}) {
+    set_num_threads(threads);
+    Var x = param(xv), w = param(wv), b = param(bv);
+    Var y = layer_norm(x, w, b);
+    backward(y, g);
+    std::vector<real> all = y.value().to_vector();
+    for (const Tensor* t : {&x.grad(), &w.grad(), &b.grad()}) {
+      const std::vector<real> v = t->to_vector();
+      all.insert(all.end(), v.begin(), v.end());
+    }
+    runs.push_back(all);
+  }
+  set_num_threads(saved);
+  EXPECT_EQ(runs[0], runs[1]);
+  EXPECT_EQ(runs[0], runs[2]);
 }
 
 TEST(LayerNorm, Errors) {
