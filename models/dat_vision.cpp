@@ -4,6 +4,7 @@
 #include "autograd/ops_loss.h"
 #include "autograd/ops_shape.h"
 #include "nn/init.h"
+#include "nn/linear_init.h"
 
 namespace atn {
 
@@ -24,30 +25,8 @@ DATVisionConfig validated(DATVisionConfig c) {
   return c;
 }
 
-void normal_linear(Linear& l, Rng& rng) {
-  init::normal(l.weight.value(), rng, 0, 0.02f);
-  if (l.bias.defined()) init::zeros(l.bias.value());
-}
 
 }  // namespace
-
-Tensor patchify_hwc(const Tensor& images, int64_t P) {
-  if (images.dim() != 4) fail("patchify_hwc: images must be [B, C, H, W], got ", to_string(images.shape()));
-  const int64_t B = images.size(0), C = images.size(1), H = images.size(2), W = images.size(3);
-  if (P < 1 || H % P != 0 || W % P != 0)
-    fail("patchify_hwc: patch ", P, " must divide the height ", H, " and the width ", W);
-  const int64_t gh = H / P, gw = W / P, F = P * P * C;
-  Tensor out({B, gh * gw, F});
-  const real* src = images.data();
-  real* dst = out.data();
-  for (int64_t b = 0; b < B; ++b)
-    for (int64_t gy = 0; gy < gh; ++gy)
-      for (int64_t gx = 0; gx < gw; ++gx)
-        for (int64_t py = 0; py < P; ++py)
-          for (int64_t px = 0; px < P; ++px)
-            for (int64_t c = 0; c < C; ++c) *dst++ = src[((b * C + c) * H + gy * P + py) * W + gx * P + px];
-  return out;
-}
 
 DATVision::DATVision(const DATVisionConfig& config, Rng& rng)
     : cfg_(validated(config)),
@@ -71,12 +50,12 @@ DATVision::DATVision(const DATVisionConfig& config, Rng& rng)
   if (retriever_) register_module("symbol_retriever", *retriever_);
   register_module("head", head);
   // The spec's init (see the header), drawn in a fixed order from rng.
-  normal_linear(patch_embed, rng);
+  init_normal_linear(patch_embed, rng, 0.02f);
   init::normal(cls_token.value(), rng, 0, 0.02f);
   init::normal(pos_embed.value(), rng, 0, 0.02f);
   for (int64_t i = 0; i < cfg_.n_layer; ++i) init_dat_block(blocks[i], rng, cfg_.n_layer);
   init_dat_retriever(retriever_.get(), rng);
-  normal_linear(head, rng);
+  init_normal_linear(head, rng, 0.02f);
 }
 
 int64_t DATVision::num_patches() const {

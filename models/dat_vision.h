@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "models/dat_seq2seq.h"  // DATEncoderBlock: DATLM's block without the causal mask
+#include "models/vit.h"
 
 namespace atn {
 
@@ -48,7 +49,9 @@ struct DATVisionConfig {
 // images [B, C, H, W] → patches [B, (H/P)·(W/P), P·P·C]: patch n = row-major over the grid
 // (n = gy·(W/P) + gx), its features in (row in patch, column in patch, channel) order. H and W
 // must be multiples of P. A plain tensor function: the pixels receive no gradient.
-Tensor patchify_hwc(const Tensor& images, int64_t patch);
+inline Tensor patchify_hwc(const Tensor& images, int64_t patch) {
+  return patchify(images, patch, PatchOrder::row_col_channel);
+}
 
 class DATVision : public Module {
  public:

@@ -22,12 +22,16 @@ const ViTConfig& validated(const ViTConfig& c) {
 
 }  // namespace
 
-Tensor patchify(const Tensor& images, int64_t P) {
-  if (images.dim() != 4) fail("patchify: images must be [B, C, H, W], got ", to_string(images.shape()));
+Tensor patchify(const Tensor& images, int64_t P, PatchOrder order) {
+  const char* name = order == PatchOrder::channel_row_col ? "patchify" : "patchify_hwc";
+  if (images.dim() != 4) fail(name, ": images must be [B, C, H, W], got ", to_string(images.shape()));
   const int64_t B = images.size(0), C = images.size(1), H = images.size(2), W = images.size(3);
   if (P < 1 || H % P != 0 || W % P != 0)
-    fail("patchify: patch ", P, " must divide the height ", H, " and the width ", W);
+    fail(name, ": patch ", P, " must divide the height ", H, " and the width ", W);
   const int64_t gh = H / P, gw = W / P, F = C * P * P;
+  // Where feature (c, py, px) of a patch goes in its row of F numbers.
+  const int64_t c_step = order == PatchOrder::channel_row_col ? P * P : 1;
+  const int64_t pixel_step = order == PatchOrder::channel_row_col ? 1 : C;
   Tensor out({B, gh * gw, F});
   const real* src = images.data();
   real* dst = out.data();
@@ -38,7 +42,7 @@ Tensor patchify(const Tensor& images, int64_t P) {
         for (int64_t c = 0; c < C; ++c)
           for (int64_t py = 0; py < P; ++py)
             for (int64_t px = 0; px < P; ++px)
-              *row++ = src[((b * C + c) * H + gy * P + py) * W + gx * P + px];
+              row[c * c_step + (py * P + px) * pixel_step] = src[((b * C + c) * H + gy * P + py) * W + gx * P + px];
       }
   return out;
 }

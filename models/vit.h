@@ -27,7 +27,10 @@ struct ViTConfig {
 // images [B, C, H, W] → patches [B, (H/P)·(W/P), C·P·P]: patch n = row-major over the grid
 // (n = gy·(W/P) + gx), its features in (channel, row in patch, column in patch) order.
 // H and W must be multiples of P. A plain tensor function: the pixels receive no gradient.
-Tensor patchify(const Tensor& images, int64_t patch);
+// PatchOrder::row_col_channel orders each patch's features (row in patch, column in patch,
+// channel) instead, as the Dual Attention Transformer's vision model does (models/dat_vision.h).
+enum class PatchOrder { channel_row_col, row_col_channel };
+Tensor patchify(const Tensor& images, int64_t patch, PatchOrder order = PatchOrder::channel_row_col);
 
 class ViT : public Module {
  public:

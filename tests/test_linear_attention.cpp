@@ -9,14 +9,12 @@
 #include "nn/attention/linear_attention.h"
 #include "tensor/rng.h"
 #include "tensor/thread_pool.h"
+#include "tests/test_util.h"
 
 namespace atn {
 namespace {
 
-struct KeepThreadCount {
-  int saved = num_threads();
-  ~KeepThreadCount() { set_num_threads(saved); }
-};
+using testing_util::KeepThreadCount;
 
 TEST(LinearAttention, FeatureMapValuesAndGradient) {
   // φ(x) = x + 1 for x > 0, eˣ otherwise: φ(2) = 3, φ(0) = 1, φ(−1) = 0.367879, φ(−100) ≈ 0 (> 0).

@@ -10,14 +10,12 @@
 #include "nn/attention/sdpa.h"
 #include "tensor/rng.h"
 #include "tensor/thread_pool.h"
+#include "tests/test_util.h"
 
 namespace atn {
 namespace {
 
-struct KeepThreadCount {
-  int saved = num_threads();
-  ~KeepThreadCount() { set_num_threads(saved); }
-};
+using testing_util::KeepThreadCount;
 
 TEST(LocalAttention, WindowMaskAndBandToDenseByHand) {
   // T = 4, window 2: N(0) = {0}, N(1) = {0,1}, N(2) = {1,2}, N(3) = {2,3}.

@@ -12,14 +12,12 @@
 #include "tensor/matmul.h"
 #include "tensor/rng.h"
 #include "tensor/thread_pool.h"
+#include "tests/test_util.h"
 
 namespace atn {
 namespace {
 
-struct KeepThreadCount {
-  int saved = num_threads();
-  ~KeepThreadCount() { set_num_threads(saved); }
-};
+using testing_util::KeepThreadCount;
 
 std::vector<real> randn(int64_t n, Rng& rng) {
   std::vector<real> v(static_cast<size_t>(n));

@@ -12,6 +12,7 @@
 #include "tensor/reduce.h"
 #include "tensor/rng.h"
 #include "tensor/thread_pool.h"
+#include "tests/test_util.h"
 
 namespace atn {
 namespace {
@@ -171,7 +172,7 @@ TEST(LayerNorm, OnePassMatchesTwoPassReference) {
 // Forward and backward split rows over the pool in chunks fixed by the row length: the same bits
 // with 1, 2 or 3 threads (3 000 rows of 20 make four chunks of 819 rows).
 TEST(LayerNorm, SameBitsForAnyThreadCount) {
-  const int saved = num_threads();
+  testing_util::KeepThreadCount keep;
   Rng rng(25);
   const Tensor xv = Tensor::randn({3000, 20}, rng, 3, 2), g = Tensor::randn({3000, 20}, rng);
   const Tensor wv = Tensor::randn({20}, rng), bv = Tensor::randn({20}, rng);
@@ -188,7 +189,6 @@ TEST(LayerNorm, SameBitsForAnyThreadCount) {
     }
     runs.push_back(all);
   }
-  set_num_threads(saved);
   EXPECT_EQ(runs[0], runs[1]);
   EXPECT_EQ(runs[0], runs[2]);
 }

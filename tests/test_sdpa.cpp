@@ -13,14 +13,12 @@
 #include "tensor/elementwise.h"
 #include "tensor/rng.h"
 #include "tensor/thread_pool.h"
+#include "tests/test_util.h"
 
 namespace atn {
 namespace {
 
-struct KeepThreadCount {
-  int saved = num_threads();
-  ~KeepThreadCount() { set_num_threads(saved); }
-};
+using testing_util::KeepThreadCount;
 
 SdpaOptions options(bool causal, Tensor mask = Tensor()) {
   SdpaOptions o;

@@ -9,15 +9,13 @@
 
 #include "tensor/error.h"
 #include "tensor/thread_pool.h"
+#include "tests/test_util.h"
 
 namespace atn {
 namespace {
 
 // Restores the thread count a test changed, so tests do not leak settings into each other.
-struct KeepThreadCount {
-  int saved = num_threads();
-  ~KeepThreadCount() { set_num_threads(saved); }
-};
+using testing_util::KeepThreadCount;
 
 TEST(ThreadPool, EveryIndexExactlyOnceInFixedChunks) {
   KeepThreadCount keep;

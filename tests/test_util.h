@@ -8,10 +8,17 @@
 #include "autograd/gradcheck.h"
 #include "nn/layer.h"
 #include "tensor/rng.h"
+#include "tensor/thread_pool.h"
 
 namespace atn::testing_util {
 
 using Vars = std::vector<Var>;
+
+// Puts the thread count back when the test that changes it ends (passed or failed).
+struct KeepThreadCount {
+  int saved = num_threads();
+  ~KeepThreadCount() { set_num_threads(saved); }
+};
 using Names = std::vector<std::string>;
 
 // A leaf that requires a gradient, with N(0, 1) values.
