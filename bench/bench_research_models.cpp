@@ -52,6 +52,18 @@ double load_average() {
 
 constexpr int64_t kV = 65, kT = 64, kD = 128, kL = 4, kH = 4, kB = 12;
 
+// `warmup` untimed calls of step, then the best (minimum) wall time of `timed` calls, in ms.
+double best_step_ms(const std::function<void()>& step, int warmup, int timed) {
+  for (int i = 0; i < warmup; ++i) step();
+  double best_ms = 1e300;
+  for (int i = 0; i < timed; ++i) {
+    const auto start = Clock::now();
+    step();
+    best_ms = std::min(best_ms, std::chrono::duration<double, std::milli>(Clock::now() - start).count());
+  }
+  return best_ms;
+}
+
 void bench(const char* name, atn::LanguageModel& model, atn::Optimizer& opt, int warmup, int timed,
            const std::string& note = "") {
   atn::Rng rng(1);
@@ -64,13 +76,7 @@ void bench(const char* name, atn::LanguageModel& model, atn::Optimizer& opt, int
     model.after_update();
     opt.zero_grad();
   };
-  for (int i = 0; i < warmup; ++i) step();
-  double best_ms = 1e300;
-  for (int i = 0; i < timed; ++i) {
-    const auto start = Clock::now();
-    step();
-    best_ms = std::min(best_ms, std::chrono::duration<double, std::milli>(Clock::now() - start).count());
-  }
+  const double best_ms = best_step_ms(step, warmup, timed);
   std::printf("%-34s V=%lld T=%lld d=%lld L=%lld h=%lld B=%lld threads=1: %6.1f ms/step, %7.0f tokens/s%s, load %.1f\n",
               name, (long long)kV, (long long)kT, (long long)kD, (long long)kL, (long long)kH, (long long)kB, best_ms,
               double(kB * kT) / (best_ms / 1000.0), note.c_str(), load_average());
@@ -92,13 +98,7 @@ void bench_images(const char* name, const std::function<atn::Var(const atn::Tens
     opt.step();
     opt.zero_grad();
   };
-  for (int i = 0; i < warmup; ++i) step();
-  double best_ms = 1e300;
-  for (int i = 0; i < timed; ++i) {
-    const auto start = Clock::now();
-    step();
-    best_ms = std::min(best_ms, std::chrono::duration<double, std::milli>(Clock::now() - start).count());
-  }
+  const double best_ms = best_step_ms(step, warmup, timed);
   const int64_t tokens = (kImage / kPatch) * (kImage / kPatch) + 1;
   std::printf("%-34s %lldx%lldx%lld P=%lld d=%lld L=%lld h=%lld B=%lld threads=1: %6.1f ms/step, %5.0f images/s, "
               "%6.0f tokens/s, load %.1f\n",
