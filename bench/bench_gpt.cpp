@@ -13,6 +13,8 @@
 // memory from the system: with the caching allocator (tensor/allocator.h) it should not.
 // ATN_ALLOCATOR=plain measures the plain allocation path instead.
 //
+// Then the same steps' matrix products alone (bench_gemm_floor): a floor for the step's time.
+//
 // ARGS="--quick" runs only the small configuration on 1 thread.
 #include <sys/resource.h>
 
@@ -26,6 +28,7 @@
 #include "autograd/tape.h"
 #include "models/gpt.h"
 #include "optim/adam.h"
+#include "tensor/matmul.h"
 #include "tensor/thread_pool.h"
 
 namespace {
@@ -106,6 +109,46 @@ void bench_train_step(const BenchConfig& bc) {
   std::fflush(stdout);
 }
 
+// The step's matrix products alone, with the shapes `linear` gives them: per layer the four
+// Linears (c_attn d→3d, attention c_proj d→d, MLP c_fc d→4d and c_proj 4d→d) and the tied head
+// d→V, each as forward y = x·Wᵀ, backward dx = g·W and dW = gᵀ·x (the attention's own products
+// run inside the fused sdpa and are not counted). Their time is a floor for the whole step: what
+// it would take if everything else were free.
+void bench_gemm_floor(const atn::GPTConfig& cfg, int64_t B, int threads) {
+  atn::set_num_threads(threads);
+  const int64_t rows = B * cfg.block, d = cfg.d_model;
+  struct Lin {
+    int64_t in, out;
+  };
+  std::vector<Lin> lins;
+  for (int64_t l = 0; l < cfg.n_layer; ++l)
+    for (Lin lin : {Lin{d, 3 * d}, Lin{d, d}, Lin{d, 4 * d}, Lin{4 * d, d}}) lins.push_back(lin);
+  lins.push_back({d, cfg.vocab});
+  const int64_t big = rows * 4 * d + 16 * d * d;
+  std::vector<atn::real> x(size_t(big), 0.5f), w(size_t(big), 0.25f), y(size_t(big), 0.f);
+  double flops = 0;
+  auto products = [&] {
+    for (const Lin& l : lins) {
+      atn::gemm(rows, l.out, l.in, x.data(), false, w.data(), true, y.data());   // y = x·Wᵀ
+      atn::gemm(rows, l.in, l.out, y.data(), false, w.data(), false, x.data());  // dx = g·W
+      atn::gemm(l.out, l.in, rows, y.data(), true, x.data(), false, w.data());   // dW = gᵀ·x
+    }
+  };
+  for (const Lin& l : lins) flops += 3 * 2.0 * double(rows) * double(l.in) * double(l.out);
+  products();
+  double best_ms = 1e300;
+  for (int i = 0; i < 9; ++i) {
+    const auto start = Clock::now();
+    products();
+    best_ms = std::min(best_ms, std::chrono::duration<double, std::milli>(Clock::now() - start).count());
+  }
+  std::printf("gpt step products alone V=%lld T=%lld d=%lld L=%lld B=%lld threads=%d: %.1f ms "
+              "(%.2f GFLOP, %.0f GFLOP/s), load %.1f\n",
+              (long long)cfg.vocab, (long long)cfg.block, (long long)d, (long long)cfg.n_layer, (long long)B, threads,
+              best_ms, flops / 1e9, flops / best_ms / 1e6, load_average());
+  std::fflush(stdout);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -116,4 +159,7 @@ int main(int argc, char** argv) {
   bench_train_step({.model = small, .batch = 12, .threads = 2});
   const atn::GPTConfig large{.vocab = 96, .block = 128, .n_layer = 6, .n_head = 8, .d_model = 256};
   bench_train_step({.model = large, .batch = 16, .threads = 1, .warmup = 2, .timed = 5});
+  bench_gemm_floor(small, 12, 1);
+  bench_gemm_floor(small, 12, 2);
+  bench_gemm_floor(large, 16, 1);
 }
