@@ -20,23 +20,18 @@
 #include <chrono>
 #include <cmath>
 #include <limits>
-#include <map>
-#include <numeric>
 #include <set>
 #include <tuple>
 
 #include "autograd/tape.h"
-#include "data/char_tokenizer.h"
 #include "data/corpus.h"
-#include "data/synthetic_images.h"
 #include "data/text_loader.h"
-#include "data/word_tokenizer.h"
+#include "lessons/common/bert_agreement.h"
+#include "lessons/common/char_gpt_training.h"
 #include "lessons/common/narrator.h"
+#include "lessons/common/vit_shapes.h"
 #include "models/bert.h"
 #include "models/gpt.h"
-#include "models/vit.h"
-#include "optim/adam.h"
-#include "tensor/index_ops.h"
 #include "tensor/rng.h"
 #include "tensor/shape_ops.h"
 #include "tensor/softmax.h"
@@ -79,18 +74,7 @@ ArgsDatos separar_data(int argc, const char* const* argv, bool en) {
 // ---------------------------------------------------------------------------------------------
 // Paso 1: un GPT de caracteres. Cada carácter (código Unicode: "ñ" y "¿" son uno) es un token;
 // el modelo ve ventanas de `bloque` caracteres y aprende el siguiente en cada posición.
-constexpr int64_t kBloque = 64;
-const std::string kInicio = "Esa mañana ";  // el comienzo de las muestras (si el texto tiene esas letras)
-
-struct ConfigGPT {
-  int64_t pasos = 250, lote = 6, d = 48, capas = 2, cabezas = 4;
-  real lr = 4e-3f;
-  uint64_t semilla = 1;
-};
-
-ConfigGPT config_gpt(const LessonOptions& o) {
-  return {.pasos = o.mode == RunMode::quick ? 20 : o.mode == RunMode::full ? 2000 : 250, .semilla = o.seed};
-}
+// (config_gpt y entrenar_gpt: lessons/common/char_gpt_training.cpp.)
 
 // "" si el archivo de --data sirve; si no, una línea que dice por qué (no existe, no es UTF-8,
 // o es tan corto que su 10 % de validación no llena una ventana).
@@ -110,62 +94,6 @@ std::string texto_gpt() {
   if (archivo_datos.empty()) return spanish_corpus();
   if (const std::string p = problema_datos(archivo_datos, true); !p.empty()) throw Error("lesson12: " + p);
   return read_text_file(archivo_datos);
-}
-
-struct GPTEntrenado {
-  CharTokenizer tok;
-  std::string inicio;           // el comienzo de las muestras: kInicio, o el del texto si no cabe en V
-  std::unique_ptr<GPT> gpt;
-  std::vector<real> perdidas;   // entrenamiento, una por paso
-  real val_inicial = 0, val_final = 0;
-  double unigrama = 0;          // entropía cruzada de val si solo se cuentan los caracteres
-};
-
-// Pérdida media en 8 ventanas fijas de validación (siempre las mismas: semilla fija).
-real perdida_val(GPT& gpt, const std::vector<int64_t>& val) {
-  NoGrad sin_cinta;
-  Rng fijo(12345);
-  const TokenBatch b = sample_windows(val, 8, kBloque, fijo);
-  return gpt.loss(b.x, b.y).item();
-}
-
-// La línea base: predecir cada carácter con su frecuencia en el texto de entrenamiento (sin
-// contexto). Un modelo que no la supera no aprendió nada de las letras anteriores.
-double entropia_unigrama(const std::vector<int64_t>& train, const std::vector<int64_t>& val, int64_t v) {
-  std::vector<double> cuenta(size_t(v), 1.0);  // +1: ningún carácter con probabilidad 0
-  for (int64_t id : train) cuenta[size_t(id)] += 1;
-  const double total = double(train.size()) + double(v);
-  double h = 0;
-  for (int64_t id : val) h -= std::log(cuenta[size_t(id)] / total);
-  return h / double(val.size());
-}
-
-GPTEntrenado entrenar_gpt(const ConfigGPT& c, const std::string& texto) {
-  GPTEntrenado e{CharTokenizer(texto), kInicio, nullptr, {}, 0, 0, 0};
-  const std::vector<int64_t> ids = e.tok.encode(texto);
-  try {
-    e.tok.encode(kInicio);
-  } catch (const Error&) {  // un texto de --data sin «ñ», por ejemplo: empezamos con sus 11 primeros caracteres
-    e.inicio = e.tok.decode(std::vector<int64_t>(ids.begin(), ids.begin() + 11));
-  }
-  const TextSplit partes = split_train_val(ids, 0.1);
-  Rng rng(c.semilla);
-  e.gpt = std::make_unique<GPT>(
-      GPTConfig{.vocab = e.tok.vocab_size(), .block = kBloque, .n_layer = c.capas, .n_head = c.cabezas, .d_model = c.d},
-      rng);
-  e.unigrama = entropia_unigrama(partes.train, partes.val, e.tok.vocab_size());
-  e.val_inicial = perdida_val(*e.gpt, partes.val);
-  AdamW opt(e.gpt->parameters(), {.lr = c.lr, .weight_decay = 0});
-  for (int64_t paso = 0; paso < c.pasos; ++paso) {
-    const TokenBatch b = sample_windows(partes.train, c.lote, kBloque, rng);
-    const Var perdida = e.gpt->loss(b.x, b.y);
-    backward(perdida);
-    opt.step();
-    opt.zero_grad();
-    e.perdidas.push_back(perdida.item());
-  }
-  e.val_final = perdida_val(*e.gpt, partes.val);
-  return e;
 }
 
 void paso1_gpt(Narrator& n, const ConfigGPT& c, const GPTEntrenado& e) {
@@ -417,30 +345,7 @@ void paso3_cache(Narrator& n, GPTEntrenado& e) {
 // Paso 4: BERT tapa palabras. Texto por palabras (minúsculas, la puntuación aparte); cada ejemplo
 // es [bos] + 8 palabras seguidas. Nuestro tokenizador no tiene [CLS]: [bos] hace su papel (va en
 // la posición 0 y su vector final es el que se clasifica).
-constexpr int64_t kPalabras = 8, kT = kPalabras + 1;
-
-struct TextoBert {
-  WordTokenizer tok;
-  TextSplit partes;  // ids de palabras: 90 % entrenamiento, 10 % prueba
-};
-
-TextoBert texto_bert() {
-  const std::string t = spanish_corpus();  // BERT usa siempre el corpus incluido (sus artículos)
-  TextoBert r{WordTokenizer(t, {.lowercase = true, .split_punctuation = true}), {}};
-  r.partes = split_train_val(r.tok.encode(t), 0.1);
-  return r;
-}
-
-// `b` ventanas al azar de `ids`, con [bos] al frente: [b, kT].
-Tensor ventanas(const TextoBert& tb, const std::vector<int64_t>& ids, int64_t b, Rng& rng) {
-  const TokenBatch w = sample_windows(ids, b, kPalabras, rng);
-  Tensor x({b, kT});
-  for (int64_t i = 0; i < b; ++i) {
-    x.at({i, 0}) = real(tb.tok.bos_id());
-    for (int64_t t = 0; t < kPalabras; ++t) x.at({i, t + 1}) = w.x.at({i, t});
-  }
-  return x;
-}
+// (texto_bert y ventanas: lessons/common/bert_agreement.cpp.)
 
 // El enmascarado de BERT (§3.1) a mano, con los mismos tres sorteos por posición que
 // mask_tokens (models/bert.h), contando qué le pasó a cada posición.
@@ -506,134 +411,7 @@ void paso4_enmascarar(Narrator& n, const TextoBert& tb) {
 // artículo por el del otro género (el↔la, los↔las, un↔una, unos↔unas): "la plaza" → "el plaza".
 // Para adivinar un artículo tapado hay que saber el género del sustantivo, así que el
 // preentrenamiento debería ayudar; lo medimos contra el mismo modelo entrenado desde cero.
-struct ConfigBert {
-  int64_t pasos_mlm = 200, lote_mlm = 64, pasos_afinar = 100, lote_afinar = 32, n_afinar = 256, n_prueba = 400;
-  int64_t d = 32, capas = 2, cabezas = 2;
-  real lr = 5e-3f;
-  uint64_t semilla = 1;
-};
-
-ConfigBert config_bert(const LessonOptions& o) {
-  const bool q = o.mode == RunMode::quick, f = o.mode == RunMode::full;
-  return {.pasos_mlm = q ? 15 : f ? 1500 : 200, .pasos_afinar = q ? 15 : f ? 300 : 100, .semilla = o.seed};
-}
-
-const std::map<std::string, std::string>& otro_genero() {
-  static const std::map<std::string, std::string> m = {{"el", "la"},   {"la", "el"},   {"los", "las"}, {"las", "los"},
-                                                       {"un", "una"},  {"una", "un"},  {"unos", "unas"}, {"unas", "unos"}};
-  return m;
-}
-
-struct Ejemplos {
-  Tensor x, y;  // [N, kT] y [N]: 1 = concordancia rota
-};
-
-// n ejemplos alternando etiquetas 0, 1, 0, …: una ventana de 8 palabras con un artículo entre
-// las primeras 6 (así su sustantivo queda dentro); con etiqueta 1 ese artículo cambia de género.
-Ejemplos ejemplos_concordancia(const TextoBert& tb, const std::vector<int64_t>& ids, int64_t n, Rng& rng) {
-  std::vector<int64_t> articulos;
-  for (int64_t i = 6; i + kPalabras < int64_t(ids.size()); ++i)
-    if (otro_genero().count(tb.tok.word(ids[size_t(i)]))) articulos.push_back(i);
-  Ejemplos e{Tensor({n, kT}), Tensor({n})};
-  for (int64_t k = 0; k < n; ++k) {
-    const int64_t p = articulos[size_t(rng.below(articulos.size()))], inicio = p - int64_t(rng.below(6));
-    e.x.at({k, 0}) = real(tb.tok.bos_id());
-    for (int64_t t = 0; t < kPalabras; ++t) e.x.at({k, t + 1}) = real(ids[size_t(inicio + t)]);
-    e.y[k] = real(k % 2);
-    if (k % 2) e.x.at({k, p - inicio + 1}) = real(tb.tok.id(otro_genero().at(tb.tok.word(ids[size_t(p)]))));
-  }
-  return e;
-}
-
-double exactitud(Bert& m, const Ejemplos& e) {
-  NoGrad sin_cinta;
-  const Tensor z = m.classify(e.x).value();
-  int64_t bien = 0;
-  for (int64_t i = 0; i < e.y.numel(); ++i) bien += (z.at({i, 1}) > z.at({i, 0})) == (e.y[i] > 0.5f);
-  return double(bien) / double(e.y.numel());
-}
-
-struct ResultadoBert {
-  std::vector<real> perdidas_mlm;
-  double acierto_articulo = 0, base_articulo = 0;  // artículo tapado: el modelo y "siempre el más frecuente"
-  double exactitud_pre = 0, exactitud_cero = 0;    // clasificador: preentrenado y desde cero
-  std::vector<real> afinar_pre, afinar_cero;       // sus pérdidas al afinar
-};
-
-// Tapa el artículo de cada ejemplo sin alterar (etiqueta 0) y mira si el modelo lo adivina.
-void medir_articulos(Bert& m, const TextoBert& tb, const Ejemplos& prueba, ResultadoBert& r) {
-  NoGrad sin_cinta;
-  Tensor x = prueba.x.clone();
-  std::vector<std::pair<int64_t, int64_t>> tapados;  // (fila, posición)
-  std::map<int64_t, int64_t> frecuencia;
-  for (int64_t i = 0; i < x.size(0); i += 2)
-    for (int64_t t = 1; t < kT; ++t)
-      if (otro_genero().count(tb.tok.word(int64_t(x.at({i, t}))))) {
-        ++frecuencia[int64_t(x.at({i, t}))], tapados.push_back({i, t});
-        x.at({i, t}) = real(tb.tok.mask_id());
-        break;
-      }
-  const Tensor z = m.mlm_logits(x).value();
-  std::vector<int64_t> articulos;  // solo se comparan los 8 artículos entre sí
-  for (const auto& [palabra, otro] : otro_genero()) articulos.push_back(tb.tok.id(palabra));
-  int64_t bien = 0, mas_comun = 0;
-  for (auto [id, c] : frecuencia) mas_comun = std::max(mas_comun, c);
-  for (auto [i, t] : tapados) {
-    int64_t mejor = articulos[0];
-    for (int64_t w : articulos) mejor = z.at({i, t, w}) > z.at({i, t, mejor}) ? w : mejor;
-    bien += mejor == int64_t(prueba.x.at({i, t}));
-  }
-  r.acierto_articulo = double(bien) / double(tapados.size());
-  r.base_articulo = double(mas_comun) / double(tapados.size());
-}
-
-std::vector<real> afinar(Bert& m, const Ejemplos& e, const ConfigBert& c, Rng& rng) {
-  Adam opt(m.parameters(), {.lr = c.lr / 2});
-  std::vector<real> perdidas;
-  for (int64_t paso = 0; paso < c.pasos_afinar; ++paso) {
-    Tensor idx({c.lote_afinar});
-    for (int64_t i = 0; i < c.lote_afinar; ++i) idx[i] = real(rng.below(uint64_t(e.y.numel())));
-    const Var l = m.classification_loss(index_select(e.x, 0, idx), index_select(e.y, 0, idx));
-    backward(l);
-    opt.step();
-    opt.zero_grad();
-    perdidas.push_back(l.item());
-  }
-  return perdidas;
-}
-
-ResultadoBert bert_completo(const TextoBert& tb, const ConfigBert& c) {
-  ResultadoBert r;
-  const BertConfig bc{.vocab = tb.tok.vocab_size(), .max_len = kT, .n_layer = c.capas, .n_head = c.cabezas,
-                      .d_model = c.d, .n_classes = 2};
-  Rng rng(c.semilla * 7 + 1), datos(c.semilla * 7 + 2);
-  Bert pre(bc, rng);
-  Rng rng_cero(c.semilla * 7 + 1);
-  Bert cero(bc, rng_cero);  // la misma inicialización, sin preentrenar
-  const MaskingOptions mo{.mask_id = tb.tok.mask_id(), .vocab = tb.tok.vocab_size()};
-  Adam opt(pre.parameters(), {.lr = c.lr});
-  for (int64_t paso = 0; paso < c.pasos_mlm; ++paso) {
-    const Var l = pre.mlm_loss(mask_tokens(ventanas(tb, tb.partes.train, c.lote_mlm, datos), mo, datos));
-    backward(l);
-    opt.step();
-    opt.zero_grad();
-    r.perdidas_mlm.push_back(l.item());
-  }
-  const Ejemplos entrenar = ejemplos_concordancia(tb, tb.partes.train, c.n_afinar, datos);
-  const Ejemplos prueba = ejemplos_concordancia(tb, tb.partes.val, c.n_prueba, datos);
-  medir_articulos(pre, tb, prueba, r);
-  Rng orden_pre(c.semilla), orden_cero(c.semilla);  // los mismos lotes para los dos
-  r.afinar_pre = afinar(pre, entrenar, c, orden_pre);
-  r.afinar_cero = afinar(cero, entrenar, c, orden_cero);
-  r.exactitud_pre = exactitud(pre, prueba), r.exactitud_cero = exactitud(cero, prueba);
-  return r;
-}
-
-// La pérdida de preentrenamiento al final: la media de los últimos 10 pasos (un paso solo es ruidoso).
-double final_mlm(const ResultadoBert& r) {
-  const size_t k = std::min<size_t>(10, r.perdidas_mlm.size());
-  return std::accumulate(r.perdidas_mlm.end() - long(k), r.perdidas_mlm.end(), 0.0) / double(k);
-}
+// (config_bert, ejemplos_concordancia y bert_completo: lessons/common/bert_agreement.cpp.)
 
 void paso5_bert(Narrator& n, const TextoBert& tb, const ResultadoBert& r, const ConfigBert& c) {
   n.step(5, "BERT: preentrenar y afinar un clasificador [CLS]", "BERT: pretrain and fine-tune a [CLS] classifier");
@@ -682,70 +460,7 @@ void paso5_bert(Narrator& n, const TextoBert& tb, const ResultadoBert& r, const 
 // ---------------------------------------------------------------------------------------------
 // Paso 6: ViT. Imágenes de 12 × 12 con una figura (cuadrado, círculo, triángulo o cruz) en
 // cualquier lugar; parches de 4 × 4 → 9 tokens de 16 píxeles, más el token [CLS] aprendido.
-struct ConfigViT {
-  int64_t pasos = 600, lote = 32, n_train = 560, n_prueba = 200, d = 32, capas = 1, cabezas = 4;
-  real lr = 3e-3f;
-  uint64_t semilla = 1;
-};
-
-ConfigViT config_vit(const LessonOptions& o) {
-  return {.pasos = o.mode == RunMode::quick ? 60 : o.mode == RunMode::full ? 2000 : 600, .semilla = o.seed};
-}
-
-constexpr int64_t kLado = 12, kParche = 4;
-
-ImageDataset imagenes(const ConfigViT& c) {
-  return shape_images({.size = kLado, .min_extent = 5, .max_extent = 10, .n_train = c.n_train, .n_test = c.n_prueba,
-                       .noise_std = 0.1f, .seed = c.semilla});
-}
-
-struct ResultadoViT {
-  std::vector<real> perdidas;
-  double exactitud = 0, azar = 0;
-  std::vector<double> por_clase;
-  int64_t parches = 0;
-  bool parches_iguales = false;  // patchify frente a cortar los píxeles a mano
-};
-
-ResultadoViT entrenar_vit(const ConfigViT& c, const ImageDataset& datos) {
-  ResultadoViT r;
-  Rng rng(c.semilla * 11 + 3);
-  ViT vit({.image_size = kLado, .patch = kParche, .channels = 1, .n_classes = datos.n_classes, .d_model = c.d,
-           .n_layer = c.capas, .n_head = c.cabezas},
-          rng);
-  r.parches = vit.num_patches(), r.azar = 1.0 / double(datos.n_classes);
-  // El parche 4 (centro de la rejilla 3 × 3) de la imagen 0, cortado a mano: filas 4…7, columnas 4…7.
-  const Tensor p = patchify(narrow(datos.train.images, 0, 0, 1).clone(), kParche);
-  r.parches_iguales = true;
-  for (int64_t y = 0; y < kParche; ++y)
-    for (int64_t x = 0; x < kParche; ++x)
-      r.parches_iguales = r.parches_iguales && p.at({0, 4, y * kParche + x}) == datos.train.images.at({0, 0, 4 + y, 4 + x});
-  AdamW opt(vit.parameters(), {.lr = c.lr, .weight_decay = 0});
-  const int64_t n = datos.train.labels.numel();
-  for (int64_t paso = 0; paso < c.pasos; ++paso) {
-    Tensor idx({c.lote});
-    for (int64_t i = 0; i < c.lote; ++i) idx[i] = real(rng.below(uint64_t(n)));
-    const Var l = vit.loss(index_select(datos.train.images, 0, idx), index_select(datos.train.labels, 0, idx));
-    backward(l);
-    opt.step();
-    opt.zero_grad();
-    r.perdidas.push_back(l.item());
-  }
-  NoGrad sin_cinta;
-  vit.eval();
-  const Tensor z = vit.forward(datos.test.images).value();
-  std::vector<int64_t> bien(size_t(datos.n_classes)), total(size_t(datos.n_classes));
-  for (int64_t i = 0; i < z.size(0); ++i) {
-    int64_t mejor = 0;
-    for (int64_t k = 1; k < z.size(1); ++k) mejor = z.at({i, k}) > z.at({i, mejor}) ? k : mejor;
-    const size_t y = size_t(datos.test.labels[i]);
-    ++total[y], bien[y] += mejor == int64_t(y);
-  }
-  int64_t suma = 0;
-  for (size_t k = 0; k < bien.size(); ++k) r.por_clase.push_back(double(bien[k]) / double(total[k])), suma += bien[k];
-  r.exactitud = double(suma) / double(z.size(0));
-  return r;
-}
+// (config_vit, imagenes y entrenar_vit: lessons/common/vit_shapes.cpp.)
 
 const std::vector<std::string>& nombres_figuras(Narrator& n) {
   static const std::vector<std::string> es = {"cuadrado", "círculo", "triángulo", "cruz"},

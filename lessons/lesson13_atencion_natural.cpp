@@ -15,26 +15,17 @@
 //   make lesson13 ARGS="--full"        la comparación con los tamaños del experimento original
 //   make lesson13 ARGS="--lang en"     in English
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <limits>
 
 #include "autograd/ops_basic.h"
-#include "autograd/ops_loss.h"
-#include "autograd/ops_math.h"
-#include "autograd/ops_shape.h"
-#include "autograd/ops_softmax.h"
 #include "autograd/tape.h"
-#include "data/char_tokenizer.h"
-#include "data/corpus.h"
-#include "data/text_loader.h"
-#include "data/word_tokenizer.h"
+#include "lessons/common/adam_gain_invariance.h"
 #include "lessons/common/narrator.h"
-#include "models/gpt.h"
-#include "models/natural_gpt.h"
-#include "optim/clip.h"
-#include "optim/exact_fisher.h"
-#include "optim/kfac.h"
+#include "lessons/common/natural_comparison.h"
+#include "lessons/common/natural_gradient_experiments.h"
+#include "nn/attention/natural_attention.h"
+#include "optim/attention_informed.h"
 #include "viz/svg.h"
 
 namespace lesson13 {
@@ -160,186 +151,7 @@ void paso1_energias(Narrator& n) {
 // Pasos 2–4: la comparación del proyecto original. Un GPT diminuto sobre fragmentos del corpus,
 // con el objetivo del original: entradas c[0..T−1], etiquetas c[1..T], y el modelo desplaza otra
 // vez, así que la posición t predice c[t + 2] (la última posición no tiene etiqueta).
-struct Tamanos {
-  int64_t d = 64, capas = 2, cabezas = 2, bloque = 32, lote = 4, fragmentos = 181, epocas = 10;
-  real lr = 1e-3f;
-};
-
-// --full: los del experimento original (181 fragmentos, 46 lotes por época, 10 épocas).
-Tamanos tamanos_de(RunMode modo) {
-  if (modo == RunMode::full) return {};
-  if (modo == RunMode::quick) return {.d = 32, .bloque = 8, .fragmentos = 100, .epocas = 4, .lr = 3e-3f};
-  return {.epocas = 5};
-}
-
-struct Fragmentos {
-  CharTokenizer tok;
-  std::vector<std::vector<int64_t>> entrenamiento, validacion;  // de bloque + 1 ids cada uno
-};
-
-Fragmentos fragmentos(const Tamanos& t) {
-  const std::string texto = spanish_corpus();
-  CharTokenizer tok(texto);
-  const TextSplit partes = split_train_val(tok.encode(texto), 0.1);
-  auto cortar = [&](const std::vector<int64_t>& ids, int64_t cuantos) {
-    std::vector<std::vector<int64_t>> f;
-    for (int64_t i = 0; i < cuantos; ++i)
-      f.emplace_back(ids.begin() + i * (t.bloque + 1), ids.begin() + (i + 1) * (t.bloque + 1));
-    return f;
-  };
-  Fragmentos f{std::move(tok), {}, {}};
-  f.entrenamiento = cortar(partes.train, t.fragmentos);
-  f.validacion = cortar(partes.val, std::max<int64_t>(32, 1024 / t.bloque));  // unas 1000 predicciones
-  return f;
-}
-
-// x = c[0..T−1] y los objetivos del doble desplazamiento: c[t + 2], −100 (se ignora) en t = T − 1.
-TokenBatch lote_doble(const std::vector<std::vector<int64_t>>& fr, const std::vector<size_t>& cuales, int64_t T) {
-  const int64_t B = int64_t(cuales.size());
-  TokenBatch b{Tensor({B, T}), Tensor({B, T})};
-  for (int64_t r = 0; r < B; ++r)
-    for (int64_t t = 0; t < T; ++t) {
-      b.x[r * T + t] = real(fr[cuales[size_t(r)]][size_t(t)]);
-      b.y[r * T + t] = t + 2 <= T ? real(fr[cuales[size_t(r)]][size_t(t + 2)]) : real(-100);
-    }
-  return b;
-}
-
-// Las cuatro recetas: lo que distingue a cada modelo.
-struct Receta {
-  std::string nombre{};
-  bool natural = false;   // NaturalGPT + AdamW informado por atención; si no, GPT + AdamW
-  bool fuga = false;      // sin máscara causal (el error del original)
-  bool init_gpt2 = true;  // N(0, 0.02) en los bloques; si no, la inicialización por omisión de PyTorch
-  real dropout = 0;
-};
-
-struct Corrida {
-  std::string nombre{};
-  std::vector<real> perdidas{};      // entrenamiento, por paso
-  real perdida_val = 0;              // entropía cruzada media en validación
-  std::vector<real> por_posicion{};  // validación, por posición t = 0 .. T − 2
-  std::vector<real> ganancias{};     // natural: la ganancia del bloque 1 en cada paso
-  real cambio_pasado = 0;            // max |Δ logits| en t < T/2 al cambiar el token T/2
-  // Natural: la cabeza (capa, cabeza) con más peso medio a_dos en j = i + 2, y sus pesos en el
-  // primer fragmento de validación [T, T].
-  real a_dos = 0;
-  int64_t capa = 0, cabeza = 0;
-  Tensor atencion{};
-};
-
-std::unique_ptr<LanguageModel> construir(const Receta& r, const Tamanos& t, int64_t V, uint64_t semilla) {
-  Rng rng(semilla);
-  if (r.natural)
-    return std::make_unique<NaturalGPT>(NaturalGPTConfig{.vocab = V,
-                                                         .block = t.bloque,
-                                                         .n_layer = t.capas,
-                                                         .n_head = t.cabezas,
-                                                         .d_model = t.d,
-                                                         .leaky = r.fuga,
-                                                         .gpt2_init = r.init_gpt2},
-                                        rng);
-  return std::make_unique<GPT>(
-      GPTConfig{
-          .vocab = V, .block = t.bloque, .n_layer = t.capas, .n_head = t.cabezas, .d_model = t.d, .dropout = r.dropout},
-      rng);
-}
-
-Corrida entrenar(const Receta& receta, const Fragmentos& f, const Tamanos& t, uint64_t semilla) {
-  std::unique_ptr<LanguageModel> modelo = construir(receta, t, f.tok.vocab_size(), semilla);
-  auto* natural = dynamic_cast<NaturalGPT*>(modelo.get());
-  std::unique_ptr<Optimizer> opt;  // como el original: AdamW con decaimiento 0.01 y ε = 1e-8
-  if (natural)
-    opt = std::make_unique<AttentionInformedAdamW>(natural->energy_groups(), natural->ungrouped_parameters(),
-                                                   AttentionInformedConfig{.lr = t.lr});
-  else
-    opt = std::make_unique<AdamW>(modelo->parameters(), AdamWConfig{.lr = t.lr});
-  Corrida c{.nombre = receta.nombre};
-  Rng orden(semilla + 100);  // el mismo orden de lotes para todos los modelos de una semilla
-  std::vector<size_t> indices(f.entrenamiento.size());
-  for (size_t i = 0; i < indices.size(); ++i) indices[i] = i;
-  for (int64_t epoca = 0; epoca < t.epocas; ++epoca) {
-    for (size_t i = indices.size(); i > 1; --i) std::swap(indices[i - 1], indices[size_t(orden.below(i))]);
-    for (size_t inicio = 0; inicio < indices.size(); inicio += size_t(t.lote)) {
-      const std::vector<size_t> cuales(indices.begin() + long(inicio),
-                                       indices.begin() + long(std::min(indices.size(), inicio + size_t(t.lote))));
-      const TokenBatch b = lote_doble(f.entrenamiento, cuales, t.bloque);
-      Var perdida = cross_entropy(modelo->forward(b.x), b.y);
-      c.perdidas.push_back(perdida.item());
-      backward(perdida);
-      clip_grad_norm(opt->params(), 1.0f);  // el original recorta antes del paso (y de la ganancia)
-      opt->step();
-      opt->zero_grad();
-      if (natural) c.ganancias.push_back(static_cast<AttentionInformedAdamW&>(*opt).last_gains()[0]);
-    }
-  }
-  // Validación, en modo evaluación (sin dropout) y sin cinta, en lotes de 32 fragmentos.
-  NoGrad sin_cinta;
-  EvalScope evaluar(*modelo);
-  const int64_t T = t.bloque, V = f.tok.vocab_size();
-  const size_t nv = f.validacion.size();
-  c.por_posicion.assign(size_t(T - 1), 0);
-  for (size_t inicio = 0; inicio < nv; inicio += 32) {
-    std::vector<size_t> cuales;
-    for (size_t i = inicio; i < std::min(nv, inicio + 32); ++i) cuales.push_back(i);
-    const TokenBatch b = lote_doble(f.validacion, cuales, T);
-    const Tensor l = cross_entropy(modelo->forward(b.x), b.y, {.reduction = Reduction::none}).value();
-    for (size_t r = 0; r < cuales.size(); ++r)
-      for (int64_t p = 0; p + 1 < T; ++p) c.por_posicion[size_t(p)] += l[int64_t(r) * T + p] / real(nv);
-  }
-  double total = 0;
-  for (real v : c.por_posicion) total += v;
-  c.perdida_val = real(total / double(T - 1));
-  // ¿La salida en t < T/2 cambia si cambia el token T/2? (Un modelo causal: nunca.)
-  const TokenBatch b = lote_doble(f.validacion, {0}, T);
-  Tensor otro = b.x.clone();
-  otro[T / 2] = real((int64_t(otro[T / 2]) + 1) % V);
-  const Tensor l0 = modelo->forward(b.x).value(), l1 = modelo->forward(otro).value();
-  for (int64_t k = 0; k < T / 2 * V; ++k) c.cambio_pasado = std::max(c.cambio_pasado, std::fabs(l0[k] - l1[k]));
-  // La cabeza que más mira a j = i + 2 (promedio sobre 16 fragmentos y las filas i con i + 2 < T).
-  if (natural) {
-    std::vector<size_t> cuales;
-    for (size_t i = 0; i < std::min<size_t>(16, nv); ++i) cuales.push_back(i);
-    std::vector<Tensor> pesos;  // por capa [B, H, T, T]
-    natural->forward(lote_doble(f.validacion, cuales, T).x, &pesos);
-    const int64_t B = int64_t(cuales.size()), H = t.cabezas;
-    for (size_t capa = 0; capa < pesos.size(); ++capa)
-      for (int64_t h = 0; h < H; ++h) {
-        double a = 0;
-        for (int64_t r = 0; r < B; ++r)
-          for (int64_t i = 0; i + 2 < T; ++i) a += pesos[capa][((r * H + h) * T + i) * T + i + 2];
-        a /= double(B * (T - 2));
-        if (a <= c.a_dos) continue;
-        c.a_dos = real(a), c.capa = int64_t(capa), c.cabeza = h;
-        c.atencion = pesos[capa].reshape({B * H, T, T}).narrow0(h, 1).reshape({T, T}).clone();  // fragmento 0
-      }
-  }
-  return c;
-}
-
-struct Comparacion {
-  Corrida natural_original{}, estandar_original{}, natural_justo{}, estandar_justo{};
-  real brecha_original() const { return estandar_original.perdida_val - natural_original.perdida_val; }
-  real brecha_justa() const { return estandar_justo.perdida_val - natural_justo.perdida_val; }
-};
-
-const Receta kNaturalOriginal{.nombre = "natural", .natural = true, .fuga = true, .init_gpt2 = false};
-const Receta kEstandarOriginal{.nombre = "GPT-2", .dropout = 0.1f};
-const Receta kNaturalJusto{.nombre = "natural", .natural = true};
-const Receta kEstandarJusto{.nombre = "GPT-2"};
-
-Comparacion comparar(const Tamanos& t, uint64_t semilla) {
-  const Fragmentos f = fragmentos(t);
-  return {entrenar(kNaturalOriginal, f, t, semilla), entrenar(kEstandarOriginal, f, t, semilla),
-          entrenar(kNaturalJusto, f, t, semilla), entrenar(kEstandarJusto, f, t, semilla)};
-}
-
-// La brecha «desaparece» si la justa es menor que esta fracción de la original (y lo es en valor
-// absoluto: el natural justo tampoco pierde por mucho). Ver las pruebas: varias semillas.
-constexpr double kFraccionBrecha = 0.15;
-bool brecha_desaparece(const Comparacion& c) {
-  return std::fabs(c.brecha_justa()) < kFraccionBrecha * std::fabs(c.brecha_original());
-}
+// (Las recetas, el entrenamiento y las mediciones: lessons/common/natural_comparison.cpp.)
 
 std::string fila(Narrator& n, const std::string& modelo, bool mascara, real dropout, bool gpt2, const Corrida& c) {
   return modelo + std::string(9 - modelo.size(), ' ') + (mascara ? n.tr("sí      ", "yes     ") : "no      ") +
@@ -383,18 +195,6 @@ void paso2_original(Narrator& n, const Comparacion& c, const Tamanos& t) {
 // ---------------------------------------------------------------------------------------------
 // Paso 3: la fuga. Sin máscara la posición t ve toda la entrada, y su objetivo c[t + 2] está en la
 // entrada si t + 2 ≤ T − 1: en T − 2 de las T − 1 posiciones con etiqueta.
-struct Fuga {
-  double visibles = 0, ultima = 0;  // pérdida media del natural original: t ≤ T − 3, y t = T − 2
-};
-
-Fuga medir_fuga(const Corrida& c) {
-  Fuga f;
-  const size_t P = c.por_posicion.size();  // T − 1
-  for (size_t p = 0; p + 1 < P; ++p) f.visibles += c.por_posicion[p] / double(P - 1);
-  f.ultima = c.por_posicion[P - 1];
-  return f;
-}
-
 void paso3_fuga(Narrator& n, const Comparacion& c, const Tamanos& t) {
   n.step(3, "Por qué gana: ve el futuro", "Why it wins: it sees the future");
   const Fuga f = medir_fuga(c.natural_original);
@@ -496,93 +296,7 @@ void paso4_justo(Narrator& n, const Comparacion& c) {
 // Paso 5: Adam no ve una ganancia constante. m̂ escala por c y √v̂ también, así que el paso
 // m̂/(√v̂ + ε) es el mismo salvo por ε. Se mide: copias idénticas de un GPT natural, los mismos
 // lotes, y en una el gradiente se multiplica por c antes de cada paso.
-constexpr int64_t kPasosInvariancia = 30;
-constexpr real kEps = 1e-8f, kEpsCasiCero = 1e-30f;  // el ε de Adam, y uno que nunca pesa
-
-// max |θ_a − θ_b| sobre los sesgos de las claves (attn.wk.bias) y sobre todos los demás parámetros.
-struct Diferencia {
-  double resto = 0, sesgo_k = 0;
-};
-
-struct Invariancia {
-  std::vector<real> cs{};
-  std::vector<Diferencia> con_eps{}, sin_eps{};  // θ_c contra θ_1 al final, para cada c: ε = 1e-8 y ε ≈ 0
-  double movimiento = 0;                         // max |θ_1 − θ_inicial|: cuánto se movieron los pesos
-  Diferencia dif_gradiente{}, dif_paso{};        // AdamW informado (ScaleGradient, ScaleUpdate) contra AdamW
-  real ganancia_min = 2, ganancia_max = 0;       // las de ScaleGradient, sobre bloques y pasos
-};
-
-using Pesos = std::vector<std::pair<std::string, Var>>;
-
-Diferencia max_dif(const Pesos& a, const Pesos& b) {
-  Diferencia d;
-  for (size_t i = 0; i < a.size(); ++i) {
-    double& m = a[i].first.ends_with("attn.wk.bias") ? d.sesgo_k : d.resto;
-    for (int64_t k = 0; k < a[i].second.numel(); ++k)
-      m = std::max(m, double(std::fabs(a[i].second.value()[k] - b[i].second.value()[k])));
-  }
-  return d;
-}
-
-// Cómo se entrena cada copia: AdamW con la ganancia c, o el optimizador informado por atención.
-enum class Regla { adamw, informada_gradiente, informada_paso };
-
-Pesos trayectoria(Regla regla, real c, real eps, uint64_t semilla, Invariancia* registro = nullptr,
-                  int64_t pasos = kPasosInvariancia) {
-  static const CharTokenizer tok(spanish_corpus());
-  static const std::vector<int64_t> ids = tok.encode(spanish_corpus().substr(0, 20000));
-  Rng rng(semilla);
-  NaturalGPT modelo({.vocab = tok.vocab_size(), .block = 16, .n_layer = 2, .n_head = 2, .d_model = 32}, rng);
-  std::unique_ptr<Optimizer> opt;
-  if (regla == Regla::adamw)
-    opt = std::make_unique<AdamW>(modelo.parameters(), AdamWConfig{.eps = eps});
-  else
-    opt = std::make_unique<AttentionInformedAdamW>(
-        modelo.energy_groups(), modelo.ungrouped_parameters(),
-        AttentionInformedConfig{
-            .eps = eps,
-            .mode = regla == Regla::informada_gradiente ? EnergyGainMode::ScaleGradient : EnergyGainMode::ScaleUpdate});
-  Rng lotes(semilla + 1);
-  for (int64_t paso = 0; paso < pasos; ++paso) {
-    const TokenBatch b = sample_windows(ids, 4, 16, lotes);
-    backward(modelo.loss(b.x, b.y));
-    for (Var p : opt->params())
-      if (p.has_grad())
-        for (real& g : p.grad()) g *= c;  // la ganancia constante (c = 1: nada)
-    opt->step();
-    opt->zero_grad();
-    if (registro && regla == Regla::informada_gradiente)
-      for (real gan : static_cast<AttentionInformedAdamW&>(*opt).last_gains()) {
-        registro->ganancia_min = std::min(registro->ganancia_min, gan);
-        registro->ganancia_max = std::max(registro->ganancia_max, gan);
-      }
-  }
-  return modelo.named_parameters();  // los Var sobreviven al modelo: son manijas compartidas
-}
-
-Invariancia medir_invariancia(uint64_t semilla) {
-  Invariancia r;
-  r.cs = {2, 10, 1000, 1e-6f};
-  for (real eps : {kEps, kEpsCasiCero}) {
-    const Pesos base = trayectoria(Regla::adamw, 1, eps, semilla);
-    if (eps == kEps) {
-      const Diferencia m = max_dif(base, trayectoria(Regla::adamw, 1, eps, semilla, nullptr, 0));
-      r.movimiento = std::max(m.resto, m.sesgo_k);
-      r.dif_gradiente = max_dif(trayectoria(Regla::informada_gradiente, 1, eps, semilla, &r), base);
-      r.dif_paso = max_dif(trayectoria(Regla::informada_paso, 1, eps, semilla), base);
-    }
-    for (real c : r.cs)
-      (eps == kEps ? r.con_eps : r.sin_eps).push_back(max_dif(trayectoria(Regla::adamw, c, eps, semilla), base));
-  }
-  return r;
-}
-
-// La mayor diferencia fuera de b_k, para c de 2 a 1000 (la última c, 1e-6, es la que choca con ε).
-double mayor_resto(const std::vector<Diferencia>& difs) {
-  double m = 0;
-  for (size_t i = 0; i + 1 < difs.size(); ++i) m = std::max(m, difs[i].resto);
-  return m;
-}
+// (medir_invariancia, en lessons/common/adam_gain_invariance.cpp.)
 
 void paso5_invariancia(Narrator& n, const Invariancia& r) {
   n.step(5, "Adam ignora una ganancia constante", "Adam ignores a constant gain");
@@ -638,138 +352,10 @@ void paso5_invariancia(Narrator& n, const Invariancia& r) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Paso 6: un gradiente natural de verdad. Un GPT mínimo de una capa, sin LayerNorm, con TODOS sus
-// parámetros en capas lineales (los embeddings como one-hot × W: lección 04), para que K-FAC los
-// cubra todos. Sus capas pasan por kfac->track cuando hay K-FAC; la atención es la del paso 1.
-struct MiniGPT : Module {
-  int64_t V, T, d, H;
-  Rng rng;
-  Linear wte, wpe;
-  NaturalAttention attn;  // aquí solo sus cuatro Linear: el forward se escribe abajo
-  Linear fc, proj, head;
-  Kfac* kfac = nullptr;
-  Tensor energias;  // E de la última pasada [B, H, T, T]
-  MiniGPT(int64_t vocab, int64_t bloque, int64_t ancho, int64_t cabezas, uint64_t semilla)
-      : V(vocab),
-        T(bloque),
-        d(ancho),
-        H(cabezas),
-        rng(semilla),
-        wte(V, d, rng, false),
-        wpe(T, d, rng, false),
-        attn({.d_model = d, .n_heads = H}, rng),
-        fc(d, 2 * d, rng),
-        proj(2 * d, d, rng),
-        head(d, V, rng) {
-    register_module("wte", wte);
-    register_module("wpe", wpe);
-    register_module("attn", attn);
-    register_module("fc", fc);
-    register_module("proj", proj);
-    register_module("head", head);
-  }
-  Var lin(Linear& l, const Var& x) { return kfac ? kfac->track(l, x) : l(x); }
-  // La atención natural del paso 1 con operaciones de la cinta: x [B, L, d] → [B, L, d].
-  Var atencion(const Var& x) {
-    const int64_t B = x.size(0), L = x.size(1), dh = d / H;
-    auto cabezas = [&](const Var& t) { return permute(reshape(t, {B, L, H, dh}), {0, 2, 1, 3}); };
-    Var q = cabezas(lin(attn.wq, x)), k = cabezas(lin(attn.wk, x)), v = cabezas(lin(attn.wv, x));
-    Tensor futuro({L, L});
-    for (int64_t i = 0; i < L; ++i)
-      for (int64_t j = i + 1; j < L; ++j) futuro[i * L + j] = 1;
-    Var e = masked_fill(matmul(q, k, false, true) * real(1 / std::sqrt(double(dh))), futuro,
-                        -std::numeric_limits<real>::infinity());
-    energias = e.value().clone();
-    Var contexto = reshape(permute(matmul(softmax(e), v), {0, 2, 1, 3}), {B, L, d});
-    return lin(attn.wo, contexto);
-  }
-  Var forward(const Tensor& idx) {
-    const int64_t B = idx.size(0), L = idx.size(1);
-    Tensor uno_tok({B, L, V}), uno_pos({B, L, T});  // one-hot de tokens y posiciones
-    for (int64_t i = 0; i < B * L; ++i) uno_tok[i * V + int64_t(idx[i])] = 1, uno_pos[i * T + i % L] = 1;
-    Var x = lin(wte, constant(uno_tok)) + lin(wpe, constant(uno_pos));
-    x = x + atencion(x);
-    x = x + lin(proj, gelu(lin(fc, x)));
-    return lin(head, x);
-  }
-  // El «bloque» de la regla informada por atención: la atención y el MLP (no wte, wpe, head).
-  std::vector<bool> en_el_bloque() {
-    std::vector<bool> r;
-    for (const auto& [nombre, p] : named_parameters())
-      for (int64_t k = 0; k < p.numel(); ++k)
-        r.push_back(!nombre.starts_with("wte") && !nombre.starts_with("wpe") && !nombre.starts_with("head"));
-    return r;
-  }
-};
-
-// Las nueve oraciones del curso como una sola secuencia [bos] … [eos] [bos] …, y B ventanas de T.
-TokenBatch ventanas_del_curso(int64_t B, int64_t T) {
-  const WordTokenizer tok = WordTokenizer::from_words(course_vocabulary());
-  std::vector<int64_t> ids;
-  for (const std::string& s : nine_sentences()) {
-    ids.push_back(0);
-    for (int64_t id : tok.encode(s)) ids.push_back(id);
-    ids.push_back(1);
-  }
-  TokenBatch b{Tensor({B, T}), Tensor({B, T})};
-  const int64_t paso = (int64_t(ids.size()) - T - 1) / std::max<int64_t>(1, B - 1);
-  for (int64_t r = 0; r < B; ++r)
-    for (int64_t t = 0; t < T; ++t) {
-      b.x[r * T + t] = real(ids[size_t(r * paso + t)]);
-      b.y[r * T + t] = real(ids[size_t(r * paso + t + 1)]);
-    }
-  return b;
-}
-
-struct Direcciones {
-  int64_t P = 0;
-  double lambda = 0;
-  std::vector<std::string> nombres{};
-  std::vector<double> vs_natural{}, vs_gradiente{};
-  real ganancia = 1;
-};
-
-constexpr double kLambda = 1e-3;  // amortiguamiento de Tikhonov de F + λI
-
-Direcciones comparar_direcciones(uint64_t semilla) {
-  MiniGPT m(15, 6, 8, 2, semilla);
-  const TokenBatch b = ventanas_del_curso(8, 6);
-  const std::vector<Var> ps = m.parameters();
-  Direcciones r{.P = flat_size(ps), .lambda = kLambda};
-  // Fisher exacta y gradiente sobre el mismo lote.
-  Var logits = m.forward(b.x);
-  const DMatrix F = exact_fisher(logits, ps, Likelihood::Categorical);
-  backward(cross_entropy(logits, b.y));
-  const std::vector<double> g = flat_grad(ps);
-  m.zero_grad();
-  const std::vector<double> natural = natural_gradient(F, g, kLambda);
-  const std::vector<double> diagonal = diagonal_natural_gradient(F, g, kLambda);
-  // K-FAC con la misma λ (amortiguamiento factorizado) y la esperanza exacta de G; lr = 0: solo la dirección.
-  Kfac kfac(m, {.lr = 0, .damping = real(kLambda), .inverse_every = 1, .fisher = KfacFisher::Exact});
-  m.kfac = &kfac;
-  Var logits2 = m.forward(b.x);
-  kfac.fisher_pass(logits2);
-  backward(cross_entropy(logits2, b.y));
-  kfac.step();
-  m.kfac = nullptr;
-  const std::vector<double> kf = kfac.last_direction_flat();
-  // La regla informada por atención: g·(1 + tanh(0.1·ē)) en el bloque, g fuera de él.
-  r.ganancia = real(1 + std::tanh(0.1 * mean_abs_finite(m.energias)));
-  const std::vector<bool> bloque = m.en_el_bloque();
-  std::vector<double> informada = g, adam(g.size());
-  for (size_t i = 0; i < g.size(); ++i) {
-    if (bloque[i]) informada[i] *= r.ganancia;
-    adam[i] = g[i] / (std::fabs(g[i]) + 1e-8);  // el primer paso de Adam: m̂/√v̂ = g/|g|
-  }
-  r.nombres = {"gradiente",       "natural exacto F⁻¹g",    "K-FAC",
-               "Fisher diagonal", "informada por atención", "Adam, 1er paso"};
-  const std::vector<const std::vector<double>*> todas = {&g, &natural, &kf, &diagonal, &informada, &adam};
-  for (const std::vector<double>* dir : todas) {
-    r.vs_natural.push_back(cosine(*dir, natural));
-    r.vs_gradiente.push_back(cosine(*dir, g));
-  }
-  return r;
-}
+// Paso 6: un gradiente natural de verdad, en un GPT mínimo cuyos parámetros están todos en capas
+// lineales (MiniGPT, para que K-FAC los cubra todos). comparar_direcciones, en
+// lessons/common/natural_gradient_experiments.cpp, calcula la Fisher exacta, K-FAC y las demás
+// direcciones; aquí se imprimen.
 
 void paso6_direcciones(Narrator& n, const Direcciones& r) {
   n.step(6, "Direcciones: Fisher exacta, K-FAC, diagonal e informada",
@@ -809,65 +395,8 @@ void paso6_direcciones(Narrator& n, const Direcciones& r) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Paso 7: entrenar con K-FAC contra AdamW: el mismo GPT mínimo, ahora sobre el corpus por caracteres.
-struct KfacContraAdamW {
-  std::vector<real> kfac{}, adamw{};  // pérdida de entrenamiento por paso
-  real val_kfac = 0, val_adamw = 0;
-  double ms_kfac = 0, ms_adamw = 0;  // milisegundos por paso (medidos: cambian de una corrida a otra)
-};
-
-int64_t pasos_kfac(RunMode modo) { return modo == RunMode::quick ? 40 : modo == RunMode::full ? 1500 : 300; }
-// Las tasas de aprendizaje: la mejor de {0.003, 0.01, 0.03} para cada uno, probadas con la semilla 1
-// en el modo normal (K-FAC con 0.03 diverge). K-FAC aquí no tiene momento ni lr adaptativo.
-constexpr real kLrAdamW = 0.01f, kLrKfac = 0.01f, kAmortiguamiento = 1e-2f;
-
-KfacContraAdamW kfac_contra_adamw(RunMode modo, uint64_t semilla, real lr_kfac = kLrKfac, real lr_adamw = kLrAdamW,
-                                  real amortiguamiento = kAmortiguamiento) {
-  static const std::string texto = spanish_corpus();
-  static const CharTokenizer tok(texto);
-  static const TextSplit partes = split_train_val(tok.encode(texto), 0.1);
-  KfacContraAdamW r;
-  for (bool con_kfac : {true, false}) {
-    MiniGPT m(tok.vocab_size(), 32, 32, 2, semilla);
-    std::unique_ptr<Optimizer> opt;
-    if (con_kfac) {
-      auto k = std::make_unique<Kfac>(m, KfacConfig{.lr = lr_kfac,
-                                                    .damping = amortiguamiento,
-                                                    .inverse_every = 10,
-                                                    .fisher = KfacFisher::Sampled,
-                                                    .seed = semilla});
-      m.kfac = k.get();
-      opt = std::move(k);
-    } else {
-      opt = std::make_unique<AdamW>(m.parameters(), AdamWConfig{.lr = lr_adamw, .weight_decay = 0});
-    }
-    Rng lotes(semilla + 5);
-    std::vector<real>& curva = con_kfac ? r.kfac : r.adamw;
-    const auto inicio = std::chrono::steady_clock::now();
-    for (int64_t paso = 0; paso < pasos_kfac(modo); ++paso) {
-      const TokenBatch b = sample_windows(partes.train, 8, 32, lotes);
-      Var logits = m.forward(b.x);
-      if (con_kfac) m.kfac->fisher_pass(logits);  // G con ŷ muestreado del modelo: la Fisher verdadera
-      Var perdida = cross_entropy(logits, b.y);
-      curva.push_back(perdida.item());
-      backward(perdida);
-      opt->step();
-      opt->zero_grad();
-    }
-    const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - inicio).count();
-    (con_kfac ? r.ms_kfac : r.ms_adamw) = ms / double(pasos_kfac(modo));
-    NoGrad sin_cinta;
-    Rng val(semilla + 6);
-    double total = 0;
-    for (int i = 0; i < 8; ++i) {
-      const TokenBatch b = sample_windows(partes.val, 8, 32, val);
-      total += cross_entropy(m.forward(b.x), b.y).item() / 8;
-    }
-    (con_kfac ? r.val_kfac : r.val_adamw) = real(total);
-    m.kfac = nullptr;
-  }
-  return r;
-}
+// Paso 7: entrenar con K-FAC contra AdamW: el mismo GPT mínimo, ahora sobre el corpus por caracteres
+// (kfac_contra_adamw, en lessons/common/natural_gradient_experiments.cpp).
 
 void paso7_kfac(Narrator& n, const KfacContraAdamW& r) {
   n.step(7, "Entrenar con K-FAC contra AdamW", "Training with K-FAC against AdamW");

@@ -11,7 +11,7 @@
 #include "autograd/ops_softmax.h"
 #include "nn/attention/sdpa.h"
 #include "nn/attention/sdpa_heads.h"
-#include "nn/init.h"
+#include "nn/linear_init.h"
 #include "tensor/elementwise.h"
 
 namespace atn {
@@ -157,11 +157,8 @@ PreNormBlock& BlockList::operator[](int64_t i) {
 }
 
 void init_block_normal(PreNormBlock& block, Rng& rng, real std, real residual_std) {
-  for (Linear* lin : {&block.attn.c_attn, &block.attn.c_proj, &block.mlp.c_fc, &block.mlp.c_proj}) {
-    const bool residual = lin == &block.attn.c_proj || lin == &block.mlp.c_proj;
-    init::normal(lin->weight.value(), rng, 0, residual ? residual_std : std);
-    if (lin->bias.defined()) init::zeros(lin->bias.value());
-  }
+  init_normal_linears({&block.attn.c_attn, &block.attn.c_proj, &block.mlp.c_fc, &block.mlp.c_proj},
+                      {&block.attn.c_proj, &block.mlp.c_proj}, rng, std, residual_std);
 }
 
 }  // namespace atn

@@ -12,6 +12,7 @@
 #include "tensor/error.h"
 #include "tensor/rng.h"
 #include "tensor/thread_pool.h"
+#include "tests/test_util.h"
 #include "tests/xml_well_formed.h"
 
 namespace atn {
@@ -82,13 +83,12 @@ BifurcationConfig small_diagram() {
 TEST(Bifurcation, ColumnsAreTheSameForAnyThreadCount) {
   const BifurcationConfig c = small_diagram();
   const std::vector<int64_t> idx = {0, 1, 2, 3, 4, 5};
-  const int before = num_threads();
+  const testing_util::KeepThreadCount keep;
   set_num_threads(1);
   const std::vector<BifurcationColumn> one = bifurcation_columns(c, idx);
   set_num_threads(2);
   int calls = 0;
   const std::vector<BifurcationColumn> two = bifurcation_columns(c, idx, [&](const BifurcationColumn&) { ++calls; });
-  set_num_threads(before);
   EXPECT_EQ(calls, 6);
   ASSERT_EQ(one.size(), two.size());
   for (size_t i = 0; i < one.size(); ++i) {

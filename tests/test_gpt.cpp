@@ -328,7 +328,7 @@ TEST(GPT, AttentionWeightsAreCausalDistributions) {
 }
 
 TEST(GPT, SameResultsWithOneOrTwoThreads) {
-  const int before = num_threads();
+  const testing_util::KeepThreadCount keep;
   Tensor losses[2], grads[2];
   for (int threads : {1, 2}) {
     set_num_threads(threads);
@@ -339,7 +339,6 @@ TEST(GPT, SameResultsWithOneOrTwoThreads) {
     losses[threads - 1] = l.value();
     grads[threads - 1] = gpt.transformer.h[0].attn.c_attn.weight.grad();
   }
-  set_num_threads(before);
   EXPECT_EQ(losses[0].item(), losses[1].item());
   EXPECT_EQ(max_abs_diff(grads[0], grads[1]), 0);
 }

@@ -12,6 +12,7 @@
 #include "optim/adam.h"
 #include "tensor/elementwise.h"
 #include "tensor/thread_pool.h"
+#include "tests/test_util.h"
 
 namespace atn {
 namespace {
@@ -99,9 +100,8 @@ std::vector<real> train_three_steps(int threads) {
 }
 
 TEST(GradAccumulation, TrainingStepsGiveTheSameBitsOnOneTwoOrThreeThreads) {
-  const int before = num_threads();
+  const testing_util::KeepThreadCount keep;
   const std::vector<real> one = train_three_steps(1), two = train_three_steps(2), three = train_three_steps(3);
-  set_num_threads(before);
   EXPECT_EQ(one, two);
   EXPECT_EQ(one, three);
 }

@@ -7,6 +7,7 @@
 
 #include "tensor/thread_pool.h"
 #include "tests/lesson_test_util.h"
+#include "tests/test_util.h"
 
 #define ATN_LESSON_NO_MAIN
 #include "lessons/lesson01_atencion_en_rnn.cpp"
@@ -156,7 +157,7 @@ TEST(Lesson01, EvaluationCountsWhatItSays) {
 }
 
 TEST(Lesson01, SameTrainingWithOneOrTwoThreads) {
-  const int before = num_threads();
+  const KeepThreadCount keep;
   ConfigReversa cfg = config_reversa(quick_lesson_options());
   cfg.pasos = 5, cfg.prueba = 20;
   const SeqTask t = tarea(cfg);
@@ -165,7 +166,6 @@ TEST(Lesson01, SameTrainingWithOneOrTwoThreads) {
     set_num_threads(threads);
     r[threads - 1] = entrenar(cfg, t, true);
   }
-  set_num_threads(before);
   EXPECT_EQ(r[0].perdidas, r[1].perdidas);
   EXPECT_EQ(r[0].prueba.salida.tokens, r[1].prueba.salida.tokens);
   for (size_t i = 0; i < r[0].prueba.salida.alignments.size(); ++i)

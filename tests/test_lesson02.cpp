@@ -4,6 +4,7 @@
 
 #include "tensor/thread_pool.h"
 #include "tests/lesson_test_util.h"
+#include "tests/test_util.h"
 
 #define ATN_LESSON_NO_MAIN
 #include "lessons/lesson02_auto_atencion.cpp"
@@ -138,12 +139,11 @@ TEST(Lesson02, ModuleReturnsHAndAForOneSentenceOrABatch) {
 }
 
 TEST(Lesson02, SameOutputWithOneOrTwoThreads) {
-  const int before = num_threads();
+  const KeepThreadCount keep;
   set_num_threads(1);
   const std::string uno = run_lesson_quick("lesson02_threads", Lang::es, [](Narrator& n) { run(n); }).text;
   set_num_threads(2);
   const std::string dos = run_lesson_quick("lesson02_threads", Lang::es, [](Narrator& n) { run(n); }).text;
-  set_num_threads(before);
   EXPECT_EQ(uno, dos);
 }
 

@@ -9,6 +9,7 @@
 #include "lessons/lesson03_atencion_y_grafos.cpp"
 #include "tensor/thread_pool.h"
 #include "tests/lesson_test_util.h"
+#include "tests/test_util.h"
 
 namespace lesson03 {
 namespace {
@@ -198,13 +199,12 @@ TEST(Lesson03, GatLearnsLessWithNoisierFeaturesAndNothingFromAnUninformativeGrap
 
 // Same seed, same numbers, with one thread or two.
 TEST(Lesson03, GatTrainingIsTheSameForOneAndTwoThreads) {
-  const int antes = num_threads();
+  const testing_util::KeepThreadCount keep;
   std::vector<ResultadoGat> r;
   for (int threads : {1, 2}) {
     set_num_threads(threads);
     r.push_back(entrenar_gat(grafo_de_comunidades({}), true, 30, 1));
   }
-  set_num_threads(antes);
   EXPECT_EQ(r[0].perdidas, r[1].perdidas);
   EXPECT_EQ(max_abs_diff(r[0].pesos, r[1].pesos), 0);
 }
@@ -277,7 +277,7 @@ TEST(Lesson03, EveryLineFitsEightyColumns) {
 
 // Same seed, same output, with one thread or two: the whole lesson's text.
 TEST(Lesson03, SameOutputForOneAndTwoThreads) {
-  const int antes = num_threads();
+  const testing_util::KeepThreadCount keep;
   std::vector<std::string> textos;
   for (int threads : {1, 2}) {
     set_num_threads(threads);
@@ -289,7 +289,6 @@ TEST(Lesson03, SameOutputForOneAndTwoThreads) {
     textos.push_back(out.str());
     fs::remove_all(o.out_dir);
   }
-  set_num_threads(antes);
   EXPECT_EQ(textos[0], textos[1]);
 }
 

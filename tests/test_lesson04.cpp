@@ -9,6 +9,7 @@
 #include "lessons/lesson04_codificacion_posicional.cpp"
 #include "tensor/thread_pool.h"
 #include "tests/lesson_test_util.h"
+#include "tests/test_util.h"
 
 namespace lesson04 {
 namespace {
@@ -161,7 +162,7 @@ TEST(Lesson04, SentenceCodesLieOnUnitCircles) {
 
 // Same seed, same output, with one thread or two: the whole lesson's text.
 TEST(Lesson04, SameOutputForOneAndTwoThreads) {
-  const int antes = num_threads();
+  const testing_util::KeepThreadCount keep;
   std::vector<std::string> textos;
   for (int threads : {1, 2}) {
     set_num_threads(threads);
@@ -173,7 +174,6 @@ TEST(Lesson04, SameOutputForOneAndTwoThreads) {
     textos.push_back(out.str());
     fs::remove_all(o.out_dir);
   }
-  set_num_threads(antes);
   EXPECT_EQ(textos[0], textos[1]);
 }
 

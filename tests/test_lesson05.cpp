@@ -8,6 +8,7 @@
 #include "autograd/gradcheck.h"
 #include "tensor/thread_pool.h"
 #include "tests/lesson_test_util.h"
+#include "tests/test_util.h"
 
 namespace lesson05 {
 namespace {
@@ -143,7 +144,7 @@ TEST(Lesson05, BlockGradcheckInEveryOrder) {
 }
 
 TEST(Lesson05, SameResultsWithOneOrTwoThreads) {
-  const int before = num_threads();
+  const KeepThreadCount keep;
   Pila pilas[2];
   Gradientes grads[2];
   for (int threads : {1, 2}) {
@@ -151,7 +152,6 @@ TEST(Lesson05, SameResultsWithOneOrTwoThreads) {
     pilas[threads - 1] = medir_pila(config_pila(quick_lesson_options()), Orden::post);
     grads[threads - 1] = medir_gradientes(config_profundidad(quick_lesson_options()));
   }
-  set_num_threads(before);
   EXPECT_EQ(pilas[0].gradiente, pilas[1].gradiente);
   EXPECT_EQ(pilas[0].rms, pilas[1].rms);
   EXPECT_EQ(grads[0].sin_residual, grads[1].sin_residual);

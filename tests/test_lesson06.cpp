@@ -9,6 +9,7 @@
 #include "autograd/gradcheck.h"
 #include "tensor/thread_pool.h"
 #include "tests/lesson_test_util.h"
+#include "tests/test_util.h"
 
 namespace lesson06 {
 namespace {
@@ -217,7 +218,7 @@ TEST(Lesson06, ExerciseCausalMaskLearnsNoMoreThanTheHonestMinimum) {  // "Learns
 }
 
 TEST(Lesson06, SameResultsWithOneOrTwoThreads) {
-  const int before = num_threads();
+  const KeepThreadCount keep;
   const Datos d = preparar_datos();
   ConfigModelo cfg = config_modelo(quick_lesson_options());
   cfg.pasos = 20;
@@ -230,7 +231,6 @@ TEST(Lesson06, SameResultsWithOneOrTwoThreads) {
     e[threads - 1] = entrenar(m, d, cfg);
     pesos[threads - 1] = sondear(m, d.tok).pesos;
   }
-  set_num_threads(before);
   EXPECT_EQ(e[0].perdidas, e[1].perdidas);
   EXPECT_EQ(max_abs_diff(pesos[0], pesos[1]), 0);
 }

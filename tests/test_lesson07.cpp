@@ -6,6 +6,7 @@
 
 #include "tensor/thread_pool.h"
 #include "tests/lesson_test_util.h"
+#include "tests/test_util.h"
 
 #define ATN_LESSON_NO_MAIN
 #include "lessons/lesson07_atencion_enmascarada.cpp"
@@ -114,14 +115,13 @@ std::string run_text(const LessonOptions& o) {
 }
 
 TEST(Lesson07, SameOutputWithOneOrTwoThreads) {
-  const int before = num_threads();
+  const KeepThreadCount keep;
   LessonOptions o = quick();
   o.out_dir = (std::filesystem::temp_directory_path() / "atn_test_lesson07_threads").string();
   set_num_threads(1);
   const std::string uno = run_text(o);
   set_num_threads(2);
   const std::string dos = run_text(o);
-  set_num_threads(before);
   EXPECT_EQ(uno, dos);
   std::filesystem::remove_all(o.out_dir);
 }

@@ -8,6 +8,7 @@
 
 #include "tensor/thread_pool.h"
 #include "tests/lesson_test_util.h"
+#include "tests/test_util.h"
 
 #define ATN_LESSON_NO_MAIN
 #include "lessons/lesson08_atencion_dispersa.cpp"
@@ -113,14 +114,13 @@ TEST(Lesson08, ReceptiveFieldGrowsByKMinusOnePerLayerInMasksAndGradients) {
 }
 
 TEST(Lesson08, SameGradientsWithOneOrTwoThreads) {
-  const int before = num_threads();
+  const KeepThreadCount keep;
   set_num_threads(1);
   const Tensor uno = gradientes(kN, kK, 3, 1);
   const Medicion m1 = medir(256, 1, 1);
   set_num_threads(2);
   const Tensor dos = gradientes(kN, kK, 3, 1);
   const Medicion m2 = medir(256, 1, 1);
-  set_num_threads(before);
   EXPECT_EQ(max_abs_diff(uno, dos), 0);
   EXPECT_EQ(m1.diferencia, m2.diferencia);
   EXPECT_EQ(m1.bytes_local, m2.bytes_local);  // the measured memory does not depend on the threads either

@@ -4,6 +4,7 @@
 
 #include "tensor/thread_pool.h"
 #include "tests/lesson_test_util.h"
+#include "tests/test_util.h"
 
 #define ATN_LESSON_NO_MAIN
 #include "lessons/lesson09_gradiente_en_atencion.cpp"
@@ -98,14 +99,13 @@ TEST(Lesson09, GradientThroughTheSoftmaxVanishesAtLowTemperature) {
 }
 
 TEST(Lesson09, SameNumbersWithOneOrTwoThreads) {
-  const int before = num_threads();
+  const KeepThreadCount keep;
   set_num_threads(1);
   const std::vector<PuntoTemperatura> uno = barrer_temperatura(problema(3), temperaturas(RunMode::quick), 3);
   const Comparacion c1 = comparar_derivadas(problema(3));
   set_num_threads(2);
   const std::vector<PuntoTemperatura> dos = barrer_temperatura(problema(3), temperaturas(RunMode::quick), 3);
   const Comparacion c2 = comparar_derivadas(problema(3));
-  set_num_threads(before);
   for (size_t i = 0; i < uno.size(); ++i) {
     EXPECT_EQ(uno[i].norma_q, dos[i].norma_q);
     EXPECT_EQ(uno[i].norma_v, dos[i].norma_v);

@@ -5,6 +5,7 @@
 #include "data/corpus.h"
 #include "tensor/thread_pool.h"
 #include "tests/lesson_test_util.h"
+#include "tests/test_util.h"
 
 #define ATN_LESSON_NO_MAIN
 #include "lessons/lesson10_optimizador_noam.cpp"
@@ -91,12 +92,11 @@ TEST(Lesson10, TooLongWarmupLearnsTooLittle) {
 }
 
 TEST(Lesson10, SameLossesWithOneOrTwoThreads) {
-  const int before = num_threads();
+  const KeepThreadCount keep;
   set_num_threads(1);
   const Entrenamiento uno = entrenar(Esquema::noam, 40, 1);
   set_num_threads(2);
   const Entrenamiento dos = entrenar(Esquema::noam, 40, 1);
-  set_num_threads(before);
   EXPECT_EQ(uno.perdidas, dos.perdidas);
 }
 

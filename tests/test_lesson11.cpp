@@ -4,6 +4,7 @@
 
 #include "tensor/thread_pool.h"
 #include "tests/lesson_test_util.h"
+#include "tests/test_util.h"
 
 #define ATN_LESSON_NO_MAIN
 #include "lessons/lesson11_transformador.cpp"
@@ -77,12 +78,11 @@ Corta entrenamiento_corto() {
 }
 
 TEST(Lesson11, SameTrainingWithOneOrTwoThreads) {
-  const int before = num_threads();
+  const KeepThreadCount keep;
   set_num_threads(1);
   const Corta uno = entrenamiento_corto();
   set_num_threads(2);
   const Corta dos = entrenamiento_corto();
-  set_num_threads(before);
   EXPECT_EQ(uno.copia, dos.copia);
   EXPECT_EQ(uno.numeros, dos.numeros);
   EXPECT_EQ(uno.malo, dos.malo);

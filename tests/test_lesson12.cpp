@@ -1,12 +1,17 @@
 // Lesson 12: every result the lesson prints is checked here by running the lesson's own functions
-// in quick mode (the lesson file is included with its main() switched off).
+// in quick mode (the lesson file is included with its main() switched off; the training runs it
+// narrates live in lessons/common/: char_gpt_training, bert_agreement, vit_shapes).
 #include <gtest/gtest.h>
 
 #include <filesystem>
 #include <fstream>
 
+#include "lessons/common/bert_agreement.h"
+#include "lessons/common/char_gpt_training.h"
+#include "lessons/common/vit_shapes.h"
 #include "tensor/thread_pool.h"
 #include "tests/lesson_test_util.h"
+#include "tests/test_util.h"
 
 #define ATN_LESSON_NO_MAIN
 #include "lessons/lesson12_gpt_bert_vit.cpp"
@@ -169,7 +174,7 @@ TEST(Lesson12, ViTLearnsShapesAboveChance) {
 }
 
 TEST(Lesson12, SameResultsWithOneOrTwoThreads) {
-  const int before = num_threads();
+  const KeepThreadCount keep;
   const TextoBert tb = texto_bert();
   auto correr = [&] {
     ConfigGPT cg = config_gpt(quick());
@@ -191,7 +196,6 @@ TEST(Lesson12, SameResultsWithOneOrTwoThreads) {
   const std::vector<real> uno = correr();
   set_num_threads(2);
   const std::vector<real> dos = correr();
-  set_num_threads(before);
   EXPECT_EQ(uno, dos);
 }
 

@@ -1,15 +1,21 @@
 // Lesson 13: every result the lesson prints is checked here on the lesson's own functions in quick
-// mode (the lesson file is included with its main() switched off): the energies and the gain by
-// hand against the library, the double label shift, the upstream comparison and its leak, the fair
-// comparison's gap over several seeds, Adam's invariance to a constant gradient gain, the table of
-// directions (exact Fisher, K-FAC, diagonal, attention-informed), K-FAC against AdamW, plus a whole
-// run in both languages (claims, figures, English free of Spanish) and the same numbers on 1 and 2
-// threads.
+// mode (the lesson file is included with its main() switched off; the experiments it narrates live
+// in lessons/common/: natural_comparison, adam_gain_invariance, natural_gradient_experiments): the
+// energies and the gain by hand against the library, the double label shift, the upstream
+// comparison and its leak, the fair comparison's gap over several seeds, Adam's invariance to a
+// constant gradient gain, the table of directions (exact Fisher, K-FAC, diagonal,
+// attention-informed), K-FAC against AdamW, plus a whole run in both languages (claims, figures,
+// English free of Spanish) and the same numbers on 1 and 2 threads.
 #include <gtest/gtest.h>
 
 #include "autograd/gradcheck.h"
+#include "data/corpus.h"
+#include "lessons/common/adam_gain_invariance.h"
+#include "lessons/common/natural_comparison.h"
+#include "lessons/common/natural_gradient_experiments.h"
 #include "tensor/thread_pool.h"
 #include "tests/lesson_test_util.h"
+#include "tests/test_util.h"
 
 #define ATN_LESSON_NO_MAIN
 #include "lessons/lesson13_atencion_natural.cpp"
@@ -157,14 +163,13 @@ TEST(Lesson13, KfacAndAdamWBothLearn) {
 TEST(Lesson13, SameNumbersOnOneAndTwoThreads) {
   const Tamanos t = tamanos_de(RunMode::quick);
   const Fragmentos f = fragmentos(t);
-  const int before = atn::num_threads();
+  const KeepThreadCount keep;
   std::vector<Corrida> runs;
   for (int threads : {1, 2}) {
     atn::set_num_threads(threads);
     runs.push_back(entrenar(kNaturalOriginal, f, t, 5));
     runs.push_back(entrenar(kEstandarOriginal, f, t, 5));  // with dropout
   }
-  atn::set_num_threads(before);
   for (size_t k = 0; k < 2; ++k) {
     EXPECT_EQ(runs[k].perdidas, runs[k + 2].perdidas);
     EXPECT_EQ(runs[k].perdida_val, runs[k + 2].perdida_val);

@@ -8,6 +8,7 @@
 
 #include "tensor/thread_pool.h"
 #include "tests/lesson_test_util.h"
+#include "tests/test_util.h"
 
 #define ATN_LESSON_NO_MAIN
 #include "lessons/lesson14_span_adaptativo.cpp"
@@ -107,12 +108,11 @@ TEST(Lesson14, GridHasAMaskAndASpanPanelPerLayerAndHead) {
 TEST(Lesson14, SameNumbersOnOneAndTwoThreads) {
   const Datos d = datos();
   LessonOptions o = quick_lesson_options(3);
-  const int before = atn::num_threads();
+  const KeepThreadCount keep;
   atn::set_num_threads(1);
   const Corrida a = entrenar(d, "a", 0, kLambda, o);
   atn::set_num_threads(2);
   const Corrida b = entrenar(d, "b", 0, kLambda, o);
-  atn::set_num_threads(before);
   EXPECT_EQ(a.perdidas, b.perdidas);
   EXPECT_EQ(a.spans, b.spans);
   EXPECT_EQ(a.perdida_val, b.perdida_val);

@@ -8,6 +8,7 @@
 
 #include "tensor/thread_pool.h"
 #include "tests/lesson_test_util.h"
+#include "tests/test_util.h"
 
 #define ATN_LESSON_NO_MAIN
 #include "lessons/lesson15_atencion_relacional.cpp"
@@ -107,7 +108,7 @@ TEST(Lesson15, RetrieversLearnAndTheVisionModelsHaveTheSameSize) {
 }
 
 TEST(Lesson15, SameNumbersOnOneAndTwoThreads) {
-  const int before = atn::num_threads();
+  const KeepThreadCount keep;
   const RelationalTask t = tarea(32, 40, 5);
   const Entrenamiento e{.pasos = 10};
   std::vector<double> acc;
@@ -119,7 +120,6 @@ TEST(Lesson15, SameNumbersOnOneAndTwoThreads) {
     acc.push_back(entrenar_y_medir(dat, t.train.images, t.train.y, t.test.images, t.test.y, e, 5));
     head.emplace_back(dat.head.weight.value().begin(), dat.head.weight.value().end());
   }
-  atn::set_num_threads(before);
   EXPECT_EQ(acc[0], acc[1]);
   EXPECT_EQ(head[0], head[1]);
 }

@@ -4,6 +4,7 @@
 
 #include "tensor/thread_pool.h"
 #include "tests/lesson_test_util.h"
+#include "tests/test_util.h"
 
 #define ATN_LESSON_NO_MAIN
 #include "lessons/lesson16_campo_medio.cpp"
@@ -37,12 +38,11 @@ TEST(Lesson16, ChaosSeparatesNearbyWindowsAndThePeriodicOrbitPullsThemTogether) 
 
 TEST(Lesson16, QuickDiagramIsTheSameForAnyThreadCount) {
   const BifurcationConfig c = diagramas(quick_lesson_options())[0];
-  const int before = num_threads();
+  const KeepThreadCount keep;
   set_num_threads(1);
   const std::vector<BifurcationColumn> one = diagrama(c);
   set_num_threads(2);
   const std::vector<BifurcationColumn> two = diagrama(c);
-  set_num_threads(before);
   ASSERT_EQ(one.size(), two.size());
   for (size_t i = 0; i < one.size(); ++i) {
     EXPECT_EQ(one[i].points, two[i].points);

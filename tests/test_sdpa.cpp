@@ -13,19 +13,14 @@
 #include "tensor/elementwise.h"
 #include "tensor/rng.h"
 #include "tensor/thread_pool.h"
+#include "tests/sdpa_test_util.h"
 #include "tests/test_util.h"
 
 namespace atn {
 namespace {
 
 using testing_util::KeepThreadCount;
-
-SdpaOptions options(bool causal, Tensor mask = Tensor()) {
-  SdpaOptions o;
-  o.causal = causal;
-  o.mask = std::move(mask);
-  return o;
-}
+using testing_util::sdpa_options;
 
 // The output and the three input gradients of one forward + backward with d(out) = seed.
 struct Result {
@@ -73,7 +68,7 @@ TEST(Sdpa, HandComputedValues) {
   // With a causal mask and Tq = Tk = 2, query 0 sees only key 0: its output is v_0 exactly.
   const Var q2(Tensor::from({1, 0, 0, 1}, {1, 1, 2, 2}));
   for (const Tensor& out :
-       {sdpa_composed(q2, k, v, Tensor(), true).value(), sdpa_fused(q2, k, v, options(true)).value()}) {
+       {sdpa_composed(q2, k, v, Tensor(), true).value(), sdpa_fused(q2, k, v, sdpa_options(true)).value()}) {
     EXPECT_NEAR(out[0], 1, 1e-6f);
     EXPECT_NEAR(out[1], 2, 1e-6f);
     // query 1 = [0, 1] sees both keys, scores [0, 0.707107]: weights [0.330238, 0.669762],
@@ -124,8 +119,8 @@ TEST(Sdpa, FusedEqualsComposedForwardAndBackward) {
         run([&](const Var& a, const Var& b, const Var& e) { return sdpa_composed(a, b, e, mask, c.causal); }, q, k, v,
             seed);
     const Result got =
-        run([&](const Var& a, const Var& b, const Var& e) { return sdpa_fused(a, b, e, options(c.causal, mask)); }, q,
-            k, v, seed);
+        run([&](const Var& a, const Var& b, const Var& e) { return sdpa_fused(a, b, e, sdpa_options(c.causal, mask)); },
+            q, k, v, seed);
     expect_same_result(got, want, what);
   }
 }
@@ -161,7 +156,7 @@ TEST(Sdpa, WeightsWhenRequestedEqualComposedAndRowsSumToOne) {
   const Tensor v = Tensor::randn({c.B, c.H, c.Tk, c.dv}, rng), mask = make_mask(c, rng);
   Var composed;
   sdpa_composed(Var(q), Var(k), Var(v), mask, true, &composed);
-  SdpaOptions o = options(true, mask);
+  SdpaOptions o = sdpa_options(true, mask);
   o.return_weights = true;
   Tensor fused;
   sdpa_fused(Var(q), Var(k), Var(v), o, &fused);
@@ -182,7 +177,7 @@ TEST(Sdpa, WeightsWhenRequestedEqualComposedAndRowsSumToOne) {
   }
   // Not requested: nothing written.
   Tensor untouched;
-  sdpa_fused(Var(q), Var(k), Var(v), options(true, mask), &untouched);
+  sdpa_fused(Var(q), Var(k), Var(v), sdpa_options(true, mask), &untouched);
   EXPECT_FALSE(untouched.defined());
 }
 
@@ -195,8 +190,8 @@ TEST(Sdpa, FullyMaskedRowsGiveZeroNotNaN) {
   const Tensor mask = Tensor::from({1, 0, 0, 0, 0, 0}, {2, 1, 1, 3});
   for (bool causal : {false, true}) {
     const Result fused =
-        run([&](const Var& a, const Var& b, const Var& e) { return sdpa_fused(a, b, e, options(causal, mask)); }, q, k,
-            v, seed);
+        run([&](const Var& a, const Var& b, const Var& e) { return sdpa_fused(a, b, e, sdpa_options(causal, mask)); },
+            q, k, v, seed);
     const Result composed = run(
         [&](const Var& a, const Var& b, const Var& e) { return sdpa_composed(a, b, e, mask, causal); }, q, k, v, seed);
     expect_same_result(fused, composed, causal ? "causal" : "not causal");
@@ -216,7 +211,7 @@ TEST(Sdpa, GradcheckFusedOp) {
     Var q = param(Tensor::randn({2, 2, 3, 3}, rng)), k = param(Tensor::randn({2, 2, 4, 3}, rng));
     Var v = param(Tensor::randn({2, 2, 4, 2}, rng));
     const auto r = gradcheck(
-        [&](const std::vector<Var>& x) { return sdpa_fused(x[0], x[1], x[2], options(causal, mask)); }, {q, k, v});
+        [&](const std::vector<Var>& x) { return sdpa_fused(x[0], x[1], x[2], sdpa_options(causal, mask)); }, {q, k, v});
     EXPECT_TRUE(r.ok) << r.report;
   }
 }
@@ -232,7 +227,7 @@ TEST(Sdpa, CustomScaleAndOneTapeEntry) {
   const Tensor want = sdpa_composed(Var(mul(q, 0.6f)), Var(k), Var(v)).value();
   expect_close(got, want, "scale");
   Tape::current().clear();
-  Var out = sdpa_fused(param(q), param(k), param(v), options(true));
+  Var out = sdpa_fused(param(q), param(k), param(v), sdpa_options(true));
   ASSERT_EQ(Tape::current().size(), 1u);
   EXPECT_EQ(Tape::current().entries()[0].op, "sdpa_fused");
   Tape::current().clear();
@@ -243,7 +238,7 @@ TEST(Sdpa, SameBitsForAnyThreadCount) {
   Rng rng(10);
   const Tensor q = Tensor::randn({2, 3, 70, 8}, rng), k = Tensor::randn({2, 3, 70, 8}, rng);
   const Tensor v = Tensor::randn({2, 3, 70, 8}, rng), seed = Tensor::randn({2, 3, 70, 8}, rng);
-  const Attend fused = [](const Var& a, const Var& b, const Var& e) { return sdpa_fused(a, b, e, options(true)); };
+  const Attend fused = [](const Var& a, const Var& b, const Var& e) { return sdpa_fused(a, b, e, sdpa_options(true)); };
   set_num_threads(1);
   const Result one = run(fused, q, k, v, seed);
   for (int threads : {2, 3}) {
@@ -274,12 +269,12 @@ TEST(Sdpa, BadShapesThrow) {
   } catch (const Error& e) {
     EXPECT_STREQ(e.what(), "sdpa_fused: q and k head sizes differ: q [1, 2, 3, 4], k [1, 2, 5, 3]");
   }
-  EXPECT_THROW(sdpa_fused(Var(Tensor({2, 3, 4})), k, v), Error);                      // 3 axes
-  EXPECT_THROW(sdpa_fused(q, Var(Tensor({1, 3, 5, 4})), v), Error);                   // heads differ
-  EXPECT_THROW(sdpa_fused(q, k, Var(Tensor({1, 2, 4, 6}))), Error);                   // k, v lengths differ
-  EXPECT_THROW(sdpa_fused(q, k, v, options(false, Tensor({4, 5}))), Error);           // mask rows ≠ Tq
-  EXPECT_THROW(sdpa_fused(q, k, v, options(false, Tensor({1, 1, 1, 1, 5}))), Error);  // mask with 5 axes
-  EXPECT_THROW(sdpa_composed(q, k, v, Tensor({2, 1, 1, 5})), Error);                  // mask batch ≠ B
+  EXPECT_THROW(sdpa_fused(Var(Tensor({2, 3, 4})), k, v), Error);                           // 3 axes
+  EXPECT_THROW(sdpa_fused(q, Var(Tensor({1, 3, 5, 4})), v), Error);                        // heads differ
+  EXPECT_THROW(sdpa_fused(q, k, Var(Tensor({1, 2, 4, 6}))), Error);                        // k, v lengths differ
+  EXPECT_THROW(sdpa_fused(q, k, v, sdpa_options(false, Tensor({4, 5}))), Error);           // mask rows ≠ Tq
+  EXPECT_THROW(sdpa_fused(q, k, v, sdpa_options(false, Tensor({1, 1, 1, 1, 5}))), Error);  // mask with 5 axes
+  EXPECT_THROW(sdpa_composed(q, k, v, Tensor({2, 1, 1, 5})), Error);                       // mask batch ≠ B
   EXPECT_THROW(sdpa_composed(q, Var(Tensor({1, 2, 5, 3})), v), Error);
   SdpaOptions o;
   o.return_weights = true;

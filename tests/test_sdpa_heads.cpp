@@ -13,19 +13,14 @@
 #include "nn/attention/sdpa_heads.h"
 #include "tensor/rng.h"
 #include "tensor/thread_pool.h"
+#include "tests/sdpa_test_util.h"
 #include "tests/test_util.h"
 
 namespace atn {
 namespace {
 
 using testing_util::KeepThreadCount;
-
-SdpaOptions options(bool causal, Tensor mask = Tensor()) {
-  SdpaOptions o;
-  o.causal = causal;
-  o.mask = std::move(mask);
-  return o;
-}
+using testing_util::sdpa_options;
 
 // [B, T, H·dh] → [B, H, T, dh] and back: the copies the fused ops avoid.
 Var split_heads(const Var& x, int64_t H) {
@@ -104,7 +99,7 @@ TEST(SdpaHeads, QkvEqualsHeadsSplitAndMergedByCopies) {
   for (const Case& c : kCases) {
     const Tensor qkv = Tensor::randn({c.B, c.T, 3 * c.H * c.dh}, rng),
                  seed = Tensor::randn({c.B, c.T, c.H * c.dh}, rng);
-    const SdpaOptions o = options(c.causal, c.padding ? padding_mask(c.B, c.T) : Tensor());
+    const SdpaOptions o = sdpa_options(c.causal, c.padding ? padding_mask(c.B, c.T) : Tensor());
     const Result packed = run([&](const std::vector<Var>& x) { return sdpa_fused_qkv(x[0], c.H, o); }, {qkv}, seed);
     // Same kernels, same arithmetic in the same order: the same bits, not just close.
     const Result apart = run([&](const std::vector<Var>& x) { return qkv_apart(x[0], c.H, o, false); }, {qkv}, seed);
@@ -126,7 +121,7 @@ TEST(SdpaHeads, SeparateHeadsEqualHeadsSplitAndMergedByCopies) {
     const std::string what = "Tq=" + std::to_string(s.Tq) + " Tk=" + std::to_string(s.Tk) + " H=" + std::to_string(s.H);
     const Tensor q = Tensor::randn({s.B, s.Tq, s.H * s.d}, rng), k = Tensor::randn({s.B, s.Tk, s.H * s.d}, rng);
     const Tensor v = Tensor::randn({s.B, s.Tk, s.H * s.dv}, rng), seed = Tensor::randn({s.B, s.Tq, s.H * s.dv}, rng);
-    const SdpaOptions o = options(s.causal, padding_mask(s.B, s.Tk));
+    const SdpaOptions o = sdpa_options(s.causal, padding_mask(s.B, s.Tk));
     const Result fused =
         run([&](const std::vector<Var>& x) { return sdpa_fused_heads(x[0], x[1], x[2], s.H, o); }, {q, k, v}, seed);
     const Result apart =
@@ -142,14 +137,14 @@ TEST(SdpaHeads, Gradcheck) {
   Rng rng(3);
   for (const Case& c : std::vector<Case>{
            {2, 1, 3, 2, true, false}, {2, 4, 2, 3, false, true}, {1, 5, 3, 2, true, false}, {2, 3, 1, 3, true, true}}) {
-    const SdpaOptions o = options(c.causal, c.padding ? padding_mask(c.B, c.T) : Tensor());
+    const SdpaOptions o = sdpa_options(c.causal, c.padding ? padding_mask(c.B, c.T) : Tensor());
     Var qkv = param(Tensor::randn({c.B, c.T, 3 * c.H * c.dh}, rng));
     const auto r = gradcheck([&](const std::vector<Var>& x) { return sdpa_fused_qkv(x[0], c.H, o); }, {qkv});
     EXPECT_TRUE(r.ok) << name(c) << "\n" << r.report;
     Var q = param(Tensor::randn({c.B, c.T, c.H * c.dh}, rng)),
         k = param(Tensor::randn({c.B, c.T + 1, c.H * c.dh}, rng));
     Var v = param(Tensor::randn({c.B, c.T + 1, c.H * 2}, rng));
-    const SdpaOptions ok = options(c.causal, c.padding ? padding_mask(c.B, c.T + 1) : Tensor());
+    const SdpaOptions ok = sdpa_options(c.causal, c.padding ? padding_mask(c.B, c.T + 1) : Tensor());
     const auto s =
         gradcheck([&](const std::vector<Var>& x) { return sdpa_fused_heads(x[0], x[1], x[2], c.H, ok); }, {q, k, v});
     EXPECT_TRUE(s.ok) << name(c) << " heads\n" << s.report;
@@ -162,8 +157,10 @@ TEST(SdpaHeads, SameBitsForAnyThreadCount) {
   const Tensor qkv = Tensor::randn({3, 70, 3 * 4 * 8}, rng), seed = Tensor::randn({3, 70, 4 * 8}, rng);
   const Tensor q = Tensor::randn({3, 9, 2 * 5}, rng), k = Tensor::randn({3, 70, 2 * 5}, rng);
   const Tensor v = Tensor::randn({3, 70, 2 * 3}, rng), seed_heads = Tensor::randn({3, 9, 2 * 3}, rng);
-  const auto packed = [](const std::vector<Var>& x) { return sdpa_fused_qkv(x[0], 4, options(true)); };
-  const auto heads = [](const std::vector<Var>& x) { return sdpa_fused_heads(x[0], x[1], x[2], 2, options(true)); };
+  const auto packed = [](const std::vector<Var>& x) { return sdpa_fused_qkv(x[0], 4, sdpa_options(true)); };
+  const auto heads = [](const std::vector<Var>& x) {
+    return sdpa_fused_heads(x[0], x[1], x[2], 2, sdpa_options(true));
+  };
   set_num_threads(1);
   const Result one = run(packed, {qkv}, seed), one_heads = run(heads, {q, k, v}, seed_heads);
   for (int threads : {2, 3}) {
@@ -180,7 +177,7 @@ TEST(SdpaHeads, ScratchReusedAcrossShapesGivesTheSameBits) {
   const Tensor small = Tensor::randn({2, 6, 3 * 2 * 3}, rng), small_seed = Tensor::randn({2, 6, 2 * 3}, rng);
   const Tensor big = Tensor::randn({2, 90, 3 * 3 * 8}, rng), big_seed = Tensor::randn({2, 90, 3 * 8}, rng);
   const auto fn = [](int64_t H) {
-    return [H](const std::vector<Var>& x) { return sdpa_fused_qkv(x[0], H, options(true)); };
+    return [H](const std::vector<Var>& x) { return sdpa_fused_qkv(x[0], H, sdpa_options(true)); };
   };
   const Result first = run(fn(2), {small}, small_seed);
   run(fn(3), {big}, big_seed);
@@ -195,8 +192,8 @@ TEST(SdpaHeads, SmallBlocksWithHeadsInRows) {
   const Tensor qkv = Tensor::randn({B, T, 3 * D}, rng, 0, 2), seed = Tensor::randn({B, T, D}, rng);
   const Tensor mask = padding_mask(B, T);
   for (bool causal : {false, true}) {
-    const Result want =
-        run([&](const std::vector<Var>& x) { return qkv_apart(x[0], H, options(causal, mask), true); }, {qkv}, seed);
+    const Result want = run(
+        [&](const std::vector<Var>& x) { return qkv_apart(x[0], H, sdpa_options(causal, mask), true); }, {qkv}, seed);
     detail::SdpaProblem p;
     p.B = B, p.H = H, p.Tq = p.Tk = T, p.d = p.dv = d;
     p.q_at = p.k_at = p.v_at = detail::heads_in_rows(T, d, 3 * D);
@@ -217,15 +214,15 @@ TEST(SdpaHeads, OneTapeEntryAndTheWeights) {
   const Tensor qkv = Tensor::randn({2, 6, 3 * 3 * 2}, rng);
   Tape::current().clear();
   const Var x = param(qkv);
-  sdpa_fused_qkv(x, 3, options(true));
+  sdpa_fused_qkv(x, 3, sdpa_options(true));
   ASSERT_EQ(Tape::current().size(), 1u);
   EXPECT_EQ(Tape::current().entries()[0].op, "sdpa_fused_qkv");
   Tape::current().clear();
-  qkv_apart(x, 3, options(true), false);
+  qkv_apart(x, 3, sdpa_options(true), false);
   EXPECT_GE(Tape::current().size(), 8u);  // split, the reshapes and transposes, sdpa_fused, merge
   Tape::current().clear();
   // Requested weights are sdpa_fused's [B, H, T, T].
-  SdpaOptions o = options(true);
+  SdpaOptions o = sdpa_options(true);
   o.return_weights = true;
   Tensor packed, apart;
   sdpa_fused_qkv(Var(qkv), 3, o, &packed);
@@ -244,8 +241,8 @@ TEST(SdpaHeads, BadInputThrows) {
     EXPECT_STREQ(e.what(), "sdpa_fused_qkv: qkv [2, 3, 12] is not [B, T, 3·H·d] with H = n_heads = 5 and d >= 1");
   }
   EXPECT_THROW(sdpa_fused_qkv(qkv, 0), Error);
-  EXPECT_THROW(sdpa_fused_qkv(Var(Tensor({3, 12})), 2), Error);                       // 2 axes
-  EXPECT_THROW(sdpa_fused_qkv(qkv, 2, options(false, Tensor({2, 1, 1, 4}))), Error);  // mask Tk ≠ 3
+  EXPECT_THROW(sdpa_fused_qkv(Var(Tensor({3, 12})), 2), Error);                            // 2 axes
+  EXPECT_THROW(sdpa_fused_qkv(qkv, 2, sdpa_options(false, Tensor({2, 1, 1, 4}))), Error);  // mask Tk ≠ 3
   SdpaOptions weights_nowhere;
   weights_nowhere.return_weights = true;
   EXPECT_THROW(sdpa_fused_qkv(qkv, 2, weights_nowhere), Error);  // weights asked for, no weights_out

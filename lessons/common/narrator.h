@@ -7,6 +7,9 @@
 //     namespace lessonNN {
 //       // Computations a test must check: plain functions that return results and print nothing
 //       // (e.g. `LineFit fit_line(const LineFitConfig&)`), each next to the step that uses it.
+//       // Long experiment machinery (training runs and comparisons) goes to
+//       // lessons/common/<what>.h/.cpp, still in namespace lessonNN, so the lesson reads step
+//       // by step (lessons 12 and 13 do this).
 //       // Steps: `void paso3_cinta(atn::Narrator& n)` calls them and narrates what they show.
 //       void run(atn::Narrator& n) { paso1_...(n); ...; n.summary({...}); n.exercises({...}); }
 //     }
@@ -19,8 +22,8 @@
 //   tests/test_lessonNN.cpp does `#define ATN_LESSON_NO_MAIN` and then
 //   `#include "lessons/lessonNN_<tema>.cpp"`, and asserts on the computation functions in
 //   quick mode; it can also run `lessonNN::run(n)` with a Narrator writing to an
-//   std::ostringstream and look for the printed claims. The lesson stays one file a student
-//   reads alone, and the test runs the very code the lesson prints. Each lesson lives in its own
+//   std::ostringstream and look for the printed claims. The lesson reads top to bottom
+//   on its own, and the test runs the very code the lesson prints. Each lesson lives in its own
 //   namespace so tests never collide. (tests/test_lesson00.cpp is the example.)
 //
 // Flags: --step  --lang es|en  --seed N  --quick  --full  --out DIR  --help. A bad flag is
