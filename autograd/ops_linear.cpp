@@ -25,13 +25,9 @@ Var linear(const Var& x, const Var& weight, const Var& bias) {
   const int64_t rows = numel(Shape(x.shape().begin(), x.shape().end() - 1));  // in may be 0
   Shape out_shape = x.shape();
   out_shape.back() = out;
-  Tensor y = Tensor::empty(out_shape);
-  if (bias.defined()) {  // y = b in every row, then y += x Wᵀ
-    for (int64_t r = 0; r < rows; ++r) std::copy_n(bias.value().data(), out, y.data() + r * out);
-    gemm(rows, out, in, x.value().data(), false, weight.value().data(), true, y.data(), true);
-  } else {
-    gemm(rows, out, in, x.value().data(), false, weight.value().data(), true, y.data(), false);
-  }
+  Tensor y = Tensor::empty(out_shape);  // y = b + x Wᵀ, the bias added inside the product
+  gemm(rows, out, in, x.value().data(), false, weight.value().data(), true, y.data(), false,
+       bias.defined() ? bias.value().data() : nullptr);
   std::vector<Var> inputs{x, weight};
   if (bias.defined()) inputs.push_back(bias);
   return record("linear", y, inputs, [x, weight, bias, rows, in, out](const Tensor& g) {

@@ -26,6 +26,7 @@
 //
 // Determinism: every element of C is computed by one thread, by the same code, as
 //   c = (((c0 + s_0) + s_1) + ...)   with s_p = a fused-multiply-add chain over k in slice p,
+// (c0 = C's value when accumulating, bias[j] with a bias row, else no term at all: c = s_0 + ...)
 // and the slices are fixed by KC alone. Neither the thread count, the tile a thread happens to
 // take, nor whether an operand was packed changes that order or the values multiplied, so both
 // paths give the same bits, for any number of threads.
@@ -33,6 +34,7 @@
 #include <cstring>
 #include <memory>
 
+#include "tensor/error.h"
 #include "tensor/matmul.h"
 #include "tensor/thread_pool.h"
 
@@ -86,12 +88,21 @@ inline Vec broadcast(real x) { return x - Vec{}; }
 //   k adjacent (k_step = 1): op(A) = A in place, each row contiguous along k (row_step = K).
 enum class ALayout { rows_adjacent, k_adjacent };
 
-// C[0:m, 0:n] = (overwrite ? 0 : C) + Σ_k a(·, k)·b[k] over one KC slice; b + k·ldb holds the NR
-// values of row k of the B panel. The full MR×NR product is always computed (edge panels are
-// zero-padded); only m×n is stored.
+// Where a micro-tile's sum starts: element (r, j) from start[r·ld + j], or from nothing (the
+// sum is stored as it is) when start is null. The first KC slice starts from nothing, from C
+// itself (accumulate) or from the bias row (ld = 0: the same N values under every row); the
+// later slices start from C.
+struct Start {
+  const real* start;
+  int64_t ld;
+};
+
+// C[0:m, 0:n] = from + Σ_k a(·, k)·b[k] over one KC slice; b + k·ldb holds the NR values of row
+// k of the B panel. The full MR×NR product is always computed (edge panels are zero-padded);
+// only m×n is stored.
 template <ALayout kLayout>
 void micro_kernel(int64_t kc, const real* a, int64_t a_step, const real* b, int64_t ldb, real* c, int64_t ldc,
-                  int64_t m, int64_t n, bool overwrite) {
+                  int64_t m, int64_t n, Start from) {
   // Zeroed in unrolled loops, not with `= {}`: GCC 12 turns that into a memset of the array in
   // memory on every call (the accumulators then live in registers anyway), which costs as much
   // as a few k steps.
@@ -116,7 +127,7 @@ void micro_kernel(int64_t kc, const real* a, int64_t a_step, const real* b, int6
     for (int r = 0; r < MR; ++r)
       for (int v = 0; v < NV; ++v) {
         real* p = c + r * ldc + v * kLanes;
-        store(p, overwrite ? acc[r][v] : load(p) + acc[r][v]);
+        store(p, from.start ? load(from.start + r * from.ld + v * kLanes) + acc[r][v] : acc[r][v]);
       }
     return;
   }
@@ -125,7 +136,8 @@ void micro_kernel(int64_t kc, const real* a, int64_t a_step, const real* b, int6
   for (int r = 0; r < MR; ++r)
     for (int v = 0; v < NV; ++v) store(tile + r * NR + v * kLanes, acc[r][v]);
   for (int64_t r = 0; r < m; ++r)
-    for (int64_t j = 0; j < n; ++j) c[r * ldc + j] = overwrite ? tile[r * NR + j] : c[r * ldc + j] + tile[r * NR + j];
+    for (int64_t j = 0; j < n; ++j)
+      c[r * ldc + j] = from.start ? from.start[r * from.ld + j] + tile[r * NR + j] : tile[r * NR + j];
 }
 
 // Packs panels [p0, p1) of a matrix X (rows × depth, element (i, k) at src[i·si + k·sk]) into
@@ -202,15 +214,31 @@ struct Tiles {
   int64_t j1(int64_t t) const { return std::min(N, j0(t) + NC); }
 };
 
+// The start of the micro-tile whose top-left element is C[i, j], in the slice beginning at k0.
+Start start_of(int64_t k0, real* c, int64_t ldc, bool accumulate, const real* bias, int64_t j) {
+  if (k0 > 0 || accumulate) return {c, ldc};
+  return {bias ? bias + j : nullptr, 0};
+}
+
+// Checks the arguments both fast paths share and settles the products with nothing to multiply;
+// true when there is a product left to compute.
+bool needs_product(const char* fn, int64_t M, int64_t N, int64_t K, real* C, bool accumulate, const real* bias) {
+  if (bias && accumulate) fail(fn, ": a bias row and accumulate = true both give the sum its start; pass one");
+  if (M <= 0 || N <= 0) return false;
+  if (K > 0) return true;
+  // An empty sum is 0: C keeps its values, or becomes the bias in every row, or zeros.
+  if (bias)
+    for (int64_t i = 0; i < M; ++i) std::copy_n(bias, N, C + i * N);
+  else if (!accumulate)
+    std::fill(C, C + M * N, real(0));
+  return false;
+}
+
 }  // namespace
 
 void gemm_packed(int64_t M, int64_t N, int64_t K, const real* A, bool trans_a, const real* B, bool trans_b,
-                 real* C, bool accumulate) {
-  if (M <= 0 || N <= 0) return;
-  if (K <= 0) {  // an empty sum is 0
-    if (!accumulate) std::fill(C, C + M * N, real(0));
-    return;
-  }
+                 real* C, bool accumulate, const real* bias) {
+  if (!needs_product("gemm_packed", M, N, K, C, accumulate, bias)) return;
   const int64_t m_panels = (M + MR - 1) / MR, n_panels = (N + NR - 1) / NR;
   real* pa = t_pack_a.get(m_panels * MR * K);
   real* pb = t_pack_b.get(n_panels * NR * K);
@@ -231,25 +259,22 @@ void gemm_packed(int64_t M, int64_t N, int64_t K, const real* A, bool trans_a, c
     for (int64_t t = begin; t < end; ++t)
       for (int64_t k0 = 0; k0 < K; k0 += KC) {
         const int64_t kc = std::min(KC, K - k0);
-        const bool overwrite = k0 == 0 && !accumulate;
         for (int64_t j = tiles.j0(t); j < tiles.j1(t); j += NR) {
           const real* b = pb + (j / NR) * NR * K + k0 * NR;
-          for (int64_t i = tiles.i0(t); i < tiles.i1(t); i += MR)
-            micro_kernel<ALayout::rows_adjacent>(kc, pa + (i / MR) * MR * K + k0 * MR, MR, b, NR, C + i * N + j, N,
+          for (int64_t i = tiles.i0(t); i < tiles.i1(t); i += MR) {
+            real* c = C + i * N + j;
+            micro_kernel<ALayout::rows_adjacent>(kc, pa + (i / MR) * MR * K + k0 * MR, MR, b, NR, c, N,
                                                  std::min<int64_t>(MR, M - i), std::min<int64_t>(NR, N - j),
-                                                 overwrite);
+                                                 start_of(k0, c, N, accumulate, bias, j));
+          }
         }
       }
   });
 }
 
 void gemm_in_place(int64_t M, int64_t N, int64_t K, const real* A, bool trans_a, const real* B, bool trans_b,
-                   real* C, bool accumulate) {
-  if (M <= 0 || N <= 0) return;
-  if (K <= 0) {
-    if (!accumulate) std::fill(C, C + M * N, real(0));
-    return;
-  }
+                   real* C, bool accumulate, const real* bias) {
+  if (!needs_product("gemm_in_place", M, N, K, C, accumulate, bias)) return;
   const int64_t m_full = M / MR * MR, n_full = N / NR * NR;  // rows and columns of whole micro-tiles
   const int64_t n_panels = (N + NR - 1) / NR;
   // Packed: the bottom edge panel of op(A) (M − m_full rows) and the panels of op(B) that cannot be
@@ -270,7 +295,6 @@ void gemm_in_place(int64_t M, int64_t N, int64_t K, const real* A, bool trans_a,
     for (int64_t t = begin; t < end; ++t)
       for (int64_t k0 = 0; k0 < K; k0 += KC) {
         const int64_t kc = std::min(KC, K - k0);
-        const bool overwrite = k0 == 0 && !accumulate;
         for (int64_t j = tiles.j0(t); j < tiles.j1(t); j += NR) {
           const int64_t n = std::min<int64_t>(NR, N - j);
           const bool b_packed = trans_b || j >= n_full;
@@ -278,12 +302,13 @@ void gemm_in_place(int64_t M, int64_t N, int64_t K, const real* A, bool trans_a,
           const int64_t ldb = b_packed ? NR : N;
           for (int64_t i = tiles.i0(t); i < tiles.i1(t); i += MR) {
             real* c = C + i * N + j;
+            const Start from = start_of(k0, c, N, accumulate, bias, j);
             if (i >= m_full)
-              micro_kernel<ALayout::rows_adjacent>(kc, pa + k0 * MR, MR, b, ldb, c, N, M - i, n, overwrite);
+              micro_kernel<ALayout::rows_adjacent>(kc, pa + k0 * MR, MR, b, ldb, c, N, M - i, n, from);
             else if (trans_a)  // op(A)[i + r, k] = A[k·M + i + r]
-              micro_kernel<ALayout::rows_adjacent>(kc, A + k0 * M + i, M, b, ldb, c, N, MR, n, overwrite);
+              micro_kernel<ALayout::rows_adjacent>(kc, A + k0 * M + i, M, b, ldb, c, N, MR, n, from);
             else  // op(A)[i + r, k] = A[(i + r)·K + k]
-              micro_kernel<ALayout::k_adjacent>(kc, A + i * K + k0, K, b, ldb, c, N, MR, n, overwrite);
+              micro_kernel<ALayout::k_adjacent>(kc, A + i * K + k0, K, b, ldb, c, N, MR, n, from);
           }
         }
       }

@@ -37,7 +37,7 @@ bool same_bits(const std::vector<real>& a, const std::vector<real>& b) {
   return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(real)) == 0;
 }
 
-using Gemm = void (*)(int64_t, int64_t, int64_t, const real*, bool, const real*, bool, real*, bool);
+using Gemm = void (*)(int64_t, int64_t, int64_t, const real*, bool, const real*, bool, real*, bool, const real*);
 struct FastGemm {
   const char* name;
   Gemm fn;
@@ -94,8 +94,8 @@ TEST(Matmul, FastAgreesWithNaive) {
       std::vector<std::vector<real>> results;  // overwritten and accumulated, per fast gemm
       for (const FastGemm& fast : kFastGemms) {
         std::vector<real> got(size_t(M * N), 99), acc(c0);
-        fast.fn(M, N, K, pa, ta, pb, tb, got.data(), false);
-        fast.fn(M, N, K, pa, ta, pb, tb, acc.data(), true);
+        fast.fn(M, N, K, pa, ta, pb, tb, got.data(), false, nullptr);
+        fast.fn(M, N, K, pa, ta, pb, tb, acc.data(), true, nullptr);
         int bad = 0;
         for (int64_t i = 0; i < M * N && bad < 3; ++i) {
           const real tol = 3 * real(K + 2) * eps * bound[i] + 1e-30f;
@@ -178,7 +178,7 @@ TEST(Matmul, BitIdenticalForAnyThreadCount) {
       for (int threads : {1, 2, 3}) {
         set_num_threads(threads);
         std::vector<real> c(c0);
-        fast.fn(M, N, K, a.data(), ta, b.data(), tb, c.data(), /*accumulate=*/t == 3);
+        fast.fn(M, N, K, a.data(), ta, b.data(), tb, c.data(), /*accumulate=*/t == 3, nullptr);
         results.push_back(c);
       }
       EXPECT_TRUE(same_bits(results[0], results[1])) << fast.name << " 1 vs 2 threads, trans_a=" << ta << " trans_b=" << tb;
@@ -222,7 +222,7 @@ TEST(Matmul, OperandsAtAnyAddressAndNothingOutsideCWritten) {
       gemm_packed(M, N, K, a.data(), ta, b.data(), tb, want.data());
       for (const FastGemm& fast : kFastGemms) {
         std::vector<real> c(size_t(M * N + 2), -7);  // one guard value on each side
-        fast.fn(M, N, K, a1.data() + 1, ta, b1.data() + 1, tb, c.data() + 1, false);
+        fast.fn(M, N, K, a1.data() + 1, ta, b1.data() + 1, tb, c.data() + 1, false, nullptr);
         EXPECT_EQ(c.front(), -7) << fast.name;
         EXPECT_EQ(c.back(), -7) << fast.name;
         EXPECT_TRUE(same_bits(std::vector<real>(c.begin() + 1, c.end() - 1), want))
