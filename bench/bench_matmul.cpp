@@ -102,9 +102,42 @@ void bench_naive(const Shape3& s) {
   std::fflush(stdout);
 }
 
+// A Linear's forward with its bias, the two ways: copy the bias into every row of C and then
+// accumulate the product, or start the product from the bias row (gemm's bias argument). Same
+// bits; the second saves a pass over C.
+void bench_bias(const Shape3& s, int threads) {
+  atn::set_num_threads(threads);
+  atn::Rng rng(2);
+  const atn::Tensor a = atn::Tensor::randn({s.M, s.K}, rng), b = atn::Tensor::randn({s.K, s.N}, rng);
+  const atn::Tensor bias = atn::Tensor::randn({s.N}, rng);
+  atn::Tensor c({s.M, s.N});
+  const std::vector<double> t = time_per_call({
+      [&] {
+        for (int64_t i = 0; i < s.M; ++i) std::copy_n(bias.data(), s.N, c.data() + i * s.N);
+        atn::gemm(s.M, s.N, s.K, a.data(), s.trans_a, b.data(), s.trans_b, c.data(), true);
+      },
+      [&] { atn::gemm(s.M, s.N, s.K, a.data(), s.trans_a, b.data(), s.trans_b, c.data(), false, bias.data()); },
+  });
+  std::printf("matmul bias %s threads=%d: copy then accumulate %.1f us, bias row %.1f us (%.2fx)\n",
+              describe(s).c_str(), threads, t[0] * 1e6, t[1] * 1e6, t[0] / t[1]);
+  std::fflush(stdout);
+}
+
+// The Linear layers of bench_gpt's small config (768 rows) and of its large one (2048 rows).
+const std::vector<Shape3> kLinearShapes = {
+    {768, 384, 128, false, true},  {768, 512, 128, false, true},  {768, 128, 512, false, true},
+    {768, 65, 128, false, true},   {2048, 768, 256, false, true}, {2048, 256, 1024, false, true},
+};
+
 }  // namespace
 
-int main() {
+int main(int argc, char** argv) {
+  // --bias: only the bias lines (a quick A/B of one change).
+  if (argc > 1 && std::string(argv[1]) == "--bias") {
+    for (int threads : {1, 2})
+      for (const Shape3& s : kLinearShapes) bench_bias(s, threads);
+    return 0;
+  }
   for (const Shape3& s : std::vector<Shape3>{{64, 128, 128}, {256, 256, 256}, {512, 512, 512}, {1024, 1024, 1024}})
     for (int threads : {1, 2}) bench_gemm(s, threads);
 
@@ -134,5 +167,7 @@ int main() {
   // 1/N of the multiply-adds, packing B 1/M), but a long K with both sides large does not.
   for (const Shape3& s : std::vector<Shape3>{{4096, 64, 4096}, {512, 2048, 2048}, {768, 768, 3072}}) bench_paths(s, 1);
 
+  for (int threads : {1, 2})
+    for (const Shape3& s : kLinearShapes) bench_bias(s, threads);
   bench_naive({256, 256, 256});
 }

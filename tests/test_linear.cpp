@@ -94,11 +94,12 @@ TEST(LinearOp, FusedMatchesComposedValuesAndGradients) {
 // The bias goes into the product (gemm's bias row) and its gradient is summed in column chunks
 // over threads; neither may change a bit against the plain way (copy the bias into every row,
 // accumulate the product; sum the rows of g in order, one after another), for any thread count.
-// The shapes are those of the small GPT's layers (768 rows), big enough to run on threads.
+// The shapes: the small GPT's layers (768 rows), one whose bias sum is big enough to be split
+// over threads (2048 × 300, with a partial group of columns), a small one.
 TEST(LinearOp, BiasBitsAsCopyThenAccumulateForAnyThreadCount) {
   atn::testing_util::KeepThreadCount keep;
   atn::Rng rng(34);
-  for (const auto& [rows, in, out] : std::vector<std::array<int64_t, 3>>{{768, 128, 384}, {768, 128, 65}, {50, 9, 7}}) {
+  for (const auto& [rows, in, out] : std::vector<std::array<int64_t, 3>>{{768, 128, 384}, {768, 128, 65}, {2048, 16, 300}, {50, 9, 7}}) {
     atn::Var w = atn::param(atn::Tensor::randn({out, in}, rng)), b = atn::param(atn::Tensor::randn({out}, rng));
     atn::Var x = atn::param(atn::Tensor::randn({rows, in}, rng));
     const atn::Tensor g = atn::Tensor::randn({rows, out}, rng);
