@@ -129,9 +129,24 @@ const std::vector<Shape3> kLinearShapes = {
     {768, 65, 128, false, true},   {2048, 768, 256, false, true}, {2048, 256, 1024, false, true},
 };
 
+// The products of the small GPT's backward pass that make few tiles: the weight gradients gᵀ·x
+// (768 rows: attention output and MLP projection 128×128 and 128×512, MLP input 512×128, q/k/v
+// 384×128, vocabulary 65×128) and the input gradients g·W.
+const std::vector<Shape3> kBackwardShapes = {
+    {128, 128, 768, true, false}, {512, 128, 768, true, false}, {128, 512, 768, true, false},
+    {384, 128, 768, true, false}, {65, 128, 768, true, false},  {768, 128, 384},
+    {768, 128, 512},
+};
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  // --tiles: only those backward products, on 1 and 2 threads.
+  if (argc > 1 && std::string(argv[1]) == "--tiles") {
+    for (const Shape3& s : kBackwardShapes)
+      for (int threads : {1, 2}) bench_gemm(s, threads);
+    return 0;
+  }
   // --bias: only the bias lines (a quick A/B of one change).
   if (argc > 1 && std::string(argv[1]) == "--bias") {
     for (int threads : {1, 2})

@@ -203,15 +203,39 @@ void run_tasks(bool parallel, int64_t count, int64_t grain, const Fn& fn) {
 
 bool is_parallel(int64_t M, int64_t N, int64_t K) { return 2.0 * double(M) * double(N) * double(K) >= detail::kGemmParallelFlops; }
 
-// Row i0 of op(A) and column j0 of op(B) as panel numbers, and the shared tile geometry.
+// A product split over threads is cut into at least this many tiles per thread where it can be,
+// so that a thread finishing its last tile early waits for at most a small share of the work:
+// the dW of the small GPT's attention output (128×128, K = 768) makes 3 tiles of MC×NC, which
+// two threads share 2:1; in tiles of 24×64 it makes 12.
+constexpr int64_t kTilesPerThread = 4;
+
+// The tiles of C as the tile loops walk them: tile t covers rows [i0, i1) and columns [j0, j1).
+// Sides of MC×NC, or for a product on threads with too few of them, smaller sides in whole
+// micro-tiles: the side with more micro-tiles is halved until there are kTilesPerThread tiles
+// per thread or both sides are one micro-tile. Tiles only decide which thread computes which
+// elements of C, never how (see the top of the file), so the bits do not depend on this choice.
 struct Tiles {
-  int64_t M, N, rows, cols;
-  explicit Tiles(int64_t m, int64_t n) : M(m), N(n), rows((m + MC - 1) / MC), cols((n + NC - 1) / NC) {}
+  int64_t M, N, mc = MC, nc = NC, rows = 0, cols = 0;
+  Tiles(int64_t m, int64_t n, bool parallel) : M(m), N(n) {
+    const int threads = parallel ? num_threads() : 1;
+    const int64_t wanted = threads > 1 ? kTilesPerThread * threads : 1;
+    for (;;) {
+      rows = (M + mc - 1) / mc, cols = (N + nc - 1) / nc;
+      if (rows * cols >= wanted) break;
+      const int64_t mr_tiles = mc / MR, nr_tiles = nc / NR;  // micro-tiles along each side
+      const int64_t m_micro = std::min(mr_tiles, (M + MR - 1) / MR), n_micro = std::min(nr_tiles, (N + NR - 1) / NR);
+      if (m_micro <= 1 && n_micro <= 1) break;
+      if (n_micro >= m_micro)
+        nc = (n_micro + 1) / 2 * NR;
+      else
+        mc = (m_micro + 1) / 2 * MR;
+    }
+  }
   int64_t count() const { return rows * cols; }
-  int64_t i0(int64_t t) const { return (t / cols) * MC; }
-  int64_t i1(int64_t t) const { return std::min(M, i0(t) + MC); }
-  int64_t j0(int64_t t) const { return (t % cols) * NC; }
-  int64_t j1(int64_t t) const { return std::min(N, j0(t) + NC); }
+  int64_t i0(int64_t t) const { return (t / cols) * mc; }
+  int64_t i1(int64_t t) const { return std::min(M, i0(t) + mc); }
+  int64_t j0(int64_t t) const { return (t % cols) * nc; }
+  int64_t j1(int64_t t) const { return std::min(N, j0(t) + nc); }
 };
 
 // The start of the micro-tile whose top-left element is C[i, j], in the slice beginning at k0.
@@ -254,7 +278,7 @@ void gemm_packed(int64_t M, int64_t N, int64_t K, const real* A, bool trans_a, c
   });
 
   // 2. Compute tiles of MC×NC. A panel's slice k0..k0+kc starts at k0·W within the panel.
-  const Tiles tiles(M, N);
+  const Tiles tiles(M, N, parallel);
   run_tasks(parallel, tiles.count(), 1, [&](int64_t begin, int64_t end) {
     for (int64_t t = begin; t < end; ++t)
       for (int64_t k0 = 0; k0 < K; k0 += KC) {
@@ -290,7 +314,7 @@ void gemm_in_place(int64_t M, int64_t N, int64_t K, const real* A, bool trans_a,
                       b_first + end);
     });
 
-  const Tiles tiles(M, N);
+  const Tiles tiles(M, N, parallel);
   run_tasks(parallel, tiles.count(), 1, [&](int64_t begin, int64_t end) {
     for (int64_t t = begin; t < end; ++t)
       for (int64_t k0 = 0; k0 < K; k0 += KC) {

@@ -186,6 +186,37 @@ TEST(Matmul, BitIdenticalForAnyThreadCount) {
     }
 }
 
+// Products on threads that make few tiles of the usual size are cut into smaller tiles (whole
+// micro-tiles) so that two or three threads get enough of them; which thread computes which
+// elements changes with the thread count, the bits must not. The shapes are the weight gradients
+// of the small GPT (gᵀ·x with 768 rows: 128×128, 512×128, 65×128, 384×128), a thin one and one
+// with partial micro-tiles on both sides.
+TEST(Matmul, SmallerTilesForFewTilesSameBitsForAnyThreadCount) {
+  KeepThreadCount keep;
+  Rng rng(19);
+  const std::vector<std::vector<int64_t>> shapes = {{128, 128, 768}, {512, 128, 768}, {65, 128, 768},
+                                                    {384, 128, 768}, {13, 700, 600},  {101, 77, 1000}};
+  for (const auto& s : shapes) {
+    const int64_t M = s[0], N = s[1], K = s[2];
+    const std::vector<real> a = randn(M * K, rng), b = randn(K * N, rng), c0 = randn(M * N, rng);
+    for (const FastGemm& fast : kFastGemms)
+      for (int t = 0; t < 4; ++t) {
+        const bool ta = t & 1, tb = t & 2;
+        std::vector<std::vector<real>> results;
+        for (int threads : {1, 2, 3}) {
+          set_num_threads(threads);
+          std::vector<real> c(c0);
+          fast.fn(M, N, K, a.data(), ta, b.data(), tb, c.data(), /*accumulate=*/t == 1, nullptr);
+          results.push_back(c);
+        }
+        for (int i : {1, 2})
+          EXPECT_TRUE(same_bits(results[0], results[size_t(i)]))
+              << fast.name << " " << M << "x" << N << "x" << K << " 1 vs " << i + 1 << " threads, trans_a=" << ta
+              << " trans_b=" << tb;
+      }
+  }
+}
+
 // Many small matrices are shared out one matrix per task; each must still come out exactly as a
 // lone gemm computes it, and match the naive loops.
 TEST(Matmul, ManySmallMatricesSplitOverBatch) {
