@@ -258,6 +258,50 @@ bool needs_product(const char* fn, int64_t M, int64_t N, int64_t K, real* C, boo
   return false;
 }
 
+// Where the tile loop finds its operands. Rows of op(A) from a_packed_from on and columns of
+// op(B) from b_packed_from on (multiples of MR and NR) are read from the packed panels pa and pb,
+// whose panel 0 starts there; the rows and columns before are read in place from A and B.
+// gemm_packed packs everything (both from 0); gemm_in_place only what it cannot read in place.
+struct Operands {
+  const real* A;
+  bool trans_a;
+  const real* pa;
+  int64_t a_packed_from;
+  const real* B;
+  const real* pb;
+  int64_t b_packed_from;
+};
+
+// The tiles of C, shared by both paths: each tile walks k in slices of KC, and every micro-tile
+// of it gets its operands from wherever they are. A panel's slice k0..k0+kc starts at k0·W in it.
+void compute_tiles(int64_t M, int64_t N, int64_t K, const Operands& op, real* C, bool accumulate, const real* bias,
+                   bool parallel) {
+  const Tiles tiles(M, N, parallel);
+  run_tasks(parallel, tiles.count(), 1, [&](int64_t begin, int64_t end) {
+    for (int64_t t = begin; t < end; ++t)
+      for (int64_t k0 = 0; k0 < K; k0 += KC) {
+        const int64_t kc = std::min(KC, K - k0);
+        for (int64_t j = tiles.j0(t); j < tiles.j1(t); j += NR) {
+          const int64_t n = std::min<int64_t>(NR, N - j);
+          const bool b_packed = j >= op.b_packed_from;
+          const real* b = b_packed ? op.pb + (j - op.b_packed_from) * K + k0 * NR : op.B + k0 * N + j;
+          const int64_t ldb = b_packed ? NR : N;
+          for (int64_t i = tiles.i0(t); i < tiles.i1(t); i += MR) {
+            real* c = C + i * N + j;
+            const Start from = start_of(k0, c, N, accumulate, bias, j);
+            if (i >= op.a_packed_from)
+              micro_kernel<ALayout::rows_adjacent>(kc, op.pa + (i - op.a_packed_from) * K + k0 * MR, MR, b, ldb, c,
+                                                   N, std::min<int64_t>(MR, M - i), n, from);
+            else if (op.trans_a)  // op(A)[i + r, k] = A[k·M + i + r]
+              micro_kernel<ALayout::rows_adjacent>(kc, op.A + k0 * M + i, M, b, ldb, c, N, MR, n, from);
+            else  // op(A)[i + r, k] = A[(i + r)·K + k]
+              micro_kernel<ALayout::k_adjacent>(kc, op.A + i * K + k0, K, b, ldb, c, N, MR, n, from);
+          }
+        }
+      }
+  });
+}
+
 }  // namespace
 
 void gemm_packed(int64_t M, int64_t N, int64_t K, const real* A, bool trans_a, const real* B, bool trans_b,
@@ -276,24 +320,8 @@ void gemm_packed(int64_t M, int64_t N, int64_t K, const real* A, bool trans_a, c
     if (b_begin < end - m_panels)
       pack_panels<NR>(pb + b_begin * NR * K, B, N, K, trans_b ? K : 1, trans_b ? 1 : N, b_begin, end - m_panels);
   });
-
-  // 2. Compute tiles of MC×NC. A panel's slice k0..k0+kc starts at k0·W within the panel.
-  const Tiles tiles(M, N, parallel);
-  run_tasks(parallel, tiles.count(), 1, [&](int64_t begin, int64_t end) {
-    for (int64_t t = begin; t < end; ++t)
-      for (int64_t k0 = 0; k0 < K; k0 += KC) {
-        const int64_t kc = std::min(KC, K - k0);
-        for (int64_t j = tiles.j0(t); j < tiles.j1(t); j += NR) {
-          const real* b = pb + (j / NR) * NR * K + k0 * NR;
-          for (int64_t i = tiles.i0(t); i < tiles.i1(t); i += MR) {
-            real* c = C + i * N + j;
-            micro_kernel<ALayout::rows_adjacent>(kc, pa + (i / MR) * MR * K + k0 * MR, MR, b, NR, c, N,
-                                                 std::min<int64_t>(MR, M - i), std::min<int64_t>(NR, N - j),
-                                                 start_of(k0, c, N, accumulate, bias, j));
-          }
-        }
-      }
-  });
+  // 2. Compute, every operand from its panels.
+  compute_tiles(M, N, K, {A, trans_a, pa, 0, B, pb, 0}, C, accumulate, bias, parallel);
 }
 
 void gemm_in_place(int64_t M, int64_t N, int64_t K, const real* A, bool trans_a, const real* B, bool trans_b,
@@ -313,30 +341,7 @@ void gemm_in_place(int64_t M, int64_t N, int64_t K, const real* A, bool trans_a,
       pack_panels<NR>(pb + begin * NR * K, B, N, K, trans_b ? K : 1, trans_b ? 1 : N, b_first + begin,
                       b_first + end);
     });
-
-  const Tiles tiles(M, N, parallel);
-  run_tasks(parallel, tiles.count(), 1, [&](int64_t begin, int64_t end) {
-    for (int64_t t = begin; t < end; ++t)
-      for (int64_t k0 = 0; k0 < K; k0 += KC) {
-        const int64_t kc = std::min(KC, K - k0);
-        for (int64_t j = tiles.j0(t); j < tiles.j1(t); j += NR) {
-          const int64_t n = std::min<int64_t>(NR, N - j);
-          const bool b_packed = trans_b || j >= n_full;
-          const real* b = b_packed ? pb + (j / NR - b_first) * NR * K + k0 * NR : B + k0 * N + j;
-          const int64_t ldb = b_packed ? NR : N;
-          for (int64_t i = tiles.i0(t); i < tiles.i1(t); i += MR) {
-            real* c = C + i * N + j;
-            const Start from = start_of(k0, c, N, accumulate, bias, j);
-            if (i >= m_full)
-              micro_kernel<ALayout::rows_adjacent>(kc, pa + k0 * MR, MR, b, ldb, c, N, M - i, n, from);
-            else if (trans_a)  // op(A)[i + r, k] = A[k·M + i + r]
-              micro_kernel<ALayout::rows_adjacent>(kc, A + k0 * M + i, M, b, ldb, c, N, MR, n, from);
-            else  // op(A)[i + r, k] = A[(i + r)·K + k]
-              micro_kernel<ALayout::k_adjacent>(kc, A + i * K + k0, K, b, ldb, c, N, MR, n, from);
-          }
-        }
-      }
-  });
+  compute_tiles(M, N, K, {A, trans_a, pa, m_full, B, pb, b_first * NR}, C, accumulate, bias, parallel);
 }
 
 }  // namespace atn
