@@ -13,7 +13,8 @@
 //     cases are the same problem, and a big product reads only short contiguous streams.
 //  3. Blocking. C is cut into tiles of MC×NC; a tile walks k in slices of KC so that one B
 //     micro-panel (KC×NR) stays in L1 while the tile's A block (MC×KC) stays in L2.
-//  4. Threads. Tiles are independent, so parallel_for hands them out to the pool.
+//  4. Threads. Tiles are independent, so parallel_for hands them out to the pool; a product that
+//     makes too few tiles for the threads is cut into smaller ones (see Tiles).
 //
 // Packing copies M·K + K·N values to save cache misses in M·N·K multiply-adds. At the sizes of
 // the course's models (a GPT layer: 768×128 · 128×384; an attention head: 64×32 · 32×64) the
@@ -25,8 +26,8 @@
 // right edges (a full-width read there would run past the matrix).
 //
 // Determinism: every element of C is computed by one thread, by the same code, as
-//   c = (((c0 + s_0) + s_1) + ...)   with s_p = a fused-multiply-add chain over k in slice p,
-// (c0 = C's value when accumulating, bias[j] with a bias row, else no term at all: c = s_0 + ...)
+//   c = (((c0 + s_0) + s_1) + ...)   with s_p = a fused-multiply-add chain over k in slice p
+// (c0 is C's value when accumulating, bias[j] with a bias row, else absent: c = (s_0 + s_1) + ...),
 // and the slices are fixed by KC alone. Neither the thread count, the tile a thread happens to
 // take, nor whether an operand was packed changes that order or the values multiplied, so both
 // paths give the same bits, for any number of threads.
