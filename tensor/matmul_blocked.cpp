@@ -291,8 +291,8 @@ void compute_tiles(int64_t M, int64_t N, int64_t K, const Operands& op, real* C,
             real* c = C + i * N + j;
             const Start from = start_of(k0, c, N, accumulate, bias, j);
             if (i >= op.a_packed_from)
-              micro_kernel<ALayout::rows_adjacent>(kc, op.pa + (i - op.a_packed_from) * K + k0 * MR, MR, b, ldb, c,
-                                                   N, std::min<int64_t>(MR, M - i), n, from);
+              micro_kernel<ALayout::rows_adjacent>(kc, op.pa + (i - op.a_packed_from) * K + k0 * MR, MR, b, ldb, c, N,
+                                                   std::min<int64_t>(MR, M - i), n, from);
             else if (op.trans_a)  // op(A)[i + r, k] = A[k·M + i + r]
               micro_kernel<ALayout::rows_adjacent>(kc, op.A + k0 * M + i, M, b, ldb, c, N, MR, n, from);
             else  // op(A)[i + r, k] = A[(i + r)·K + k]

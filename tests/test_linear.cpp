@@ -99,7 +99,8 @@ TEST(LinearOp, FusedMatchesComposedValuesAndGradients) {
 TEST(LinearOp, BiasBitsAsCopyThenAccumulateForAnyThreadCount) {
   atn::testing_util::KeepThreadCount keep;
   atn::Rng rng(34);
-  for (const auto& [rows, in, out] : std::vector<std::array<int64_t, 3>>{{768, 128, 384}, {768, 128, 65}, {2048, 16, 300}, {50, 9, 7}}) {
+  for (const auto& [rows, in, out] :
+       std::vector<std::array<int64_t, 3>>{{768, 128, 384}, {768, 128, 65}, {2048, 16, 300}, {50, 9, 7}}) {
     atn::Var w = atn::param(atn::Tensor::randn({out, in}, rng)), b = atn::param(atn::Tensor::randn({out}, rng));
     atn::Var x = atn::param(atn::Tensor::randn({rows, in}, rng));
     const atn::Tensor g = atn::Tensor::randn({rows, out}, rng);

@@ -39,7 +39,7 @@ const FastGemm kFastGemms[] = {{"gemm", gemm}, {"gemm_packed", gemm_packed}, {"g
 // Shapes with partial micro-tiles and tiles at both edges (every build's MR, NR, MC, NC), one KC
 // slice and several (KC = 256), and products big enough to be split over threads.
 const std::vector<std::vector<int64_t>> kShapes = {
-    {1, 1, 1},    {5, 7, 3},      {12, 32, 256},  {13, 33, 257},  {47, 127, 30}, {49, 129, 513},
+    {1, 1, 1},     {5, 7, 3},       {12, 32, 256},   {13, 33, 257},  {47, 127, 30},   {49, 129, 513},
     {2, 300, 600}, {203, 301, 600}, {128, 128, 768}, {768, 65, 128}, {100, 40, 1000},
 };
 
