@@ -23,7 +23,8 @@
 namespace {
 
 using Clock = std::chrono::steady_clock;
-using GemmFn = void (*)(int64_t, int64_t, int64_t, const atn::real*, bool, const atn::real*, bool, atn::real*, bool);
+using GemmFn = void (*)(int64_t, int64_t, int64_t, const atn::real*, bool, const atn::real*, bool, atn::real*, bool,
+                        const atn::real*);
 
 double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
 
@@ -69,7 +70,7 @@ std::vector<double> measure(const Shape3& s, const std::vector<GemmFn>& kernels)
   atn::Tensor c({s.M, s.N});
   std::vector<std::function<void()>> fns;
   for (GemmFn k : kernels)
-    fns.push_back([&, k] { k(s.M, s.N, s.K, a.data(), s.trans_a, b.data(), s.trans_b, c.data(), false); });
+    fns.push_back([&, k] { k(s.M, s.N, s.K, a.data(), s.trans_a, b.data(), s.trans_b, c.data(), false, nullptr); });
   std::vector<double> result;
   for (double t : time_per_call(fns)) result.push_back(gflops(s, t));
   return result;
@@ -101,9 +102,84 @@ void bench_naive(const Shape3& s) {
   std::fflush(stdout);
 }
 
+// Seconds per call of fns[0] and fns[1], called in turn one call at a time, 400 times each: the
+// fastest call of each. For a difference of a few percent between two ways of doing one product:
+// single calls are shorter than a scheduler time slice, so on a busy machine most of them run
+// undisturbed, and the fastest ones compare the code rather than the load.
+std::vector<double> fastest_single_calls(const std::vector<std::function<void()>>& fns) {
+  std::vector<double> best(fns.size(), 1e30);
+  for (const auto& f : fns) f();  // warm up
+  for (int r = 0; r < 400; ++r)
+    for (size_t f = 0; f < fns.size(); ++f) {
+      const auto start = Clock::now();
+      fns[f]();
+      best[f] = std::min(best[f], seconds_since(start));
+    }
+  return best;
+}
+
+// A Linear's forward with its bias, the two ways: copy the bias into every row of C and then
+// accumulate the product, or start the product from the bias row (gemm's bias argument). Same
+// bits; the second saves a pass over C.
+void bench_bias(const Shape3& s, int threads) {
+  atn::set_num_threads(threads);
+  atn::Rng rng(2);
+  const atn::Tensor a = atn::Tensor::randn({s.M, s.K}, rng), b = atn::Tensor::randn({s.K, s.N}, rng);
+  const atn::Tensor bias = atn::Tensor::randn({s.N}, rng);
+  atn::Tensor c({s.M, s.N});
+  const std::vector<double> t = fastest_single_calls({
+      [&] {
+        for (int64_t i = 0; i < s.M; ++i) std::copy_n(bias.data(), s.N, c.data() + i * s.N);
+        atn::gemm(s.M, s.N, s.K, a.data(), s.trans_a, b.data(), s.trans_b, c.data(), true);
+      },
+      [&] { atn::gemm(s.M, s.N, s.K, a.data(), s.trans_a, b.data(), s.trans_b, c.data(), false, bias.data()); },
+  });
+  std::printf("matmul bias %s threads=%d: copy then accumulate %.1f us, bias row %.1f us (%.2fx)\n",
+              describe(s).c_str(), threads, t[0] * 1e6, t[1] * 1e6, t[0] / t[1]);
+  std::fflush(stdout);
+}
+
+// The Linear layers of bench_gpt's small config (768 rows) and of its large one (2048 rows).
+const std::vector<Shape3> kLinearShapes = {
+    {768, 384, 128, false, true},  {768, 512, 128, false, true},  {768, 128, 512, false, true},
+    {768, 65, 128, false, true},   {2048, 768, 256, false, true}, {2048, 256, 1024, false, true},
+};
+
+// The products of the small GPT's backward pass that make few tiles: the weight gradients gᵀ·x
+// (768 rows: attention output and MLP projection 128×128 and 128×512, MLP input 512×128, q/k/v
+// 384×128, vocabulary 65×128) and the input gradients g·W.
+const std::vector<Shape3> kBackwardShapes = {
+    {128, 128, 768, true, false}, {512, 128, 768, true, false}, {128, 512, 768, true, false},
+    {384, 128, 768, true, false}, {65, 128, 768, true, false},  {768, 128, 384},
+    {768, 128, 512},
+};
+
 }  // namespace
 
-int main() {
+int main(int argc, char** argv) {
+  // --tiles: only those backward products, on 1 and 2 threads, timed by their fastest single
+  // call (to compare two builds of the tile split on a busy machine).
+  if (argc > 1 && std::string(argv[1]) == "--tiles") {
+    for (const Shape3& s : kBackwardShapes)
+      for (int threads : {1, 2}) {
+        atn::set_num_threads(threads);
+        atn::Rng rng(3);
+        const atn::Tensor a = atn::Tensor::randn({s.M, s.K}, rng), b = atn::Tensor::randn({s.K, s.N}, rng);
+        atn::Tensor c({s.M, s.N});
+        const double t = fastest_single_calls(
+            {[&] { atn::gemm(s.M, s.N, s.K, a.data(), s.trans_a, b.data(), s.trans_b, c.data(), false); }})[0];
+        std::printf("matmul tiles %s threads=%d: %.1f us, %.1f GFLOP/s\n", describe(s).c_str(), threads, t * 1e6,
+                    gflops(s, t));
+        std::fflush(stdout);
+      }
+    return 0;
+  }
+  // --bias: only the bias lines (a quick A/B of one change).
+  if (argc > 1 && std::string(argv[1]) == "--bias") {
+    for (int threads : {1, 2})
+      for (const Shape3& s : kLinearShapes) bench_bias(s, threads);
+    return 0;
+  }
   for (const Shape3& s : std::vector<Shape3>{{64, 128, 128}, {256, 256, 256}, {512, 512, 512}, {1024, 1024, 1024}})
     for (int threads : {1, 2}) bench_gemm(s, threads);
 
@@ -133,5 +209,7 @@ int main() {
   // 1/N of the multiply-adds, packing B 1/M), but a long K with both sides large does not.
   for (const Shape3& s : std::vector<Shape3>{{4096, 64, 4096}, {512, 2048, 2048}, {768, 768, 3072}}) bench_paths(s, 1);
 
+  for (int threads : {1, 2})
+    for (const Shape3& s : kLinearShapes) bench_bias(s, threads);
   bench_naive({256, 256, 256});
 }

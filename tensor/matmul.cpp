@@ -11,7 +11,8 @@
 namespace atn {
 
 void gemm_naive(int64_t M, int64_t N, int64_t K, const real* A, bool trans_a, const real* B, bool trans_b, real* C,
-                bool accumulate) {
+                bool accumulate, const real* bias) {
+  if (bias && accumulate) fail("gemm_naive: a bias row and accumulate = true both give the sum its start; pass one");
   for (int64_t i = 0; i < M; ++i)
     for (int64_t j = 0; j < N; ++j) {
       real s = 0;
@@ -20,7 +21,7 @@ void gemm_naive(int64_t M, int64_t N, int64_t K, const real* A, bool trans_a, co
         real b = trans_b ? B[j * K + k] : B[k * N + j];
         s += a * b;
       }
-      C[i * N + j] = accumulate ? C[i * N + j] + s : s;
+      C[i * N + j] = accumulate ? C[i * N + j] + s : bias ? bias[j] + s : s;
     }
 }
 
@@ -37,15 +38,15 @@ bool gemm_reads_in_place(int64_t M, int64_t N, int64_t K, bool trans_a, bool tra
 }
 
 void gemm(int64_t M, int64_t N, int64_t K, const real* A, bool trans_a, const real* B, bool trans_b, real* C,
-          bool accumulate) {
+          bool accumulate, const real* bias) {
   if (gemm_reads_in_place(M, N, K, trans_a, trans_b))
-    gemm_in_place(M, N, K, A, trans_a, B, trans_b, C, accumulate);
+    gemm_in_place(M, N, K, A, trans_a, B, trans_b, C, accumulate, bias);
   else
-    gemm_packed(M, N, K, A, trans_a, B, trans_b, C, accumulate);
+    gemm_packed(M, N, K, A, trans_a, B, trans_b, C, accumulate, bias);
 }
 
 namespace {
-using Gemm = void (*)(int64_t, int64_t, int64_t, const real*, bool, const real*, bool, real*, bool);
+using Gemm = void (*)(int64_t, int64_t, int64_t, const real*, bool, const real*, bool, real*, bool, const real*);
 
 Tensor batched(const Tensor& a, const Tensor& b, bool ta, bool tb, Gemm kernel, bool allow_threads) {
   if (a.dim() < 2 || b.dim() < 2)
@@ -82,7 +83,7 @@ Tensor batched(const Tensor& a, const Tensor& b, bool ta, bool tb, Gemm kernel, 
         ia += i * plan.stride_a[d];
         ib += i * plan.stride_b[d];
       }
-      kernel(M, N, Ka, pa + ia * mat_a, ta, pb + ib * mat_b, tb, pc + t * mat_c, false);
+      kernel(M, N, Ka, pa + ia * mat_a, ta, pb + ib * mat_b, tb, pc + t * mat_c, false, nullptr);
     }
   };
   // Many small products (attention heads): whole matrices per task, a few together when they are

@@ -7,13 +7,16 @@ namespace atn {
 
 // C[M,N] (+)= op(A)[M,K] · op(B)[K,N], all row-major and contiguous.
 // op(A) = A stored [M,K], or Aᵀ when trans_a (A stored [K,M]); likewise B ([K,N] or [N,K]).
-// With accumulate, the product is added to C; otherwise C is overwritten.
+// With accumulate, the product is added to C; otherwise C is overwritten. With a bias row
+// (N values), C = bias + op(A)·op(B), the bias added to every row: the same bits as copying the
+// bias into each row of C and accumulating, without the pass over C that the copy costs
+// (bias and accumulate together throw Error).
 // Runs gemm_in_place or gemm_packed, as gemm_reads_in_place says; both give the same bits.
 void gemm(int64_t M, int64_t N, int64_t K, const real* A, bool trans_a, const real* B, bool trans_b, real* C,
-          bool accumulate = false);
+          bool accumulate = false, const real* bias = nullptr);
 // The three nested loops, kept as the readable definition and as the reference for tests.
 void gemm_naive(int64_t M, int64_t N, int64_t K, const real* A, bool trans_a, const real* B, bool trans_b,
-                real* C, bool accumulate = false);
+                real* C, bool accumulate = false, const real* bias = nullptr);
 // The fast paths (tensor/matmul_blocked.cpp). Same micro-kernel, same order of additions, so the
 // same result bit for bit; they differ in where the kernel reads its operands:
 //  - gemm_packed copies op(A) and op(B) into panels laid out in the kernel's reading order first
@@ -21,9 +24,9 @@ void gemm_naive(int64_t M, int64_t N, int64_t K, const real* A, bool trans_a, co
 //  - gemm_in_place reads A, and B unless trans_b, where they are, and packs only Bᵀ and the
 //    partial panels at the edges (cheaper when the operands are small).
 void gemm_packed(int64_t M, int64_t N, int64_t K, const real* A, bool trans_a, const real* B, bool trans_b,
-                 real* C, bool accumulate = false);
+                 real* C, bool accumulate = false, const real* bias = nullptr);
 void gemm_in_place(int64_t M, int64_t N, int64_t K, const real* A, bool trans_a, const real* B, bool trans_b,
-                   real* C, bool accumulate = false);
+                   real* C, bool accumulate = false, const real* bias = nullptr);
 // The size rule gemm uses: true when gemm_in_place is the faster path for this product
 // (measured with bench/bench_matmul.cpp; see matmul.cpp).
 bool gemm_reads_in_place(int64_t M, int64_t N, int64_t K, bool trans_a, bool trans_b);

@@ -13,7 +13,8 @@
 //     cases are the same problem, and a big product reads only short contiguous streams.
 //  3. Blocking. C is cut into tiles of MC×NC; a tile walks k in slices of KC so that one B
 //     micro-panel (KC×NR) stays in L1 while the tile's A block (MC×KC) stays in L2.
-//  4. Threads. Tiles are independent, so parallel_for hands them out to the pool.
+//  4. Threads. Tiles are independent, so parallel_for hands them out to the pool; a product that
+//     makes too few tiles for the threads is cut into smaller ones (see Tiles).
 //
 // Packing copies M·K + K·N values to save cache misses in M·N·K multiply-adds. At the sizes of
 // the course's models (a GPT layer: 768×128 · 128×384; an attention head: 64×32 · 32×64) the
@@ -25,7 +26,8 @@
 // right edges (a full-width read there would run past the matrix).
 //
 // Determinism: every element of C is computed by one thread, by the same code, as
-//   c = (((c0 + s_0) + s_1) + ...)   with s_p = a fused-multiply-add chain over k in slice p,
+//   c = (((c0 + s_0) + s_1) + ...)   with s_p = a fused-multiply-add chain over k in slice p
+// (c0 is C's value when accumulating, bias[j] with a bias row, else absent: c = (s_0 + s_1) + ...),
 // and the slices are fixed by KC alone. Neither the thread count, the tile a thread happens to
 // take, nor whether an operand was packed changes that order or the values multiplied, so both
 // paths give the same bits, for any number of threads.
@@ -33,6 +35,7 @@
 #include <cstring>
 #include <memory>
 
+#include "tensor/error.h"
 #include "tensor/matmul.h"
 #include "tensor/thread_pool.h"
 
@@ -86,12 +89,21 @@ inline Vec broadcast(real x) { return x - Vec{}; }
 //   k adjacent (k_step = 1): op(A) = A in place, each row contiguous along k (row_step = K).
 enum class ALayout { rows_adjacent, k_adjacent };
 
-// C[0:m, 0:n] = (overwrite ? 0 : C) + Σ_k a(·, k)·b[k] over one KC slice; b + k·ldb holds the NR
-// values of row k of the B panel. The full MR×NR product is always computed (edge panels are
-// zero-padded); only m×n is stored.
+// Where a micro-tile's sum starts: element (r, j) from start[r·ld + j], or from nothing (the
+// sum is stored as it is) when start is null. The first KC slice starts from nothing, from C
+// itself (accumulate) or from the bias row (ld = 0: the same N values under every row); the
+// later slices start from C.
+struct Start {
+  const real* start;
+  int64_t ld;
+};
+
+// C[0:m, 0:n] = from + Σ_k a(·, k)·b[k] over one KC slice; b + k·ldb holds the NR values of row
+// k of the B panel. The full MR×NR product is always computed (edge panels are zero-padded);
+// only m×n is stored.
 template <ALayout kLayout>
 void micro_kernel(int64_t kc, const real* a, int64_t a_step, const real* b, int64_t ldb, real* c, int64_t ldc,
-                  int64_t m, int64_t n, bool overwrite) {
+                  int64_t m, int64_t n, Start from) {
   // Zeroed in unrolled loops, not with `= {}`: GCC 12 turns that into a memset of the array in
   // memory on every call (the accumulators then live in registers anyway), which costs as much
   // as a few k steps.
@@ -116,7 +128,7 @@ void micro_kernel(int64_t kc, const real* a, int64_t a_step, const real* b, int6
     for (int r = 0; r < MR; ++r)
       for (int v = 0; v < NV; ++v) {
         real* p = c + r * ldc + v * kLanes;
-        store(p, overwrite ? acc[r][v] : load(p) + acc[r][v]);
+        store(p, from.start ? load(from.start + r * from.ld + v * kLanes) + acc[r][v] : acc[r][v]);
       }
     return;
   }
@@ -125,7 +137,8 @@ void micro_kernel(int64_t kc, const real* a, int64_t a_step, const real* b, int6
   for (int r = 0; r < MR; ++r)
     for (int v = 0; v < NV; ++v) store(tile + r * NR + v * kLanes, acc[r][v]);
   for (int64_t r = 0; r < m; ++r)
-    for (int64_t j = 0; j < n; ++j) c[r * ldc + j] = overwrite ? tile[r * NR + j] : c[r * ldc + j] + tile[r * NR + j];
+    for (int64_t j = 0; j < n; ++j)
+      c[r * ldc + j] = from.start ? from.start[r * from.ld + j] + tile[r * NR + j] : tile[r * NR + j];
 }
 
 // Packs panels [p0, p1) of a matrix X (rows × depth, element (i, k) at src[i·si + k·sk]) into
@@ -191,26 +204,110 @@ void run_tasks(bool parallel, int64_t count, int64_t grain, const Fn& fn) {
 
 bool is_parallel(int64_t M, int64_t N, int64_t K) { return 2.0 * double(M) * double(N) * double(K) >= detail::kGemmParallelFlops; }
 
-// Row i0 of op(A) and column j0 of op(B) as panel numbers, and the shared tile geometry.
+// A product split over threads is cut into at least this many tiles per thread where it can be,
+// so that a thread finishing its last tile early waits for at most a small share of the work:
+// the dW of the small GPT's attention output (128×128, K = 768) makes 3 tiles of MC×NC, which
+// two threads share 2:1; in tiles of 24×64 it makes 12.
+constexpr int64_t kTilesPerThread = 4;
+
+// The tiles of C as the tile loops walk them: tile t covers rows [i0, i1) and columns [j0, j1).
+// Sides of MC×NC, or for a product on threads with too few of them, smaller sides in whole
+// micro-tiles: the side with more micro-tiles is halved until there are kTilesPerThread tiles
+// per thread or both sides are one micro-tile. Tiles only decide which thread computes which
+// elements of C, never how (see the top of the file), so the bits do not depend on this choice.
 struct Tiles {
-  int64_t M, N, rows, cols;
-  explicit Tiles(int64_t m, int64_t n) : M(m), N(n), rows((m + MC - 1) / MC), cols((n + NC - 1) / NC) {}
+  int64_t M, N, mc = MC, nc = NC, rows = 0, cols = 0;
+  Tiles(int64_t m, int64_t n, bool parallel) : M(m), N(n) {
+    const int threads = parallel ? num_threads() : 1;
+    const int64_t wanted = threads > 1 ? kTilesPerThread * threads : 1;
+    for (;;) {
+      rows = (M + mc - 1) / mc, cols = (N + nc - 1) / nc;
+      if (rows * cols >= wanted) break;
+      const int64_t mr_tiles = mc / MR, nr_tiles = nc / NR;  // micro-tiles along each side
+      const int64_t m_micro = std::min(mr_tiles, (M + MR - 1) / MR), n_micro = std::min(nr_tiles, (N + NR - 1) / NR);
+      if (m_micro <= 1 && n_micro <= 1) break;
+      if (n_micro >= m_micro)
+        nc = (n_micro + 1) / 2 * NR;
+      else
+        mc = (m_micro + 1) / 2 * MR;
+    }
+  }
   int64_t count() const { return rows * cols; }
-  int64_t i0(int64_t t) const { return (t / cols) * MC; }
-  int64_t i1(int64_t t) const { return std::min(M, i0(t) + MC); }
-  int64_t j0(int64_t t) const { return (t % cols) * NC; }
-  int64_t j1(int64_t t) const { return std::min(N, j0(t) + NC); }
+  int64_t i0(int64_t t) const { return (t / cols) * mc; }
+  int64_t i1(int64_t t) const { return std::min(M, i0(t) + mc); }
+  int64_t j0(int64_t t) const { return (t % cols) * nc; }
+  int64_t j1(int64_t t) const { return std::min(N, j0(t) + nc); }
 };
+
+// The start of the micro-tile whose top-left element is C[i, j], in the slice beginning at k0.
+Start start_of(int64_t k0, real* c, int64_t ldc, bool accumulate, const real* bias, int64_t j) {
+  if (k0 > 0 || accumulate) return {c, ldc};
+  return {bias ? bias + j : nullptr, 0};
+}
+
+// Checks the arguments both fast paths share and settles the products with nothing to multiply;
+// true when there is a product left to compute.
+bool needs_product(const char* fn, int64_t M, int64_t N, int64_t K, real* C, bool accumulate, const real* bias) {
+  if (bias && accumulate) fail(fn, ": a bias row and accumulate = true both give the sum its start; pass one");
+  if (M <= 0 || N <= 0) return false;
+  if (K > 0) return true;
+  // An empty sum is 0: C keeps its values, or becomes the bias in every row, or zeros.
+  if (bias)
+    for (int64_t i = 0; i < M; ++i) std::copy_n(bias, N, C + i * N);
+  else if (!accumulate)
+    std::fill(C, C + M * N, real(0));
+  return false;
+}
+
+// Where the tile loop finds its operands. Rows of op(A) from a_packed_from on and columns of
+// op(B) from b_packed_from on (multiples of MR and NR) are read from the packed panels pa and pb,
+// whose panel 0 starts there; the rows and columns before are read in place from A and B.
+// gemm_packed packs everything (both from 0); gemm_in_place only what it cannot read in place.
+struct Operands {
+  const real* A;
+  bool trans_a;
+  const real* pa;
+  int64_t a_packed_from;
+  const real* B;
+  const real* pb;
+  int64_t b_packed_from;
+};
+
+// The tiles of C, shared by both paths: each tile walks k in slices of KC, and every micro-tile
+// of it gets its operands from wherever they are. A panel's slice k0..k0+kc starts at k0·W in it.
+void compute_tiles(int64_t M, int64_t N, int64_t K, const Operands& op, real* C, bool accumulate, const real* bias,
+                   bool parallel) {
+  const Tiles tiles(M, N, parallel);
+  run_tasks(parallel, tiles.count(), 1, [&](int64_t begin, int64_t end) {
+    for (int64_t t = begin; t < end; ++t)
+      for (int64_t k0 = 0; k0 < K; k0 += KC) {
+        const int64_t kc = std::min(KC, K - k0);
+        for (int64_t j = tiles.j0(t); j < tiles.j1(t); j += NR) {
+          const int64_t n = std::min<int64_t>(NR, N - j);
+          const bool b_packed = j >= op.b_packed_from;
+          const real* b = b_packed ? op.pb + (j - op.b_packed_from) * K + k0 * NR : op.B + k0 * N + j;
+          const int64_t ldb = b_packed ? NR : N;
+          for (int64_t i = tiles.i0(t); i < tiles.i1(t); i += MR) {
+            real* c = C + i * N + j;
+            const Start from = start_of(k0, c, N, accumulate, bias, j);
+            if (i >= op.a_packed_from)
+              micro_kernel<ALayout::rows_adjacent>(kc, op.pa + (i - op.a_packed_from) * K + k0 * MR, MR, b, ldb, c, N,
+                                                   std::min<int64_t>(MR, M - i), n, from);
+            else if (op.trans_a)  // op(A)[i + r, k] = A[k·M + i + r]
+              micro_kernel<ALayout::rows_adjacent>(kc, op.A + k0 * M + i, M, b, ldb, c, N, MR, n, from);
+            else  // op(A)[i + r, k] = A[(i + r)·K + k]
+              micro_kernel<ALayout::k_adjacent>(kc, op.A + i * K + k0, K, b, ldb, c, N, MR, n, from);
+          }
+        }
+      }
+  });
+}
 
 }  // namespace
 
 void gemm_packed(int64_t M, int64_t N, int64_t K, const real* A, bool trans_a, const real* B, bool trans_b,
-                 real* C, bool accumulate) {
-  if (M <= 0 || N <= 0) return;
-  if (K <= 0) {  // an empty sum is 0
-    if (!accumulate) std::fill(C, C + M * N, real(0));
-    return;
-  }
+                 real* C, bool accumulate, const real* bias) {
+  if (!needs_product("gemm_packed", M, N, K, C, accumulate, bias)) return;
   const int64_t m_panels = (M + MR - 1) / MR, n_panels = (N + NR - 1) / NR;
   real* pa = t_pack_a.get(m_panels * MR * K);
   real* pb = t_pack_b.get(n_panels * NR * K);
@@ -224,32 +321,13 @@ void gemm_packed(int64_t M, int64_t N, int64_t K, const real* A, bool trans_a, c
     if (b_begin < end - m_panels)
       pack_panels<NR>(pb + b_begin * NR * K, B, N, K, trans_b ? K : 1, trans_b ? 1 : N, b_begin, end - m_panels);
   });
-
-  // 2. Compute tiles of MC×NC. A panel's slice k0..k0+kc starts at k0·W within the panel.
-  const Tiles tiles(M, N);
-  run_tasks(parallel, tiles.count(), 1, [&](int64_t begin, int64_t end) {
-    for (int64_t t = begin; t < end; ++t)
-      for (int64_t k0 = 0; k0 < K; k0 += KC) {
-        const int64_t kc = std::min(KC, K - k0);
-        const bool overwrite = k0 == 0 && !accumulate;
-        for (int64_t j = tiles.j0(t); j < tiles.j1(t); j += NR) {
-          const real* b = pb + (j / NR) * NR * K + k0 * NR;
-          for (int64_t i = tiles.i0(t); i < tiles.i1(t); i += MR)
-            micro_kernel<ALayout::rows_adjacent>(kc, pa + (i / MR) * MR * K + k0 * MR, MR, b, NR, C + i * N + j, N,
-                                                 std::min<int64_t>(MR, M - i), std::min<int64_t>(NR, N - j),
-                                                 overwrite);
-        }
-      }
-  });
+  // 2. Compute, every operand from its panels.
+  compute_tiles(M, N, K, {A, trans_a, pa, 0, B, pb, 0}, C, accumulate, bias, parallel);
 }
 
 void gemm_in_place(int64_t M, int64_t N, int64_t K, const real* A, bool trans_a, const real* B, bool trans_b,
-                   real* C, bool accumulate) {
-  if (M <= 0 || N <= 0) return;
-  if (K <= 0) {
-    if (!accumulate) std::fill(C, C + M * N, real(0));
-    return;
-  }
+                   real* C, bool accumulate, const real* bias) {
+  if (!needs_product("gemm_in_place", M, N, K, C, accumulate, bias)) return;
   const int64_t m_full = M / MR * MR, n_full = N / NR * NR;  // rows and columns of whole micro-tiles
   const int64_t n_panels = (N + NR - 1) / NR;
   // Packed: the bottom edge panel of op(A) (M − m_full rows) and the panels of op(B) that cannot be
@@ -264,30 +342,7 @@ void gemm_in_place(int64_t M, int64_t N, int64_t K, const real* A, bool trans_a,
       pack_panels<NR>(pb + begin * NR * K, B, N, K, trans_b ? K : 1, trans_b ? 1 : N, b_first + begin,
                       b_first + end);
     });
-
-  const Tiles tiles(M, N);
-  run_tasks(parallel, tiles.count(), 1, [&](int64_t begin, int64_t end) {
-    for (int64_t t = begin; t < end; ++t)
-      for (int64_t k0 = 0; k0 < K; k0 += KC) {
-        const int64_t kc = std::min(KC, K - k0);
-        const bool overwrite = k0 == 0 && !accumulate;
-        for (int64_t j = tiles.j0(t); j < tiles.j1(t); j += NR) {
-          const int64_t n = std::min<int64_t>(NR, N - j);
-          const bool b_packed = trans_b || j >= n_full;
-          const real* b = b_packed ? pb + (j / NR - b_first) * NR * K + k0 * NR : B + k0 * N + j;
-          const int64_t ldb = b_packed ? NR : N;
-          for (int64_t i = tiles.i0(t); i < tiles.i1(t); i += MR) {
-            real* c = C + i * N + j;
-            if (i >= m_full)
-              micro_kernel<ALayout::rows_adjacent>(kc, pa + k0 * MR, MR, b, ldb, c, N, M - i, n, overwrite);
-            else if (trans_a)  // op(A)[i + r, k] = A[k·M + i + r]
-              micro_kernel<ALayout::rows_adjacent>(kc, A + k0 * M + i, M, b, ldb, c, N, MR, n, overwrite);
-            else  // op(A)[i + r, k] = A[(i + r)·K + k]
-              micro_kernel<ALayout::k_adjacent>(kc, A + i * K + k0, K, b, ldb, c, N, MR, n, overwrite);
-          }
-        }
-      }
-  });
+  compute_tiles(M, N, K, {A, trans_a, pa, m_full, B, pb, b_first * NR}, C, accumulate, bias, parallel);
 }
 
 }  // namespace atn

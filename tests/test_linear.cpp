@@ -1,12 +1,17 @@
 // Linear: layout, values, gradients over leading axes, errors.
 #include <gtest/gtest.h>
 
+#include <array>
 #include <cmath>
+#include <vector>
 
 #include "autograd/gradcheck.h"
 #include "autograd/ops_linear.h"
 #include "autograd/tape.h"
 #include "nn/linear.h"
+#include "tensor/matmul.h"
+#include "tensor/thread_pool.h"
+#include "tests/test_util.h"
 
 namespace atn {
 namespace {
@@ -82,6 +87,35 @@ TEST(LinearOp, FusedMatchesComposedValuesAndGradients) {
     EXPECT_LE(atn::max_abs_diff(gw, w.grad()), 1e-5f);
     if (with_bias) {
       EXPECT_LE(atn::max_abs_diff(gb, b.grad()), 1e-5f);
+    }
+  }
+}
+
+// The bias goes into the product (gemm's bias row) and its gradient is summed in column chunks
+// over threads; neither may change a bit against the plain way (copy the bias into every row,
+// accumulate the product; sum the rows of g in order, one after another), for any thread count.
+// The shapes: the small GPT's layers (768 rows), one whose bias sum is big enough to be split
+// over threads (2048 × 300, with a partial group of columns), a small one.
+TEST(LinearOp, BiasBitsAsCopyThenAccumulateForAnyThreadCount) {
+  atn::testing_util::KeepThreadCount keep;
+  atn::Rng rng(34);
+  for (const auto& [rows, in, out] :
+       std::vector<std::array<int64_t, 3>>{{768, 128, 384}, {768, 128, 65}, {2048, 16, 300}, {50, 9, 7}}) {
+    atn::Var w = atn::param(atn::Tensor::randn({out, in}, rng)), b = atn::param(atn::Tensor::randn({out}, rng));
+    atn::Var x = atn::param(atn::Tensor::randn({rows, in}, rng));
+    const atn::Tensor g = atn::Tensor::randn({rows, out}, rng);
+    std::vector<atn::real> y_want(size_t(rows * out)), db_want(size_t(out), 0);
+    for (int64_t r = 0; r < rows; ++r) std::copy_n(b.value().data(), out, y_want.data() + r * out);
+    atn::gemm(rows, out, in, x.value().data(), false, w.value().data(), true, y_want.data(), true);
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t j = 0; j < out; ++j) db_want[size_t(j)] += g.data()[r * out + j];
+    for (int threads : {1, 2, 3}) {
+      atn::set_num_threads(threads);
+      b.zero_grad();
+      atn::Var y = atn::linear(x, w, b);
+      EXPECT_EQ(y.value().to_vector(), y_want) << rows << "x" << in << "x" << out << " threads=" << threads;
+      atn::backward(y, g);
+      EXPECT_EQ(b.grad().to_vector(), db_want) << rows << "x" << in << "x" << out << " threads=" << threads;
     }
   }
 }

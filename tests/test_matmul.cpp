@@ -37,7 +37,7 @@ bool same_bits(const std::vector<real>& a, const std::vector<real>& b) {
   return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(real)) == 0;
 }
 
-using Gemm = void (*)(int64_t, int64_t, int64_t, const real*, bool, const real*, bool, real*, bool);
+using Gemm = void (*)(int64_t, int64_t, int64_t, const real*, bool, const real*, bool, real*, bool, const real*);
 struct FastGemm {
   const char* name;
   Gemm fn;
@@ -94,8 +94,8 @@ TEST(Matmul, FastAgreesWithNaive) {
       std::vector<std::vector<real>> results;  // overwritten and accumulated, per fast gemm
       for (const FastGemm& fast : kFastGemms) {
         std::vector<real> got(size_t(M * N), 99), acc(c0);
-        fast.fn(M, N, K, pa, ta, pb, tb, got.data(), false);
-        fast.fn(M, N, K, pa, ta, pb, tb, acc.data(), true);
+        fast.fn(M, N, K, pa, ta, pb, tb, got.data(), false, nullptr);
+        fast.fn(M, N, K, pa, ta, pb, tb, acc.data(), true, nullptr);
         int bad = 0;
         for (int64_t i = 0; i < M * N && bad < 3; ++i) {
           const real tol = 3 * real(K + 2) * eps * bound[i] + 1e-30f;
@@ -178,12 +178,43 @@ TEST(Matmul, BitIdenticalForAnyThreadCount) {
       for (int threads : {1, 2, 3}) {
         set_num_threads(threads);
         std::vector<real> c(c0);
-        fast.fn(M, N, K, a.data(), ta, b.data(), tb, c.data(), /*accumulate=*/t == 3);
+        fast.fn(M, N, K, a.data(), ta, b.data(), tb, c.data(), /*accumulate=*/t == 3, nullptr);
         results.push_back(c);
       }
       EXPECT_TRUE(same_bits(results[0], results[1])) << fast.name << " 1 vs 2 threads, trans_a=" << ta << " trans_b=" << tb;
       EXPECT_TRUE(same_bits(results[0], results[2])) << fast.name << " 1 vs 3 threads, trans_a=" << ta << " trans_b=" << tb;
     }
+}
+
+// Products on threads that make few tiles of the usual size are cut into smaller tiles (whole
+// micro-tiles) so that two or three threads get enough of them; which thread computes which
+// elements changes with the thread count, the bits must not. The shapes are the weight gradients
+// of the small GPT (gᵀ·x with 768 rows: 128×128, 512×128, 65×128, 384×128), a thin one and one
+// with partial micro-tiles on both sides.
+TEST(Matmul, SmallerTilesForFewTilesSameBitsForAnyThreadCount) {
+  KeepThreadCount keep;
+  Rng rng(19);
+  const std::vector<std::vector<int64_t>> shapes = {{128, 128, 768}, {512, 128, 768}, {65, 128, 768},
+                                                    {384, 128, 768}, {13, 700, 600},  {101, 77, 1000}};
+  for (const auto& s : shapes) {
+    const int64_t M = s[0], N = s[1], K = s[2];
+    const std::vector<real> a = randn(M * K, rng), b = randn(K * N, rng), c0 = randn(M * N, rng);
+    for (const FastGemm& fast : kFastGemms)
+      for (int t = 0; t < 4; ++t) {
+        const bool ta = t & 1, tb = t & 2;
+        std::vector<std::vector<real>> results;
+        for (int threads : {1, 2, 3}) {
+          set_num_threads(threads);
+          std::vector<real> c(c0);
+          fast.fn(M, N, K, a.data(), ta, b.data(), tb, c.data(), /*accumulate=*/t == 1, nullptr);
+          results.push_back(c);
+        }
+        for (int i : {1, 2})
+          EXPECT_TRUE(same_bits(results[0], results[size_t(i)]))
+              << fast.name << " " << M << "x" << N << "x" << K << " 1 vs " << i + 1 << " threads, trans_a=" << ta
+              << " trans_b=" << tb;
+      }
+  }
 }
 
 // Many small matrices are shared out one matrix per task; each must still come out exactly as a
@@ -222,7 +253,7 @@ TEST(Matmul, OperandsAtAnyAddressAndNothingOutsideCWritten) {
       gemm_packed(M, N, K, a.data(), ta, b.data(), tb, want.data());
       for (const FastGemm& fast : kFastGemms) {
         std::vector<real> c(size_t(M * N + 2), -7);  // one guard value on each side
-        fast.fn(M, N, K, a1.data() + 1, ta, b1.data() + 1, tb, c.data() + 1, false);
+        fast.fn(M, N, K, a1.data() + 1, ta, b1.data() + 1, tb, c.data() + 1, false, nullptr);
         EXPECT_EQ(c.front(), -7) << fast.name;
         EXPECT_EQ(c.back(), -7) << fast.name;
         EXPECT_TRUE(same_bits(std::vector<real>(c.begin() + 1, c.end() - 1), want))
