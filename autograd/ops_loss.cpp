@@ -1,10 +1,12 @@
 #include "autograd/ops_loss.h"
 
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
 #include "tensor/elementwise.h"
 #include "tensor/softmax.h"
+#include "tensor/thread_pool.h"
 
 namespace atn {
 
@@ -80,6 +82,10 @@ Targets check_targets(const Shape& input, const Tensor& targets, const CrossEntr
 // log-probability with zero weight gives no 0·(−inf) = NaN.
 double smoothed_nll(const real* lp, int64_t classes, int64_t c, const Smoothing& q) {
   double loss = 0;
+  if (q.off == 0) {  // no smoothing: only the target's term (the same arithmetic as the loop)
+    if (q.on != 0) loss -= q.on * lp[c];
+    return loss;
+  }
   for (int64_t j = 0; j < classes; ++j) {
     const double w = q.weight(j, c);
     if (w != 0) loss -= w * lp[j];
@@ -87,10 +93,20 @@ double smoothed_nll(const real* lp, int64_t classes, int64_t c, const Smoothing&
   return loss;
 }
 
-// Per-row losses → the result the reduction asks for (ignored rows hold 0).
+// fn(begin, end) on chunks of the rows of a [rows, classes] input, over the thread pool. The
+// chunk boundaries depend only on `classes` (about 4K values a chunk) and each row is computed
+// by one thread, so every thread count gives the same bits.
+template <class Fn>
+void for_row_chunks(int64_t rows, int64_t classes, const Fn& fn) {
+  const int64_t grain = std::max<int64_t>(1, 4096 / std::max<int64_t>(classes, 1));
+  parallel_for(rows, [&](int64_t begin, int64_t end) { fn(begin, end); }, grain);
+}
+
+// Per-row losses → the result the reduction asks for (ignored rows hold 0). The sum runs over
+// the rows in order on one thread, so it does not depend on how the rows were computed.
 Tensor reduce_rows(const std::vector<double>& losses, const Tensor& targets, const Targets& t, Reduction r) {
   if (r == Reduction::none) {
-    Tensor out(targets.shape());
+    Tensor out = Tensor::empty(targets.shape());
     for (int64_t i = 0; i < t.rows; ++i) out[i] = real(losses[size_t(i)]);
     return out;
   }
@@ -115,31 +131,47 @@ Var cross_entropy(const Var& logits, const Tensor& targets, CrossEntropyOptions 
   const real* x = logits.value().data();
 
   // Forward: one log-softmax per row into a scratch row, then the smoothed NLL of that row.
+  // Rows in parallel, each loss into its own slot; reduce_rows adds them up in order.
   std::vector<double> losses(size_t(t.rows), 0.0);
-  std::vector<real> lp(static_cast<size_t>(C));
-  for (int64_t i = 0; i < t.rows; ++i) {
-    if (t.cls[size_t(i)] < 0) continue;
-    detail::log_softmax_row(x + i * C, lp.data(), C);
-    losses[size_t(i)] = smoothed_nll(lp.data(), C, t.cls[size_t(i)], t.q);
-  }
+  for_row_chunks(t.rows, C, [&](int64_t begin, int64_t end) {
+    std::vector<real> lp(static_cast<size_t>(C));
+    for (int64_t i = begin; i < end; ++i) {
+      if (t.cls[size_t(i)] < 0) continue;
+      detail::log_softmax_row(x + i * C, lp.data(), C);
+      losses[size_t(i)] = smoothed_nll(lp.data(), C, t.cls[size_t(i)], t.q);
+    }
+  });
 
   const Reduction red = options.reduction;
   Tensor value = reduce_rows(losses, targets, t, red);
   return record("cross_entropy", value, {logits}, [logits, t, red](const Tensor& g) {
     // dloss_i/dlogits_i = softmax(logits_i) − q_i, because Σ_j q_ij = 1. Written straight into
     // the gradient: the softmax, minus the target distribution, times the reduction's scale.
+    // Rows in parallel; every element of d is written by exactly one row.
     const int64_t n = t.classes;
-    Tensor d = Tensor::zeros(logits.shape());
+    Tensor d = Tensor::empty(logits.shape());
     const real* px = logits.value().data();
-    for (int64_t i = 0; i < t.rows; ++i) {
-      const int64_t c = t.cls[size_t(i)];
-      if (c < 0) continue;  // ignored: zero gradient
-      real* row = d.data() + i * n;
-      detail::softmax_row(px + i * n, row, n);
-      const real s = row_scale(g, t, red, i);
-      for (int64_t j = 0; j < n; ++j) row[j] = (row[j] - real(t.q.weight(j, c))) * s;
-    }
-    logits.accumulate_grad(d);
+    const real off = real(t.q.off), on = real(t.q.on);
+    const int64_t zero = t.q.zero;
+    for_row_chunks(t.rows, n, [&](int64_t begin, int64_t end) {
+      for (int64_t i = begin; i < end; ++i) {
+        const int64_t c = t.cls[size_t(i)];
+        real* row = d.data() + i * n;
+        if (c < 0) {  // ignored: zero gradient
+          std::fill(row, row + n, real(0));
+          continue;
+        }
+        detail::softmax_row(px + i * n, row, n);
+        const real s = row_scale(g, t, red, i);
+        // (y_j − q_j)·s with q_j = off for every class but c (on) and `zero` (0; never c,
+        // since a row whose target is the padding class is ignored).
+        const real y_c = row[c], y_zero = zero >= 0 ? row[zero] : 0;
+        for (int64_t j = 0; j < n; ++j) row[j] = (row[j] - off) * s;
+        row[c] = (y_c - on) * s;
+        if (zero >= 0) row[zero] = y_zero * s;
+      }
+    });
+    logits.accumulate_grad(std::move(d));
   });
 }
 
@@ -187,7 +219,7 @@ Var mse(const Var& pred, const Var& target, Reduction reduction) {
     // d(p − q)²/dp = 2(p − q) = −d(p − q)²/dq, times g (per element for none) and 1/n for mean.
     const int64_t count = pred.numel();
     const real scale = reduction == Reduction::mean ? real(2) / real(count) : real(2);
-    Tensor d(pred.shape());
+    Tensor d = Tensor::empty(pred.shape());
     const real* pp = pred.value().data();
     const real* pq = target.value().data();
     for (int64_t i = 0; i < count; ++i) d[i] = scale * (pp[i] - pq[i]) * (reduction == Reduction::none ? g[i] : g[0]);

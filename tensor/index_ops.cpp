@@ -30,7 +30,7 @@ Tensor select_rows(const Tensor& t, int64_t axis, const Tensor& indices, const c
   shape.insert(shape.end(), indices.shape().begin(), indices.shape().end());
   shape.insert(shape.end(), t.shape().begin() + ax + 1, t.shape().end());
   numel(shape, op);  // indices of shape [0, 2^40] may not make an output [.., 0, 2^40, ..] either
-  Tensor out(shape);
+  Tensor out = Tensor::empty(shape);  // every row is copied below
   const auto v = detail::axis_view(t.shape(), ax);
   const auto k_count = int64_t(idx.size());
   for (int64_t o = 0; o < v.outer; ++o)
@@ -67,7 +67,7 @@ void for_each_gathered(const Shape& t_shape, int64_t ax, const Tensor& index, co
 Tensor broadcast_to(const Tensor& t, const Shape& shape, const char* op) {
   if (t.shape() == shape) return t;
   const auto plan = detail::plan_broadcast(t.shape(), shape, op);
-  Tensor out(shape);
+  Tensor out = Tensor::empty(shape);  // the walk visits every element
   const real* src = t.data();
   real* dst = out.data();
   detail::for_each_strided(shape, plan.stride_a, 0, [&](int64_t from, int64_t i) { dst[i] = src[from]; });
@@ -109,7 +109,7 @@ Tensor embedding(const Tensor& weight, const Tensor& ids) {
 
 Tensor gather(const Tensor& t, int64_t axis, const Tensor& index) {
   const int64_t ax = check_gather_index(t.shape(), axis, index.shape(), "gather");
-  Tensor out(index.shape());
+  Tensor out = Tensor::empty(index.shape());  // one element per index element
   const real* src = t.data();
   real* dst = out.data();
   for_each_gathered(t.shape(), ax, index, "gather", [&](int64_t i, int64_t from) { dst[i] = src[from]; });
@@ -143,7 +143,7 @@ Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
   // Materializing the three broadcasts keeps the loop trivial; where is never the hot spot.
   const Tensor c = broadcast_to(cond, shape, "where"), x = broadcast_to(a, shape, "where"),
                y = broadcast_to(b, shape, "where");
-  Tensor out(shape);
+  Tensor out = Tensor::empty(shape);
   for (int64_t i = 0; i < out.numel(); ++i) out[i] = c[i] != 0 ? x[i] : y[i];
   return out;
 }

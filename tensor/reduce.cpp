@@ -31,7 +31,7 @@ Tensor sum(const Tensor& a) {
 Tensor sum(const Tensor& a, int64_t axis, bool keepdim) {
   axis = normalize_axis(axis, a.dim(), "sum");
   const auto v = detail::axis_view(a.shape(), axis);
-  Tensor out(detail::reduced_shape(a.shape(), axis, keepdim));
+  Tensor out = Tensor::empty(detail::reduced_shape(a.shape(), axis, keepdim));  // outer × inner, all written
   const real* p = a.data();
   real* po = out.data();
   std::vector<double> acc(size_t(v.inner));
@@ -67,7 +67,7 @@ Tensor reduce_max(const Tensor& a, int64_t axis, bool keepdim, const char* op, E
   axis = normalize_axis(axis, a.dim(), op);
   const auto v = detail::axis_view(a.shape(), axis);
   if (v.n == 0) fail(op, ": axis ", axis, " of shape ", to_string(a.shape()), " is empty");
-  Tensor out(detail::reduced_shape(a.shape(), axis, keepdim));
+  Tensor out = Tensor::empty(detail::reduced_shape(a.shape(), axis, keepdim));  // outer × inner, all written
   const real* p = a.data();
   for (int64_t o = 0; o < v.outer; ++o)
     for (int64_t i = 0; i < v.inner; ++i) {
