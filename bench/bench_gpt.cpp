@@ -69,7 +69,7 @@ struct BenchConfig {
   atn::GPTConfig model{};
   int64_t batch = 12;
   int threads = 1;
-  int warmup = 3, timed = 9;
+  int warmup = 3, timed = 25;
 };
 
 void bench_train_step(const BenchConfig& bc) {
