@@ -12,18 +12,13 @@
 #include "tensor/matmul.h"
 #include "tensor/rng.h"
 #include "tensor/thread_pool.h"
+#include "tests/gemm_test_util.h"
 #include "tests/test_util.h"
 
 namespace atn {
 namespace {
 
 using testing_util::KeepThreadCount;
-
-std::vector<real> randn(int64_t n, Rng& rng) {
-  std::vector<real> v(static_cast<size_t>(n));
-  for (auto& x : v) x = rng.normal();
-  return v;
-}
 
 // x stored rows × cols → its transpose, stored cols × rows.
 std::vector<real> transpose(const std::vector<real>& x, int64_t rows, int64_t cols) {
@@ -33,17 +28,11 @@ std::vector<real> transpose(const std::vector<real>& x, int64_t rows, int64_t co
   return t;
 }
 
-bool same_bits(const std::vector<real>& a, const std::vector<real>& b) {
-  return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(real)) == 0;
-}
-
-using Gemm = void (*)(int64_t, int64_t, int64_t, const real*, bool, const real*, bool, real*, bool, const real*);
-struct FastGemm {
-  const char* name;
-  Gemm fn;
-};
-// gemm itself, and each path it may choose.
-const FastGemm kFastGemms[] = {{"gemm", gemm}, {"gemm_packed", gemm_packed}, {"gemm_in_place", gemm_in_place}};
+using testing_util::FastGemm;
+using testing_util::kFastGemms;
+using testing_util::product_on_1_2_3_threads;
+using testing_util::randn;
+using testing_util::same_bits;
 
 TEST(Matmul, HandComputedAllTransposes) {
   // [[1,2,3],[4,5,6]] · [[1,0],[0,1],[1,1]] = [[1+3, 2+3], [4+6, 5+6]] = [[4,5],[10,11]]
@@ -174,13 +163,7 @@ TEST(Matmul, BitIdenticalForAnyThreadCount) {
   for (const FastGemm& fast : kFastGemms)
     for (int t = 0; t < 4; ++t) {
       const bool ta = t & 1, tb = t & 2;
-      std::vector<std::vector<real>> results;
-      for (int threads : {1, 2, 3}) {
-        set_num_threads(threads);
-        std::vector<real> c(c0);
-        fast.fn(M, N, K, a.data(), ta, b.data(), tb, c.data(), /*accumulate=*/t == 3, nullptr);
-        results.push_back(c);
-      }
+      const auto results = product_on_1_2_3_threads(fast, M, N, K, a, ta, b, tb, c0, /*accumulate=*/t == 3);
       EXPECT_TRUE(same_bits(results[0], results[1])) << fast.name << " 1 vs 2 threads, trans_a=" << ta << " trans_b=" << tb;
       EXPECT_TRUE(same_bits(results[0], results[2])) << fast.name << " 1 vs 3 threads, trans_a=" << ta << " trans_b=" << tb;
     }
@@ -202,13 +185,7 @@ TEST(Matmul, SmallerTilesForFewTilesSameBitsForAnyThreadCount) {
     for (const FastGemm& fast : kFastGemms)
       for (int t = 0; t < 4; ++t) {
         const bool ta = t & 1, tb = t & 2;
-        std::vector<std::vector<real>> results;
-        for (int threads : {1, 2, 3}) {
-          set_num_threads(threads);
-          std::vector<real> c(c0);
-          fast.fn(M, N, K, a.data(), ta, b.data(), tb, c.data(), /*accumulate=*/t == 1, nullptr);
-          results.push_back(c);
-        }
+        const auto results = product_on_1_2_3_threads(fast, M, N, K, a, ta, b, tb, c0, /*accumulate=*/t == 1);
         for (int i : {1, 2})
           EXPECT_TRUE(same_bits(results[0], results[size_t(i)]))
               << fast.name << " " << M << "x" << N << "x" << K << " 1 vs " << i + 1 << " threads, trans_a=" << ta

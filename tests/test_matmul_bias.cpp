@@ -12,6 +12,7 @@
 #include "tensor/matmul.h"
 #include "tensor/rng.h"
 #include "tensor/thread_pool.h"
+#include "tests/gemm_test_util.h"
 #include "tests/test_util.h"
 
 namespace atn {
@@ -19,22 +20,10 @@ namespace {
 
 using testing_util::KeepThreadCount;
 
-std::vector<real> randn(int64_t n, Rng& rng) {
-  std::vector<real> v(static_cast<size_t>(n));
-  for (auto& x : v) x = rng.normal();
-  return v;
-}
-
-bool same_bits(const std::vector<real>& a, const std::vector<real>& b) {
-  return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(real)) == 0;
-}
-
-using Gemm = void (*)(int64_t, int64_t, int64_t, const real*, bool, const real*, bool, real*, bool, const real*);
-struct FastGemm {
-  const char* name;
-  Gemm fn;
-};
-const FastGemm kFastGemms[] = {{"gemm", gemm}, {"gemm_packed", gemm_packed}, {"gemm_in_place", gemm_in_place}};
+using testing_util::FastGemm;
+using testing_util::kFastGemms;
+using testing_util::randn;
+using testing_util::same_bits;
 
 // Shapes with partial micro-tiles and tiles at both edges (every build's MR, NR, MC, NC), one KC
 // slice and several (KC = 256), and products big enough to be split over threads.
