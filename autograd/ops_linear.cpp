@@ -12,9 +12,9 @@ namespace atn {
 namespace {
 // The bias gradient db[j] = Σ_r g[r, j], every column summed over the rows in order from 0 (the
 // same bits as adding the rows one after another into zeros). Columns go in groups of 64 whose
-// sums stay in registers while the rows stream past: 4-8x faster than adding each row into db in
-// memory, fast enough that the small GPT's sums (768 × ≤ 512) do not pay back a thread handoff,
-// so only bigger ones are split, by groups of columns, over the pool.
+// sums stay in registers while the rows stream past, instead of adding each row into db in
+// memory; that is cheap enough that the small GPT's sums (768 × ≤ 512) would not pay back a
+// thread handoff, so only bigger ones are split, by groups of columns, over the pool.
 constexpr int64_t kBiasGradColumns = 64;
 constexpr double kBiasGradParallelAdds = 1 << 19;
 

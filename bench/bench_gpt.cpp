@@ -13,7 +13,8 @@
 // memory from the system: with the caching allocator (tensor/allocator.h) it should not.
 // ATN_ALLOCATOR=plain measures the plain allocation path instead.
 //
-// Then the same steps' matrix products alone (bench_gemm_floor): a floor for the step's time.
+// Then the same steps' matrix products alone (bench_gemm_floor): a floor for the step's time; and
+// AdamW's update alone on the small model.
 //
 // ARGS="--quick" runs only the small configuration on 1 thread.
 #include <sys/resource.h>
@@ -109,6 +110,31 @@ void bench_train_step(const BenchConfig& bc) {
   std::fflush(stdout);
 }
 
+// AdamW's update alone, over the model's parameters with the gradients of one step: the part of
+// the step that optim/adam.cpp is (its loop vectorized; see docs/PERFORMANCE.md, third round).
+void bench_adamw(const atn::GPTConfig& cfg, int64_t B, int threads) {
+  atn::set_num_threads(threads);
+  atn::Rng rng(1);
+  atn::GPT gpt(cfg, rng);
+  atn::AdamW opt(gpt.parameters(), {.lr = 1e-3f, .weight_decay = 0.1f});
+  atn::Tensor x({B, cfg.block}), y({B, cfg.block});
+  for (atn::real& v : x) v = atn::real(rng.below(uint64_t(cfg.vocab)));
+  for (atn::real& v : y) v = atn::real(rng.below(uint64_t(cfg.vocab)));
+  atn::backward(gpt.loss(x, y), {.keep_intermediate_grads = false});
+  int64_t n = 0;
+  for (const atn::Var& p : gpt.parameters()) n += p.numel();
+  opt.step();  // the moment buffers are allocated here
+  double best_ms = 1e300;
+  for (int i = 0; i < 50; ++i) {
+    const auto start = Clock::now();
+    opt.step();
+    best_ms = std::min(best_ms, std::chrono::duration<double, std::milli>(Clock::now() - start).count());
+  }
+  std::printf("adamw update alone params=%lld threads=%d: %.3f ms, load %.1f\n", (long long)n, threads, best_ms,
+              load_average());
+  std::fflush(stdout);
+}
+
 // The step's matrix products alone, with the shapes `linear` gives them: per layer the four
 // Linears (c_attn d→3d, attention c_proj d→d, MLP c_fc d→4d and c_proj 4d→d) and the tied head
 // d→V, each as forward y = x·Wᵀ, backward dx = g·W and dW = gᵀ·x (the attention's own products
@@ -162,4 +188,6 @@ int main(int argc, char** argv) {
   bench_gemm_floor(small, 12, 1);
   bench_gemm_floor(small, 12, 2);
   bench_gemm_floor(large, 16, 1);
+  bench_adamw(small, 12, 1);
+  bench_adamw(small, 12, 2);
 }

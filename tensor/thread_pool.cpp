@@ -142,10 +142,9 @@ class Pool {
   // Waits up to kSpinTime for ready(), yielding the core between checks; returns ready(). A
   // training step calls parallel_for a few hundred times, back to back: a worker that went to
   // sleep after each job needed a futex wake-up (tens of microseconds on a VM) before it could help
-  // with the next one, so short jobs ran mostly on the caller alone (small GPT step, 2 threads:
-  // 29-36 ms before, 25-29 ms after, same machine and minute). Yielding rather than spinning on
-  // PAUSE gives the core to any other runnable thread, so a busy machine loses nothing (measured
-  // at load 4: no slower); a longer wait (the caller doing serial work, the program idle) ends on
+  // with the next one, so short jobs ran mostly on the caller alone (bench_gpt's small step on
+  // 2 threads; docs/PERFORMANCE.md, third round). Yielding rather than spinning on PAUSE gives
+  // the core to any other runnable thread, so a busy machine is not slowed down; a longer wait (the caller doing serial work, the program idle) ends on
   // the condition variable as before.
   template <class Ready>
   static bool spin_until(const Ready& ready) {
