@@ -6,19 +6,12 @@
 namespace atn {
 
 namespace {
-// a's gradient tensor, allocated as zeros on first use. Backwards that add into only part of
-// the input (a slice, a few rows) write here directly instead of building a full-size tensor
-// of zeros around their piece and adding that; with many pieces (one narrow per time step,
-// one embedding lookup per batch) that would cost a full copy each. Callers check
+// a's gradient tensor (Var::grad_to_add_into), allocated as zeros on first use. Backwards that
+// add into only part of the input (a slice, a few rows) write here directly instead of building
+// a full-size tensor of zeros around their piece and adding that; with many pieces (one narrow
+// per time step, one embedding lookup per batch) that would cost a full copy each. Callers check
 // requires_grad first, as accumulate_grad would.
-Tensor& grad_buffer(const Var& a) {
-  Node* node = a.node();
-  if (!node->grad.defined()) node->grad = Tensor::zeros(node->value.shape());
-  // A gradient taken without a copy shares its storage (Var::accumulate_grad): written in place
-  // here, the other holder would see the change, so it gets its own copy first.
-  else if (node->grad.storage_shared()) node->grad = node->grad.clone();
-  return node->grad;
-}
+Tensor& grad_buffer(const Var& a) { return a.grad_to_add_into(); }
 
 // Ops that only rename the shape: the gradient is the output's, renamed back.
 Var reshaped(const char* op, const Var& a, Tensor value) {

@@ -1,5 +1,7 @@
 #include "autograd/tape.h"
 
+#include "autograd/held_gradients.h"
+
 #include <sstream>
 #include <unordered_map>
 
@@ -27,30 +29,78 @@ void add_into(Tensor& grad, const Tensor& g) {
   if (grad.storage_shared()) grad = add(grad, g);
   else add_(grad, g);
 }
-}  // namespace
 
-void Var::accumulate_grad(const Tensor& g) const {
-  if (!node_->requires_grad) return;
-  Tensor reduced = sum_to(g, node_->value.shape());
-  if (node_->grad.defined()) {
-    add_into(node_->grad, reduced);
+// The rules of Var::accumulate_grad (var.h) for one gradient slot: `grad` is the node's own
+// gradient, or the slot a HeldGradients keeps for a leaf.
+void accumulate_into(Tensor& grad, const Shape& shape, bool leaf, const Tensor& g) {
+  Tensor reduced = sum_to(g, shape);
+  if (grad.defined()) {
+    add_into(grad, reduced);
     return;
   }
   // g belongs to the caller (often another node's gradient): an intermediate may share it, a
   // leaf gets its own copy (see var.h).
-  const bool copy = !node_->recorded && reduced.shares_storage_with(g);
-  node_->grad = copy ? reduced.clone() : std::move(reduced);
+  const bool copy = leaf && reduced.shares_storage_with(g);
+  grad = copy ? reduced.clone() : std::move(reduced);
+}
+
+void accumulate_into(Tensor& grad, const Shape& shape, bool leaf, Tensor&& g) {
+  // Only the caller's temporary holds g: it can become the gradient itself.
+  if (g.shape() == shape && !g.storage_shared() && !grad.defined()) {
+    grad = std::move(g);
+    return;
+  }
+  accumulate_into(grad, shape, leaf, static_cast<const Tensor&>(g));
+}
+
+// Where this thread's contributions to leaves go: the leaves' own grads, or the slots of the
+// HeldGradients a HoldLeafGradients scope has made current (held_gradients.h).
+thread_local HeldGradients* t_held = nullptr;
+
+Tensor& slot_for(const std::shared_ptr<Node>& node) {
+  if (t_held && !node->recorded) return t_held->slot(node);
+  return node->grad;
+}
+}  // namespace
+
+void Var::accumulate_grad(const Tensor& g) const {
+  if (!node_->requires_grad) return;
+  accumulate_into(slot_for(node_), node_->value.shape(), !node_->recorded, g);
 }
 
 void Var::accumulate_grad(Tensor&& g) const {
   if (!node_->requires_grad) return;
-  // Only the caller's temporary holds g: it can become the gradient itself.
-  if (g.shape() == node_->value.shape() && !g.storage_shared() && !node_->grad.defined()) {
-    node_->grad = std::move(g);
-    return;
-  }
-  accumulate_grad(static_cast<const Tensor&>(g));
+  accumulate_into(slot_for(node_), node_->value.shape(), !node_->recorded, std::move(g));
 }
+
+Tensor& Var::grad_to_add_into() const {
+  Tensor& grad = slot_for(node_);
+  if (!grad.defined()) grad = Tensor::zeros(node_->value.shape());
+  // A gradient taken without a copy shares its storage (accumulate_grad): written in place here,
+  // the other holder would see the change, so it gets its own copy first.
+  else if (grad.storage_shared()) grad = grad.clone();
+  return grad;
+}
+
+Tensor& HeldGradients::slot(const std::shared_ptr<Node>& leaf) {
+  const auto [it, added] = index_.try_emplace(leaf.get(), held_.size());
+  if (added) held_.emplace_back(leaf, Tensor());
+  return held_[it->second].second;
+}
+
+void HeldGradients::add_to_leaves() {
+  for (auto& [leaf, g] : held_)
+    if (g.defined()) accumulate_into(leaf->grad, leaf->value.shape(), true, std::move(g));
+  clear();
+}
+
+void HeldGradients::clear() {
+  held_.clear();
+  index_.clear();
+}
+
+HoldLeafGradients::HoldLeafGradients(HeldGradients& held) : previous_(t_held) { t_held = &held; }
+HoldLeafGradients::~HoldLeafGradients() { t_held = previous_; }
 
 std::ostream& operator<<(std::ostream& os, const Var& v) {
   if (!v.defined()) return os << "Var(undefined)";

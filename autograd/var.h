@@ -49,8 +49,14 @@ class Var {
   // buffer instead of in place), and for a leaf when nothing else holds g's storage (a gradient
   // just computed by the op). A leaf's grad never shares storage with anything, because
   // optimizers and clip_grad_norm_ change parameters' grads in place.
+  //
+  // Inside a HoldLeafGradients scope (held_gradients.h) a leaf's contributions go to the scope's
+  // HeldGradients instead of its grad, by the same rules.
   void accumulate_grad(const Tensor& g) const;
   void accumulate_grad(Tensor&& g) const;
+  // Where accumulate_grad would add (grad, or the held slot of a leaf), zero-filled on first use
+  // and unshared (copied if it shared storage), for backwards that add into a part of it in place.
+  Tensor& grad_to_add_into() const;
   void zero_grad() const { node_->grad = Tensor(); }
 
   Node* node() const { return node_.get(); }

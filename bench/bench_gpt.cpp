@@ -8,7 +8,7 @@
 // process's CPU time per step, user and system (getrusage; with 2 threads it counts both
 // threads' work, so it is the cost of a step, not its latency). `load` is the 1-minute load average when the line
 // was measured: above the core count, other programs were competing for the cores. Peak RSS is
-// the process's high-water mark so far, so each line includes the ones before it. Page faults
+// the line's own high-water mark (memory cached by the lines before is released first). Page faults
 // per step (minor + major, over the timed steps) show whether the step still takes fresh
 // memory from the system: with the caching allocator (tensor/allocator.h) it should not.
 // ATN_ALLOCATOR=plain measures the plain allocation path instead.
@@ -16,19 +16,30 @@
 // Then the same steps' matrix products alone (bench_gemm_floor): a floor for the step's time; and
 // AdamW's update alone on the small model.
 //
+// The small configuration also runs with its batch of 12 cut into 2 parts of 6 rows
+// (models/batch_parts.h, "parts=2"): the same step, the parts side by side on 2 threads; on 1
+// thread one after the other, with the same bits.
+//
 // ARGS="--quick" runs only the small configuration on 1 thread.
 #include <sys/resource.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
+#include <string>
 #include <vector>
 
 #include "autograd/tape.h"
+#include "models/batch_parts.h"
 #include "models/gpt.h"
 #include "optim/adam.h"
+#include "tensor/allocator.h"
 #include "tensor/matmul.h"
 #include "tensor/thread_pool.h"
 
@@ -36,10 +47,26 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// The resident-set high-water mark since the last reset_peak_rss(): VmHWM in /proc/self/status
+// (Linux), else the process's high-water mark so far (getrusage).
 double peak_rss_mb() {
+  std::ifstream status("/proc/self/status");
+  for (std::string line; std::getline(status, line);)
+    if (line.rfind("VmHWM:", 0) == 0) return std::strtod(line.c_str() + 6, nullptr) / 1024.0;  // kB
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
   return double(usage.ru_maxrss) / 1024.0;  // kilobytes on Linux
+}
+
+// So that each line's peak is its own: the caching allocator's blocks and glibc's free memory go
+// back to the system, then the kernel's high-water mark restarts from what is left (writing 5 to
+// /proc/self/clear_refs, Linux ≥ 4.0; where that fails, the peak stays the process's).
+void reset_peak_rss() {
+  atn::release_cached_memory();
+#ifdef __GLIBC__
+  malloc_trim(0);
+#endif
+  std::ofstream("/proc/self/clear_refs") << "5";
 }
 
 double ms(const timeval& t) { return double(t.tv_sec) * 1e3 + double(t.tv_usec) / 1e3; }
@@ -70,10 +97,12 @@ struct BenchConfig {
   atn::GPTConfig model{};
   int64_t batch = 12;
   int threads = 1;
+  int64_t parts = 1;  // > 1: the batch in this many row blocks side by side (models/batch_parts.h)
   int warmup = 3, timed = 25;
 };
 
 void bench_train_step(const BenchConfig& bc) {
+  reset_peak_rss();
   atn::set_num_threads(bc.threads);
   const atn::GPTConfig& cfg = bc.model;
   const int64_t B = bc.batch, T = cfg.block;
@@ -84,8 +113,12 @@ void bench_train_step(const BenchConfig& bc) {
   auto step = [&] {
     for (atn::real& v : x) v = atn::real(rng.below(uint64_t(cfg.vocab)));
     for (atn::real& v : y) v = atn::real(rng.below(uint64_t(cfg.vocab)));
-    atn::Var loss = gpt.loss(x, y);
-    atn::backward(loss, {.keep_intermediate_grads = false});  // a training loop reads only parameters' grads
+    if (bc.parts > 1) {
+      atn::backward_in_batch_parts(gpt, x, y, bc.parts, /*concurrently=*/true);  // no dropout here
+    } else {
+      atn::Var loss = gpt.loss(x, y);
+      atn::backward(loss, {.keep_intermediate_grads = false});  // a training loop reads only parameters' grads
+    }
     opt.step();
     opt.zero_grad();
   };
@@ -102,10 +135,11 @@ void bench_train_step(const BenchConfig& bc) {
     best_sys = std::min(best_sys, cpu1.sys - cpu0.sys);
   }
   const double faults = double(page_faults() - faults0) / bc.timed;
-  std::printf("gpt train step V=%lld T=%lld d=%lld L=%lld h=%lld B=%lld threads=%d: %.1f ms/step "
+  const std::string parts = bc.parts > 1 ? " parts=" + std::to_string(bc.parts) : "";
+  std::printf("gpt train step V=%lld T=%lld d=%lld L=%lld h=%lld B=%lld%s threads=%d: %.1f ms/step "
               "(cpu %.1f user + %.1f sys ms/step), peak RSS %.0f MB, %.0f page faults/step, load %.1f\n",
               (long long)cfg.vocab, (long long)T, (long long)cfg.d_model, (long long)cfg.n_layer,
-              (long long)cfg.n_head, (long long)B, bc.threads, best_ms, best_cpu, best_sys, peak_rss_mb(), faults,
+              (long long)cfg.n_head, (long long)B, parts.c_str(), bc.threads, best_ms, best_cpu, best_sys, peak_rss_mb(), faults,
               load_average());
   std::fflush(stdout);
 }
@@ -183,6 +217,8 @@ int main(int argc, char** argv) {
   bench_train_step({.model = small, .batch = 12, .threads = 1});
   if (quick) return 0;
   bench_train_step({.model = small, .batch = 12, .threads = 2});
+  bench_train_step({.model = small, .batch = 12, .threads = 1, .parts = 2});
+  bench_train_step({.model = small, .batch = 12, .threads = 2, .parts = 2});
   const atn::GPTConfig large{.vocab = 96, .block = 128, .n_layer = 6, .n_head = 8, .d_model = 256};
   bench_train_step({.model = large, .batch = 16, .threads = 1, .warmup = 2, .timed = 5});
   bench_gemm_floor(small, 12, 1);

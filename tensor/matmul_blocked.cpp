@@ -213,12 +213,13 @@ constexpr int64_t kTilesPerThread = 4;
 // The tiles of C as the tile loops walk them: tile t covers rows [i0, i1) and columns [j0, j1).
 // Sides of MC×NC, or for a product on threads with too few of them, smaller sides in whole
 // micro-tiles: the side with more micro-tiles is halved until there are kTilesPerThread tiles
-// per thread or both sides are one micro-tile. Tiles only decide which thread computes which
+// per thread or both sides are one micro-tile (inside a parallel_for task the product runs on one
+// thread: whole tiles). Tiles only decide which thread computes which
 // elements of C, never how (see the top of the file), so the bits do not depend on this choice.
 struct Tiles {
   int64_t M, N, mc = MC, nc = NC, rows = 0, cols = 0;
   Tiles(int64_t m, int64_t n, bool parallel) : M(m), N(n) {
-    const int threads = parallel ? num_threads() : 1;
+    const int threads = parallel && !inside_parallel_task() ? num_threads() : 1;
     const int64_t wanted = threads > 1 ? kTilesPerThread * threads : 1;
     for (;;) {
       rows = (M + mc - 1) / mc, cols = (N + nc - 1) / nc;

@@ -216,6 +216,8 @@ Pool& pool() {
 
 int num_threads() { return pool().size(); }
 
+bool inside_parallel_task() { return t_inside_task; }
+
 void set_num_threads(int n) { pool().resize(n); }
 
 void parallel_for(int64_t n_tasks, const std::function<void(int64_t, int64_t)>& fn, int64_t grain) {
