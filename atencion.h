@@ -29,7 +29,9 @@
 #include "tensor/thread_pool.h"
 
 // autograd/: Var, the tape, differentiable ops, gradcheck
+#include "autograd/backward_in_parts.h"
 #include "autograd/gradcheck.h"
+#include "autograd/held_gradients.h"
 #include "autograd/ops_basic.h"
 #include "autograd/ops_dropout.h"
 #include "autograd/ops_extra.h"
@@ -118,6 +120,7 @@
 
 // models/: whole networks: GPT, BERT, ViT, seq2seq RNN, Transformer, the research GPTs
 #include "models/adaptive_span_gpt.h"
+#include "models/batch_parts.h"
 #include "models/beam_search.h"
 #include "models/bert.h"
 #include "models/block_gpt.h"

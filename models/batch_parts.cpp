@@ -1,5 +1,6 @@
 #include "models/batch_parts.h"
 
+#include <cmath>
 #include <functional>
 #include <vector>
 
@@ -18,12 +19,13 @@ int64_t counted_targets(const Tensor& targets) {
 }  // namespace
 
 real backward_in_batch_parts(LanguageModel& model, const Tensor& idx, const Tensor& targets, int64_t parts,
-                             bool concurrently) {
+                             bool concurrently, real scale) {
   const std::string who = model.type_name() + " backward_in_batch_parts";
   if (idx.dim() != 2) fail(who, ": idx must be [B, T], got ", to_string(idx.shape()));
   if (targets.shape() != idx.shape())
     fail(who, ": targets ", to_string(targets.shape()), " do not match the ids ", to_string(idx.shape()));
   const int64_t B = idx.size(0);
+  if (!std::isfinite(scale)) fail(who, ": scale is ", scale, "; it must be finite");
   if (parts < 1 || parts > B) fail(who, ": parts must be from 1 to the batch size ", B, ", got ", parts);
   std::vector<int64_t> rows(size_t(parts), B / parts);  // the first B mod parts blocks one row longer
   for (int64_t p = 0; p < B % parts; ++p) ++rows[size_t(p)];
@@ -32,7 +34,7 @@ real backward_in_batch_parts(LanguageModel& model, const Tensor& idx, const Tens
   if (total == 0) fail(who, ": every target is -1 (ignored); there is nothing to predict");
 
   std::vector<std::function<Var()>> losses;
-  std::vector<real> weights;
+  std::vector<real> weights, scaled;
   for (size_t p = 0; p < idx_parts.size(); ++p) {
     const int64_t counted = counted_targets(target_parts[p]);
     if (counted == 0) continue;
@@ -40,8 +42,9 @@ real backward_in_batch_parts(LanguageModel& model, const Tensor& idx, const Tens
       return model.training_loss(x, y);
     });
     weights.push_back(real(double(counted) / double(total)));
+    scaled.push_back(real(double(scale) * double(counted) / double(total)));
   }
-  const std::vector<real> part_losses = backward_in_parts(losses, weights, concurrently);
+  const std::vector<real> part_losses = backward_in_parts(losses, scaled, concurrently);
   double mean = 0;
   for (size_t p = 0; p < part_losses.size(); ++p) mean += double(weights[p]) * double(part_losses[p]);
   return real(mean);

@@ -8,7 +8,8 @@
 // over its counted targets (target −1 is not counted, as in LanguageModel::loss), weighted by its
 // share of the batch's counted targets, so the gradient left in the parameters' grads is that of
 // the batch's mean loss, the same value as one backward of training_loss(idx, targets) up to
-// rounding. Returns that weighted mean. A block with no counted target is left out.
+// rounding; `scale` multiplies every weight (a trainer's 1/grad_accum). Returns that weighted mean
+// (unscaled). A block with no counted target is left out.
 //
 // The bits depend on `parts` (the sums are grouped by block) but not on the thread count nor on
 // `concurrently`. Pass concurrently = false when the model draws random numbers in its forward
@@ -23,6 +24,6 @@
 namespace atn {
 
 real backward_in_batch_parts(LanguageModel& model, const Tensor& idx, const Tensor& targets, int64_t parts,
-                             bool concurrently);
+                             bool concurrently, real scale = 1);
 
 }  // namespace atn

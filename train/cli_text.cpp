@@ -12,7 +12,7 @@ std::string run_data_json(const RunData& r) {
   std::ostringstream os;
   os.precision(15);
   os << "{\"data\": " << json_quote(r.data) << ", \"tokenizer\": " << json_quote(r.tokenizer)
-     << ", \"bpe_merges\": " << r.bpe_merges << ", \"batch\": " << r.batch << ", \"val_fraction\": " << r.val_fraction
+     << ", \"bpe_merges\": " << r.bpe_merges << ", \"batch\": " << r.batch << ", \"parts\": " << r.parts << ", \"val_fraction\": " << r.val_fraction
      << "}";
   return os.str();
 }
@@ -23,8 +23,11 @@ RunData run_data_from_json(const Json& run, const std::string& where) {
   r.tokenizer = string_member(run, "tokenizer", where);
   r.bpe_merges = int_member(run, "bpe_merges", where);
   r.batch = int_member(run, "batch", where);
+  // Runs saved before batch parts existed differentiated each batch whole.
+  r.parts = run.find("parts") ? int_member(run, "parts", where) : 1;
   r.val_fraction = number_member(run, "val_fraction", where);
   if (r.batch < 1) fail("'", where, "': run.batch must be >= 1");
+  if (r.parts < 1 || r.parts > r.batch) fail("'", where, "': run.parts must be from 1 to run.batch");
   if (!(r.val_fraction > 0 && r.val_fraction < 1)) fail("'", where, "': run.val_fraction must be in (0, 1)");
   return r;
 }

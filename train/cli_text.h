@@ -15,6 +15,7 @@ struct RunData {
   std::string tokenizer = "char";
   int64_t bpe_merges = 256;
   int64_t batch = 12;
+  int64_t parts = 1;  // row blocks of each batch differentiated side by side (models/batch_parts.h)
   double val_fraction = 0.1;
 };
 std::string run_data_json(const RunData& r);

@@ -14,6 +14,7 @@
 #include "train/cli_args.h"
 #include "train/cli_text.h"
 #include "models/adaptive_span_gpt.h"
+#include "models/batch_parts.h"
 #include "models/dat_lm.h"
 #include "models/natural_gpt.h"
 #include "optim/attention_informed.h"
@@ -38,6 +39,7 @@ const std::vector<FlagSpec> kFlags = {
     {"d-model", "N", "width of the residual stream", "128"},
     {"block", "N", "context length in tokens", "64"},
     {"batch", "N", "sequences per micro-batch", "12"},
+    {"parts", "N", "row blocks of a batch differentiated side by side, one per thread (same results on any thread count)", "2; natural: 1"},
     {"grad-accum", "N", "micro-batches per optimizer step", "1"},
     {"iters", "N", "optimizer steps", "2000"},
     {"lr", "X", "peak learning rate (AdamW)", "1e-3"},
@@ -69,7 +71,7 @@ const std::vector<FlagSpec> kFlags = {
 // Flags that define a run: with --resume they come from the checkpoint and may not change.
 const std::vector<std::string> kFixedOnResume = {
     "tokenizer", "bpe-merges", "model", "max-span", "ramp", "span-loss", "n-ra", "symbols", "swiglu", "post-norm",
-    "rope", "layers", "heads", "d-model", "block", "batch", "grad-accum", "lr", "min-lr",
+    "rope", "layers", "heads", "d-model", "block", "batch", "parts", "grad-accum", "lr", "min-lr",
     "warmup", "weight-decay", "grad-clip", "dropout", "seed", "val-fraction", "init"};
 
 struct Settings {
@@ -112,6 +114,15 @@ Settings settings_from_flags(const Flags& f) {
   s.model.swiglu = f.has("swiglu");
   s.model.post_norm = f.has("post-norm");
   s.model.rope = f.has("rope");
+  // The natural model's forward leaves its energies in the blocks for its optimizer: a batch in
+  // parts would keep only the last part's. Every other model is differentiated the same way whole
+  // or in parts (models/batch_parts.h).
+  const bool natural = s.model.kind == "natural";
+  s.run.parts = f.integer("parts", natural ? 1 : std::min<int64_t>(2, s.run.batch), 1, kBig);
+  if (natural && s.run.parts != 1) throw UsageError(std::string(kCommand) + ": --parts must be 1 for --model natural");
+  if (s.run.parts > s.run.batch)
+    throw UsageError(std::string(kCommand) + ": --parts " + std::to_string(s.run.parts) + " is more than --batch " +
+                     std::to_string(s.run.batch));
   s.model.max_span = f.integer("max-span", m.block, 1, 1 << 16);
   s.model.ramp = f.integer("ramp", 32, 1, 1 << 16);
   s.model.span_loss = real(f.number("span-loss", 2e-6, 0, 1e3));
@@ -233,7 +244,8 @@ int cli_train(const std::vector<std::string>& args, std::ostream& out) {
   const GPTConfig& m = s.model.sizes;
   out << "model: " << describe(s.model) << ", " << m.n_layer << " layers, " << m.n_head << " heads, d_model " << m.d_model
       << ", block " << block << "; " << group_digits(model.num_parameters()) << " parameters; threads "
-      << num_threads() << "\n";
+      << num_threads() << ", batch " << s.run.batch
+      << (s.run.parts > 1 ? " in " + std::to_string(s.run.parts) + " parts" : std::string()) << "\n";
 
   const int64_t batch = s.run.batch;
   TrainFunctions fns{
@@ -248,6 +260,15 @@ int cli_train(const std::vector<std::string>& args, std::ostream& out) {
         return model.loss(b.x, b.y);
       },
       .after_update = [&] { model.after_update(); }};
+  if (s.run.parts > 1) {
+    // Side by side on the pool unless the model draws random numbers in training (GPT's
+    // dropout): then the parts run in order, with the same results.
+    const bool concurrently = !(gpt && s.model.sizes.dropout > 0);
+    fns.train_backward = [&, concurrently](Rng& rng, real scale) {
+      const TokenBatch b = sample_windows(split.train, batch, block, rng);
+      return backward_in_batch_parts(model, b.x, b.y, s.run.parts, concurrently, scale);
+    };
+  }
   t.tokens_per_batch = batch * block;
   TrainerParts parts{.rng = &run_rng};
   if (gpt) parts.extra_rngs = {{"dropout", &gpt->dropout_rng()}};

@@ -53,6 +53,15 @@ real checked_loss(const Var& loss, const char* which, int64_t step) {
   return v;
 }
 
+// The same check for a loss train_backward already differentiated (the tape is empty then).
+real checked_loss(real v, int64_t step) {
+  if (!std::isfinite(v)) {
+    // The gradients it added are not applied: the step stops before the update.
+    fail("Trainer: the training loss is ", v, " at step ", step, "; stopping (the last checkpoint is unchanged)");
+  }
+  return v;
+}
+
 std::string num(real v) { return float_text(v); }
 
 }  // namespace
@@ -106,6 +115,10 @@ MetricRow Trainer::train_step() {
   double loss_sum = 0;
   optimizer_->zero_grad();
   for (int64_t micro = 0; micro < cfg_.grad_accum; ++micro) {
+    if (fns_.train_backward) {
+      loss_sum += checked_loss(fns_.train_backward(*rng_, real(1.0 / double(cfg_.grad_accum))), step);
+      continue;
+    }
     Var loss = fns_.train_loss(*rng_);
     loss_sum += checked_loss(loss, "training loss", step);
     // The mean over all micro-batches: each contributes 1/grad_accum of its gradient.

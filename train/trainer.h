@@ -67,6 +67,12 @@ struct TrainConfig {
 
 struct TrainFunctions {
   std::function<Var(Rng&)> train_loss{};  // draws one training micro-batch → its mean loss
+  // Optional; when given, a training step calls it instead of train_loss and backward: it draws
+  // one training micro-batch with the Rng, adds `scale` × the gradient of its mean loss into the
+  // parameters' grads and returns that loss (unscaled). `atencion train --parts` sets it to
+  // differentiate the micro-batch's rows in parts side by side (models/batch_parts.h).
+  // train_loss is still needed: evaluation uses it.
+  std::function<real(Rng&, real scale)> train_backward{};
   std::function<Var(Rng&)> val_loss{};    // one validation batch; may be empty
   // Called after every step (after evaluation and saving); lessons collect curves with it.
   std::function<void(const MetricRow&)> after_step{};
