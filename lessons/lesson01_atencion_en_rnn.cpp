@@ -11,62 +11,22 @@
 //   make lesson01 ARGS="--step"        espera Enter tras cada paso
 //   make lesson01 ARGS="--lang en"     in English
 #include <algorithm>
-#include <cmath>
-#include <memory>
+#include <string>
 
-#include "autograd/ops_basic.h"
-#include "autograd/ops_math.h"
-#include "autograd/ops_shape.h"
-#include "data/regression_toy.h"
-#include "data/seq_tasks.h"
+#include "lessons/common/nadaraya_experiments.h"
 #include "lessons/common/narrator.h"
-#include "models/seq2seq_rnn.h"
-#include "nn/attention/kernel_regression.h"
-#include "nn/attention/scores.h"
-#include "nn/gru.h"
-#include "nn/rnn.h"
-#include "optim/adam.h"
-#include "tensor/elementwise.h"
-#include "tensor/matmul.h"
-#include "tensor/rng.h"
-#include "tensor/shape_ops.h"
+#include "lessons/common/rnn_attention_experiments.h"
 #include "viz/svg.h"
 
 namespace lesson01 {
 
 using namespace atn;
 
-std::string si_no(Narrator& n, bool v) { return v ? n.tr("sí", "yes") : n.tr("no", "no"); }
 std::string porciento(double p) { return fixed(100 * p, 1) + " %"; }
 
 // ---------------------------------------------------------------------------------------------
 // Paso 1: la recurrencia h_t = tanh(W h_{t−1} + W' x_t + b), a mano y con RNNCell.
-struct Recurrencia {
-  std::vector<Tensor> a_mano, con_celda;  // h_1 … h_T, cada uno [1, H]
-  double diferencia = 0;
-};
-
-Recurrencia recurrencia(uint64_t semilla) {
-  Rng rng(semilla);
-  RNNCell celda(2, 3, rng);                     // x_t de dimensión 2, h_t de dimensión 3
-  const Tensor x = Tensor::randn({4, 2}, rng);  // una secuencia de T = 4 vectores
-  // En la celda (como en PyTorch): W' = weight_ih [3, 2], W = weight_hh [3, 3], b = bias_ih + bias_hh.
-  const Tensor w = celda.weight_hh.value(), w_prima = celda.weight_ih.value();
-  const Tensor b = celda.bias_ih.value() + celda.bias_hh.value();
-  Recurrencia r;
-  NoGrad sin_cinta;
-  Tensor h = Tensor::zeros({1, 3});  // h_0 = 0
-  Var hc = constant(h);
-  for (int64_t t = 0; t < 4; ++t) {
-    const Tensor xt = narrow(x, 0, t, 1);                                        // [1, 2]
-    h = tanh(matmul(h, w, false, true) + matmul(xt, w_prima, false, true) + b);  // fila: h Wᵀ + x W'ᵀ + b
-    hc = celda(constant(xt), hc);
-    r.a_mano.push_back(h), r.con_celda.push_back(hc.value());
-    r.diferencia = std::max(r.diferencia, double(max_abs_diff(h, hc.value())));
-  }
-  return r;
-}
-
+// (La cuenta: recurrencia() en lessons/common/rnn_attention_experiments.cpp.)
 void paso1_recurrencia(Narrator& n) {
   n.step(1, "Secuencias y la recurrencia de una RNN", "Sequences and the recurrence of an RNN");
   n.say(
@@ -95,42 +55,8 @@ void paso1_recurrencia(Narrator& n) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Paso 2: Nadaraya–Watson (1964). Para predecir y en un punto x se promedian las y_i de los datos
-// con pesos α(x, x_i) = K((x − x_i)/h) / Σ_j K((x − x_j)/h): x es la pregunta, las x_i las claves
-// y las y_i los valores. Es atención sin nada que aprender (salvo, quizá, el ancho h).
-struct ConfigNadaraya {
-  real ancho = 0.5f;  // h, el mismo para los tres núcleos
-  uint64_t semilla = 1;
-};
-
-struct Regresion {
-  Kernel nucleo = Kernel::gaussian;
-  Tensor prediccion, pesos;  // [50] y [50, 40]
-  double error = 0;          // error cuadrático medio contra la curva sin ruido
-};
-
-struct Nadaraya {
-  RegressionToy datos;
-  std::vector<Regresion> regresiones;  // gaussiano, caja, Epanechnikov
-};
-
-double ecm(const Tensor& a, const Tensor& b) {
-  double s = 0;
-  for (int64_t i = 0; i < a.numel(); ++i) s += double(a[i] - b[i]) * (a[i] - b[i]);
-  return s / double(a.numel());
-}
-
-Nadaraya nadaraya_watson(const ConfigNadaraya& cfg) {
-  Nadaraya r{.datos = regression_toy({.seed = cfg.semilla}), .regresiones = {}};
-  NoGrad sin_cinta;
-  for (Kernel k : {Kernel::gaussian, Kernel::boxcar, Kernel::epanechnikov}) {
-    NadarayaWatson nw(k, cfg.ancho);
-    auto [pred, pesos] = nw(constant(r.datos.x_test), constant(r.datos.x_train), constant(r.datos.y_train));
-    r.regresiones.push_back({k, pred.value(), pesos.value(), ecm(pred.value(), r.datos.y_test)});
-  }
-  return r;
-}
-
+// Paso 2: Nadaraya–Watson (1964): atención sin nada que aprender (salvo, quizá, el ancho h).
+// (Los núcleos y la regresión: lessons/common/nadaraya_experiments.cpp.)
 std::string nombre_nucleo(Narrator& n, Kernel k) {
   switch (k) {
     case Kernel::gaussian:
@@ -211,61 +137,8 @@ void paso2_nadaraya(Narrator& n) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Paso 3: aprender el ancho h por descenso por gradiente. Si cada punto se usa para predecirse a sí
-// mismo, la pérdida más baja es h → 0 (cada punto se copia: memoriza el ruido). Por eso la pérdida
-// deja fuera al propio punto: α_ii = 0 (una máscara en la diagonal, como las de la atención).
-struct ConfigAncho {
-  real ancho_inicial = 2.0f;
-  int pasos = 150;
-  real lr = 0.05f;
-  bool dejar_uno_fuera = true;
-  uint64_t semilla = 1;
-};
-
-ConfigAncho config_ancho(const LessonOptions& o) { return {.semilla = o.seed}; }
-
-struct Ancho {
-  std::vector<real> anchos, perdidas;         // h y la pérdida antes de cada paso (y tras el último)
-  double error_inicial = 0, error_final = 0;  // contra la curva sin ruido, con h inicial y final
-};
-
-Ancho aprender_ancho(const ConfigAncho& cfg) {
-  const RegressionToy d = regression_toy({.seed = cfg.semilla});
-  NadarayaWatson nw(Kernel::gaussian, cfg.ancho_inicial);
-  const int64_t n = d.x_train.numel();
-  const Var x = constant(d.x_train), y = constant(d.y_train.reshape({n, 1}));
-  Tensor permitido = Tensor::ones({n, n});  // 1 = puede mirar; 0 en la diagonal si se deja fuera
-  if (cfg.dejar_uno_fuera)
-    for (int64_t i = 0; i < n; ++i) permitido.at({i, i}) = 0;
-  auto perdida_de = [&] {
-    // Lo mismo que NadarayaWatson::forward, escrito a mano para poder poner la máscara:
-    // u_ij = (x_i − x_j)/h, puntaje −u²/2, α = softmax con la diagonal tapada, predicción α·y.
-    const Var u = (unsqueeze(x, 1) - unsqueeze(x, 0)) * exp(-nw.log_width);
-    const Var pred = attend(square(u) * real(-0.5), y, permitido).context;  // [n, 1]
-    return mean(square(pred - y));
-  };
-  auto error_de_prueba = [&] {
-    NoGrad sin_cinta;
-    return ecm(nw(constant(d.x_test), x, constant(d.y_train)).prediction.value(), d.y_test);
-  };
-  Ancho r;
-  r.error_inicial = error_de_prueba();
-  Adam opt(nw.parameters(), {.lr = cfg.lr});
-  for (int paso = 0; paso < cfg.pasos; ++paso) {
-    Var perdida = perdida_de();
-    r.anchos.push_back(nw.width()), r.perdidas.push_back(perdida.item());
-    backward(perdida);
-    opt.step();
-    opt.zero_grad();
-  }
-  {
-    NoGrad sin_cinta;
-    r.anchos.push_back(nw.width()), r.perdidas.push_back(perdida_de().item());
-  }
-  r.error_final = error_de_prueba();
-  return r;
-}
-
+// Paso 3: aprender el ancho h por descenso por gradiente, dejando fuera al propio punto (α_ii = 0).
+// (El descenso: aprender_ancho() en lessons/common/nadaraya_experiments.cpp.)
 void paso3_aprender_ancho(Narrator& n) {
   n.step(3, "Aprender el ancho h con descenso por gradiente", "Learning the width h by gradient descent");
   const ConfigAncho cfg = config_ancho(n.options());
@@ -311,79 +184,8 @@ void paso3_aprender_ancho(Narrator& n) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Paso 4: los cuatro pasos de Bahdanau. (1) estados del codificador h_1 … h_S; (2) puntajes
-// e_j = score(s, h_j) entre el estado s del decodificador y cada h_j; (3) pesos α = softmax(e);
-// (4) contexto c = Σ_j α_j h_j. Tres funciones de puntaje:
-//   producto punto   s·h_j                         (Luong «dot»)
-//   bilineal         sᵀ W h_j                      (Luong «general»)
-//   MLP              vᵀ tanh(W_q s + W_k h_j)      (Bahdanau, «concat» en Luong)
-struct Bahdanau {
-  Tensor estados, s;                           // [S, H] y [H]
-  std::vector<std::string> nombres;            // las tres funciones
-  std::vector<std::vector<double>> puntajes;   // a mano
-  std::vector<std::vector<double>> pesos;      // a mano
-  std::vector<std::vector<double>> contextos;  // a mano
-  double dif_puntajes = 0, dif_contexto = 0;   // contra DotScore, GeneralScore, AdditiveScore
-};
-
-std::vector<double> softmax_de(const std::vector<double>& e) {
-  const double m = *std::max_element(e.begin(), e.end());
-  std::vector<double> a;
-  double total = 0;
-  for (double v : e) a.push_back(std::exp(v - m)), total += a.back();
-  for (double& v : a) v /= total;
-  return a;
-}
-
-Bahdanau cuatro_pasos(uint64_t semilla) {
-  Rng rng(semilla);
-  const int64_t S = 5, H = 4;
-  Bahdanau r;
-  NoGrad sin_cinta;
-  // Paso (1): un GRU sin entrenar lee 5 vectores; sus estados son las h_j.
-  GRU codificador(3, H, rng);
-  r.estados = codificador(constant(Tensor::randn({1, S, 3}, rng))).output.value().reshape({S, H});
-  r.s = Tensor::randn({H}, rng);
-  DotScore punto;
-  GeneralScore bilineal(H, H, rng);
-  AdditiveScore mlp(H, H, 6, rng);
-  const Tensor w = bilineal.w.weight.value();  // [H, H]
-  const Tensor wq = mlp.wq.weight.value(), wk = mlp.wk.weight.value(),
-               v = mlp.v.weight.value();  // [6, H], [6, H], [1, 6]
-  auto h = [&](int64_t j, int64_t c) { return double(r.estados.at({j, c})); };
-  r.nombres = {"s·h_j", "sᵀ W h_j", "vᵀ tanh(W_q s + W_k h_j)"};
-  r.puntajes.assign(3, {});
-  for (int64_t j = 0; j < S; ++j) {
-    double dot = 0, bil = 0, ad = 0;
-    for (int64_t a = 0; a < H; ++a) {
-      dot += r.s[a] * h(j, a);
-      for (int64_t b = 0; b < H; ++b) bil += r.s[a] * w.at({a, b}) * h(j, b);
-    }
-    for (int64_t m = 0; m < 6; ++m) {
-      double z = 0;
-      for (int64_t a = 0; a < H; ++a) z += wq.at({m, a}) * r.s[a] + wk.at({m, a}) * h(j, a);
-      ad += v.at({0, m}) * std::tanh(z);
-    }
-    r.puntajes[0].push_back(dot), r.puntajes[1].push_back(bil), r.puntajes[2].push_back(ad);
-  }
-  const Var q = constant(r.s.reshape({1, H})), k = constant(r.estados.reshape({1, S, H}));
-  ScoreFunction* funciones[3] = {&punto, &bilineal, &mlp};
-  for (int f = 0; f < 3; ++f) {
-    r.pesos.push_back(softmax_de(r.puntajes[size_t(f)]));  // paso (3)
-    std::vector<double> c(size_t(H), 0.0);
-    for (int64_t j = 0; j < S; ++j)  // paso (4)
-      for (int64_t a = 0; a < H; ++a) c[size_t(a)] += r.pesos.back()[size_t(j)] * h(j, a);
-    r.contextos.push_back(c);
-    const Tensor lib = funciones[f]->scores(q, k).value();
-    const AttentionResult res = funciones[f]->forward(q, k, k);
-    for (int64_t j = 0; j < S; ++j)
-      r.dif_puntajes = std::max(r.dif_puntajes, std::fabs(lib[j] - r.puntajes[size_t(f)][size_t(j)]));
-    for (int64_t a = 0; a < H; ++a)
-      r.dif_contexto = std::max(r.dif_contexto, std::fabs(res.context.value()[a] - c[size_t(a)]));
-  }
-  return r;
-}
-
+// Paso 4: los cuatro pasos de Bahdanau (estados, puntajes, softmax, contexto) y tres puntajes.
+// (Las cuentas a mano: cuatro_pasos() en lessons/common/rnn_attention_experiments.cpp.)
 void paso4_bahdanau(Narrator& n) {
   n.step(4, "Los cuatro pasos de Bahdanau y tres puntajes", "Bahdanau's four steps and three scores");
   const Bahdanau r = cuatro_pasos(n.options().seed);
@@ -427,127 +229,8 @@ void paso4_bahdanau(Narrator& n) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Paso 5: entrenar dos codificadores–decodificadores GRU que invierten secuencias de dígitos
-// («3 1 4 1 5» → «5 1 4 1 3»), uno con atención aditiva y otro sin atención. Invertir es una tarea
-// en la que la alineación se ve: la salida t corresponde a la entrada S − 1 − t.
-struct ConfigReversa {
-  int64_t simbolos = 8;  // dígitos 0 … 7
-  int64_t largo_minimo = 3, largo_maximo = 8;
-  int64_t entrenamiento = 3000, prueba = 200;
-  int64_t embedding = 16, oculta = 32;
-  int64_t lote = 16;
-  int pasos = 400;
-  real lr = 1e-2f;
-  Seq2SeqAttention atencion = Seq2SeqAttention::Additive;  // la del modelo «con atención»
-  uint64_t semilla = 1;
-};
-
-ConfigReversa config_reversa(const LessonOptions& o) {
-  return {.pasos = o.mode == RunMode::quick ? 60 : o.mode == RunMode::full ? 2000 : 400, .semilla = o.seed};
-}
-
-SeqTask tarea(const ConfigReversa& cfg) {
-  return reverse_task({.n_symbols = cfg.simbolos,
-                       .min_length = cfg.largo_minimo,
-                       .max_length = cfg.largo_maximo,
-                       .n_train = cfg.entrenamiento,
-                       .n_test = cfg.prueba,
-                       .seed = cfg.semilla});
-}
-
-struct Evaluacion {
-  double exactas = 0;                     // secuencias completas correctas
-  double por_token = 0;                   // tokens correctos en su posición
-  std::vector<double> exactas_por_largo;  // índice: largo − largo_minimo
-  double espejo = 0;  // con atención: fracción de pasos t cuyo peso mayor está en la entrada S − 1 − t
-  Seq2SeqDecoded salida;
-};
-
-struct Entrenado {
-  std::shared_ptr<Seq2SeqRNN> modelo;
-  std::vector<real> perdidas;  // una por paso
-  Evaluacion prueba;
-};
-
-Evaluacion evaluar(Seq2SeqRNN& modelo, const SeqTask& t, const ConfigReversa& cfg) {
-  const Seq2SeqBatch b = task_batch(t, t.test);
-  Evaluacion e;
-  e.salida = modelo.greedy_decode(b.src.ids, b.src.mask, t.bos, t.eos, cfg.largo_maximo + 1);
-  const size_t largos = size_t(cfg.largo_maximo - cfg.largo_minimo + 1);
-  std::vector<double> bien(largos, 0), total(largos, 0);
-  double tokens = 0, tokens_bien = 0, pasos = 0, pasos_espejo = 0;
-  for (size_t i = 0; i < t.test.size(); ++i) {
-    const std::vector<int64_t>& esperado = t.test[i].tgt;
-    const std::vector<int64_t>& obtenido = e.salida.tokens[i];
-    const bool exacta = obtenido == esperado;
-    e.exactas += exacta;
-    const size_t l = esperado.size() - size_t(cfg.largo_minimo);
-    bien[l] += exacta, total[l] += 1;
-    for (size_t j = 0; j < esperado.size(); ++j)
-      tokens += 1, tokens_bien += j < obtenido.size() && obtenido[j] == esperado[j];
-    const Tensor& a = e.salida.alignments[i];
-    if (!a.defined()) continue;
-    const int64_t S = int64_t(esperado.size());
-    for (int64_t paso = 0; paso < std::min<int64_t>(a.size(0), S); ++paso) {
-      int64_t mejor = 0;
-      for (int64_t j = 1; j < a.size(1); ++j)
-        if (a.at({paso, j}) > a.at({paso, mejor})) mejor = j;
-      pasos += 1, pasos_espejo += mejor == S - 1 - paso;
-    }
-  }
-  e.exactas /= double(t.test.size());
-  e.por_token = tokens_bien / tokens;
-  e.espejo = pasos > 0 ? pasos_espejo / pasos : 0;
-  for (size_t l = 0; l < largos; ++l) e.exactas_por_largo.push_back(total[l] > 0 ? bien[l] / total[l] : 0);
-  return e;
-}
-
-Entrenado entrenar(const ConfigReversa& cfg, const SeqTask& t, bool con_atencion) {
-  Rng rng(cfg.semilla);
-  Entrenado r;
-  r.modelo =
-      std::make_shared<Seq2SeqRNN>(Seq2SeqRNNConfig{.src_vocab = t.src_vocab,
-                                                    .tgt_vocab = t.tgt_vocab,
-                                                    .embed_dim = cfg.embedding,
-                                                    .hidden = cfg.oculta,
-                                                    .cell = RnnCellKind::GRU,
-                                                    .attention = con_atencion ? cfg.atencion : Seq2SeqAttention::None,
-                                                    .pad = t.pad},
-                                   rng);
-  Adam opt(r.modelo->parameters(), {.lr = cfg.lr});
-  Rng datos(cfg.semilla + 1000);  // los dos modelos ven los mismos lotes en el mismo orden
-  for (int paso = 0; paso < cfg.pasos; ++paso) {
-    const Seq2SeqBatch b = sample_batch(t, cfg.lote, datos);
-    Var perdida = r.modelo->loss(b.src.ids, b.src.mask, b.tgt_in.ids, b.tgt_out.ids);
-    r.perdidas.push_back(perdida.item());
-    backward(perdida);
-    opt.step();
-    opt.zero_grad();
-  }
-  r.prueba = evaluar(*r.modelo, t, cfg);
-  return r;
-}
-
-struct Comparacion {
-  ConfigReversa cfg;
-  SeqTask tarea;
-  Entrenado sin_atencion, con_atencion;
-};
-
-Comparacion comparar(const ConfigReversa& cfg) {
-  Comparacion c{cfg, tarea(cfg), {}, {}};
-  c.sin_atencion = entrenar(cfg, c.tarea, false);
-  c.con_atencion = entrenar(cfg, c.tarea, true);
-  return c;
-}
-
-// La media de las últimas `k` pérdidas (una sola pérdida de un lote de 16 salta mucho).
-double perdida_final(const std::vector<real>& p, size_t k = 20) {
-  k = std::min(k, p.size());
-  double s = 0;
-  for (size_t i = p.size() - k; i < p.size(); ++i) s += p[i];
-  return k > 0 ? s / double(k) : 0;
-}
+// Paso 5: entrenar dos codificadores–decodificadores GRU que invierten secuencias, con y sin
+// atención. (La tarea, el entrenamiento y la evaluación: lessons/common/rnn_attention_experiments.cpp.)
 
 // Las primeras `cuantas` secuencias de prueba del largo máximo: entrada, esperado y lo que escribe
 // cada modelo, con «bien» o «mal».
@@ -644,27 +327,8 @@ void paso5_entrenar(Narrator& n, const Comparacion& c) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Paso 6: el mapa de alineación. Para una secuencia de prueba del largo máximo, la fila t es α del
-// paso t del decodificador: a qué entradas miró para escribir la salida t.
-struct Alineacion {
-  Tensor pesos;                              // [salida, entrada]
-  std::vector<std::string> entrada, salida;  // etiquetas
-};
-
-Alineacion alineacion_de_ejemplo(const Comparacion& c) {
-  size_t elegido = 0;
-  for (size_t i = 0; i < c.tarea.test.size(); ++i)
-    if (c.tarea.test[i].src.size() > c.tarea.test[elegido].src.size()) elegido = i;
-  const Evaluacion& e = c.con_atencion.prueba;
-  Alineacion a;
-  const int64_t largo = int64_t(c.tarea.test[elegido].src.size());
-  a.pesos = e.salida.alignments[elegido];
-  if (a.pesos.defined()) a.pesos = narrow(a.pesos, 1, 0, largo);  // sin las columnas de relleno
-  a.entrada = token_strings(c.tarea.src_tokens, c.tarea.test[elegido].src);
-  a.salida = token_strings(c.tarea.tgt_tokens, e.salida.tokens[elegido]);
-  return a;
-}
-
+// Paso 6: el mapa de alineación: la fila t es α del paso t del decodificador, a qué entradas miró
+// para escribir la salida t. (alineacion_de_ejemplo() en lessons/common/rnn_attention_experiments.cpp.)
 void paso6_alineacion(Narrator& n, const Comparacion& c) {
   n.step(6, "El mapa de alineación", "The alignment map");
   const Alineacion a = alineacion_de_ejemplo(c);
@@ -733,6 +397,8 @@ void leccion(Narrator& n, const Comparacion& c) {
        "With attention the GRU network reverses sequences better than without; the alignment map shows which "
        "input each output step looks at."},
   });
+  // ConfigReversa está en lessons/common/rnn_attention_experiments.h y ConfigNadaraya en
+  // lessons/common/nadaraya_experiments.h.
   n.exercises({
       {"Ejecuta con --full (2000 pasos): el modelo con atención invierte casi todas las secuencias de prueba "
        "(más del 95 %) y el peso mayor cae en la antidiagonal en más pasos que con 400; el modelo sin atención "

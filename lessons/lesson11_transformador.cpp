@@ -14,23 +14,13 @@
 //   make lesson11 ARGS="--step"        espera Enter tras cada paso
 //   make lesson11 ARGS="--lang en"     in English
 #include <algorithm>
-#include <cmath>
-#include <memory>
+#include <string>
 
-#include "autograd/ops_basic.h"
-#include "autograd/tape.h"
 #include "data/number_words.h"
-#include "data/seq_tasks.h"
+#include "lessons/common/cross_attention_by_hand.h"
 #include "lessons/common/narrator.h"
-#include "models/transformer.h"
-#include "optim/adam.h"
-#include "optim/schedule.h"
-#include "tensor/elementwise.h"
-#include "tensor/matmul.h"
-#include "tensor/reduce.h"
-#include "tensor/rng.h"
-#include "tensor/shape_ops.h"
-#include "tensor/softmax.h"
+#include "lessons/common/transformer_tasks.h"
+#include "lessons/common/transformer_training.h"
 #include "viz/svg.h"
 
 namespace lesson11 {
@@ -51,47 +41,7 @@ std::string unir(const std::vector<std::string>& tokens) {
 //   Q = X W_qᵀ + b_q,   K = M W_kᵀ + b_k,   V = M W_vᵀ + b_v
 //   A = softmax(Q Kᵀ / √d)  [T, S]          salida = A V W_oᵀ + b_o  [T, d]
 // Es la misma cuenta de la auto-atención; solo cambia de dónde salen K y V.
-struct CruzadaAMano {
-  Tensor decodificador, memoria;         // X [T, d] y M [S, d]
-  Tensor pesos, salida;                  // A [T, S] y la salida [T, d]
-  double dif_pesos = 0, dif_salida = 0;  // contra MultiHeadAttention::forward(x, memoria)
-  double peor_suma = 0;                  // max_t |Σ_j A_tj − 1|
-  double cambio_otras = 0;               // al cambiar la fila 2 de X: cuánto cambian las filas 0 y 1
-  double cambio_propia = 0;              // ... y cuánto cambia la fila 2
-};
-
-CruzadaAMano cruzada_a_mano(uint64_t semilla, int64_t t = 3, int64_t s = 5, int64_t d = 4) {
-  Rng rng(semilla);
-  MultiHeadAttention atencion({.d_model = d, .n_heads = 1}, rng);
-  CruzadaAMano c;
-  c.decodificador = Tensor::randn({t, d}, rng);
-  c.memoria = Tensor::randn({s, d}, rng);
-  const auto a_mano = [&](const Tensor& x, Tensor& pesos) {
-    const Tensor q = matmul(x, atencion.wq.weight.value(), false, true) + atencion.wq.bias.value();
-    const Tensor k = matmul(c.memoria, atencion.wk.weight.value(), false, true) + atencion.wk.bias.value();
-    const Tensor v = matmul(c.memoria, atencion.wv.weight.value(), false, true) + atencion.wv.bias.value();
-    pesos = softmax(matmul(q, k, false, true) * real(1 / std::sqrt(double(d))));
-    return matmul(matmul(pesos, v), atencion.wo.weight.value(), false, true) + atencion.wo.bias.value();
-  };
-  c.salida = a_mano(c.decodificador, c.pesos);
-  {
-    NoGrad sin_cinta;
-    const AttentionOutput lib = atencion.forward(constant(c.decodificador.reshape({1, t, d})),
-                                                 constant(c.memoria.reshape({1, s, d})), Tensor(), true);
-    c.dif_pesos = max_abs_diff(lib.weights.value().reshape({t, s}), c.pesos);
-    c.dif_salida = max_abs_diff(lib.output.value().reshape({t, d}), c.salida);
-  }
-  const Tensor sumas = sum(c.pesos, 1);
-  for (int64_t i = 0; i < t; ++i) c.peor_suma = std::max(c.peor_suma, std::fabs(double(sumas[i]) - 1));
-  // Otra pregunta en la fila 2: la atención cruzada no mezcla las filas del decodificador entre sí.
-  Tensor otra = c.decodificador.clone(), pesos_otra;
-  for (int64_t j = 0; j < d; ++j) otra.at({2, j}) += 1;
-  const Tensor salida_otra = a_mano(otra, pesos_otra);
-  c.cambio_otras = max_abs_diff(narrow(salida_otra, 0, 0, 2), narrow(c.salida, 0, 0, 2));
-  c.cambio_propia = max_abs_diff(narrow(salida_otra, 0, 2, 1), narrow(c.salida, 0, 2, 1));
-  return c;
-}
-
+// (La cuenta a mano y la comparación: lessons/common/cross_attention_by_hand.cpp.)
 void paso1_atencion_cruzada(Narrator& n) {
   n.step(1, "Atención cruzada: Q del decodificador, K y V del codificador",
          "Cross-attention: Q from the decoder, K and V from the encoder");
@@ -128,92 +78,23 @@ void paso1_atencion_cruzada(Narrator& n) {
       "cross-attention does not mix the decoder's tokens with each other. The decoder's causal self-attention, "
       "which comes first in every layer, does that.",
       fixed(c.cambio_propia, 3), sci(c.cambio_otras), si_no(n, c.cambio_otras == 0));
-  svg::heatmap(n.path("atencion_cruzada.svg"),
-               {.title = n.tr("Atención cruzada a mano: A = softmax(Q Kᵀ/√d)", "Cross-attention by hand: A = softmax(Q Kᵀ/√d)"),
-                .x_label = n.tr("token j del codificador (clave)", "encoder token j (key)"),
-                .y_label = n.tr("token t del decodificador (pregunta)", "decoder token t (query)"),
-                .values = c.pesos,
-                .row_labels = filas,
-                .col_labels = n.english() ? columnas_en : columnas,
-                .vmin = 0,
-                .vmax = 1});
+  svg::heatmap(
+      n.path("atencion_cruzada.svg"),
+      {.title = n.tr("Atención cruzada a mano: A = softmax(Q Kᵀ/√d)", "Cross-attention by hand: A = softmax(Q Kᵀ/√d)"),
+       .x_label = n.tr("token j del codificador (clave)", "encoder token j (key)"),
+       .y_label = n.tr("token t del decodificador (pregunta)", "decoder token t (query)"),
+       .values = c.pesos,
+       .row_labels = filas,
+       .col_labels = n.english() ? columnas_en : columnas,
+       .vmin = 0,
+       .vmax = 1});
   n.figure(n.path("atencion_cruzada.svg"), "atención cruzada a mano (3 × 5)", "cross-attention by hand (3 × 5)");
 }
 
 // ---------------------------------------------------------------------------------------------
 // Paso 2: el Transformador entero (models/transformer.h) y cómo se entrena: forzamiento del
-// maestro con el objetivo desplazado a la derecha. Todo lo que entrena esta lección pasa por aquí.
-struct ConfigModelo {
-  int64_t d = 32, cabezas = 4, d_ff = 64, capas = 2;
-  real dropout = 0;
-};
-
-struct ConfigEntrenamiento {
-  int64_t pasos = 700, lote = 30;
-  int64_t calentamiento = 400;  // Noam: lr = factor · d^(−1/2) · min(t^(−1/2), t · calentamiento^(−3/2))
-  real factor = 1;
-  uint64_t semilla = 1;
-};
-
-struct Entrenado {
-  std::unique_ptr<Rng> rng;  // el modelo guarda una referencia a su Rng (dropout): vive con él
-  std::unique_ptr<Transformer> modelo;
-  std::vector<real> perdidas;  // una por paso
-};
-
-// Pre-norm, como el Annotated Transformer; el vocabulario y el relleno salen de la tarea.
-TransformerConfig config_transformador(const SeqTask& tarea, const ConfigModelo& m) {
-  return {.src_vocab = tarea.src_vocab, .tgt_vocab = tarea.tgt_vocab, .d_model = m.d, .n_heads = m.cabezas,
-          .d_ff = m.d_ff, .n_layers = m.capas, .dropout = m.dropout, .norm = NormPosition::Pre, .pad = tarea.pad};
-}
-
-// Adam(β 0.9/0.98, ε 1e-9) con la tasa de Noam, como el Annotated Transformer. Cada paso: un lote
-// al azar, la pérdida, backward, la tasa del paso, un paso de Adam. `desplazar` = false es el
-// error del cuaderno del curso (paso 5): el decodificador lee el objetivo mismo.
-Entrenado entrenar(const SeqTask& tarea, const ConfigModelo& m, const ConfigEntrenamiento& e, bool desplazar = true) {
-  Entrenado r;
-  r.rng = std::make_unique<Rng>(e.semilla * 1000 + 7);
-  r.modelo = std::make_unique<Transformer>(config_transformador(tarea, m), *r.rng);
-  Adam opt(r.modelo->parameters(), {.lr = 0, .betas = {0.9f, 0.98f}, .eps = 1e-9f});
-  const Noam noam(m.d, e.calentamiento, e.factor);
-  Rng datos(e.semilla * 1000 + 11);
-  for (int64_t paso = 0; paso < e.pasos; ++paso) {
-    const Seq2SeqBatch b = sample_batch(tarea, e.lote, datos);
-    const Tensor& entrada = desplazar ? b.tgt_in.ids : b.tgt_out.ids;  // [bos] + y  frente a  y + [eos]
-    const Var perdida = r.modelo->loss(b.src.ids, b.src.mask, entrada, b.tgt_out.ids);
-    r.perdidas.push_back(perdida.item());
-    backward(perdida);
-    noam.apply(opt);
-    opt.step();
-    opt.zero_grad();
-  }
-  return r;
-}
-
-// Cuántos parámetros tiene cada parte del Transformador (por el nombre: src_embed, encoder, ...).
-struct Partes {
-  int64_t embeddings = 0, codificador = 0, decodificador = 0, cruzada = 0, salida = 0, total = 0;
-};
-
-Partes contar_parametros(const Transformer& m) {
-  Partes p;
-  for (const auto& [nombre, v] : m.named_parameters()) {
-    const int64_t k = v.value().numel();
-    p.total += k;
-    if (nombre.starts_with("src_embed") || nombre.starts_with("tgt_embed")) p.embeddings += k;
-    if (nombre.starts_with("encoder.")) p.codificador += k;
-    if (nombre.starts_with("decoder.")) p.decodificador += k;
-    if (nombre.find(".cross_attn.") != std::string::npos) p.cruzada += k;
-    if (nombre.starts_with("generator")) p.salida += k;
-  }
-  return p;
-}
-
-ConfigModelo modelo_copia(const LessonOptions& o) {
-  if (o.mode == RunMode::full) return {.d = 512, .cabezas = 8, .d_ff = 2048, .dropout = 0.1f};  // el del cuaderno
-  return {};
-}
-
+// maestro con el objetivo desplazado a la derecha. Todo lo que entrena esta lección pasa por
+// entrenar() (el modelo, el entrenamiento y el conteo de parámetros: lessons/common/transformer_training.cpp).
 void paso2_transformador(Narrator& n) {
   n.step(2, "El Transformador completo y la entrada desplazada a la derecha",
          "The full Transformer and the input shifted right");
@@ -234,7 +115,8 @@ void paso2_transformador(Narrator& n) {
       "LayerNorm. At the end a linear layer gives the logits of the next token. With d = {}, {} heads and "
       "d_ff = {} (vocabulary {}):",
       m.capas, m.d, m.cabezas, m.d_ff, copia.src_vocab);
-  std::string tabla = n.tr("  parte                          parámetros\n", "  part                           parameters\n");
+  std::string tabla =
+      n.tr("  parte                          parámetros\n", "  part                           parameters\n");
   const auto fila = [&](const std::string& es, const std::string& en, int64_t k) {
     const std::string nombre = n.tr(es, en);
     size_t ancho = 0;
@@ -249,11 +131,12 @@ void paso2_transformador(Narrator& n) {
   fila("total", "total", p.total);
   n.show(tabla);
   const bool cruzada_4d2 = p.cruzada == m.capas * (4 * m.d * m.d + 4 * m.d);
-  n.say("La atención cruzada de cada capa son 4 matrices d × d (W_q, W_k, W_v, W_o) con sus sesgos: {} · (4d² + 4d) "
-        "= {}. ¿Cuadra con la tabla? {}.",
-        "Each layer's cross-attention is 4 d × d matrices (W_q, W_k, W_v, W_o) with their biases: {} · (4d² + 4d) "
-        "= {}. Does it match the table? {}.",
-        m.capas, m.capas * (4 * m.d * m.d + 4 * m.d), si_no(n, cruzada_4d2));
+  n.say(
+      "La atención cruzada de cada capa son 4 matrices d × d (W_q, W_k, W_v, W_o) con sus sesgos: {} · (4d² + 4d) "
+      "= {}. ¿Cuadra con la tabla? {}.",
+      "Each layer's cross-attention is 4 d × d matrices (W_q, W_k, W_v, W_o) with their biases: {} · (4d² + 4d) "
+      "= {}. Does it match the table? {}.",
+      m.capas, m.capas * (4 * m.d * m.d + 4 * m.d), si_no(n, cruzada_4d2));
 
   // Forzamiento del maestro: el decodificador lee [bos] + y sin su último token y predice y.
   const SeqTask numeros = number_words_task({.max_number = 999, .n_train = 1, .n_test = 0, .seed = 1});
@@ -269,7 +152,8 @@ void paso2_transformador(Narrator& n) {
       "each position t predicts token t of the target. With the causal mask, position t only sees [bos] and the "
       "tokens before t. For \"{}\" → {}:",
       number_to_spanish(numero), unir(token_strings(numeros.tgt_tokens, y)));
-  std::string t2 = n.tr("  t   el decodificador ve        debe predecir\n", "  t   the decoder sees           must predict\n");
+  std::string t2 =
+      n.tr("  t   el decodificador ve        debe predecir\n", "  t   the decoder sees           must predict\n");
   for (size_t t = 0; t < entrada.size(); ++t) {
     const std::string ve = unir(token_strings(numeros.tgt_tokens, {entrada.begin(), entrada.begin() + long(t) + 1}));
     t2 += "  " + std::to_string(t) + "   " + ve + std::string(ve.size() < 27 ? 27 - ve.size() : 1, ' ') +
@@ -288,42 +172,8 @@ void paso2_transformador(Narrator& n) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Decodificación voraz de pares de prueba: cuántos salen exactamente iguales al objetivo.
-struct Evaluacion {
-  std::vector<std::vector<int64_t>> salidas;
-  int64_t exactas = 0, total = 0;
-  double porcentaje() const { return total ? 100.0 * double(exactas) / double(total) : 0; }
-};
-
-Evaluacion evaluar(Transformer& m, const SeqTask& tarea, const std::vector<SeqPair>& pares, int64_t max_largo) {
-  const Seq2SeqBatch b = task_batch(tarea, pares);
-  Evaluacion ev;
-  ev.salidas = m.greedy_decode(b.src.ids, b.src.mask, tarea.bos, tarea.eos, max_largo).tokens;
-  ev.total = int64_t(pares.size());
-  for (size_t i = 0; i < pares.size(); ++i) ev.exactas += ev.salidas[i] == pares[i].tgt;
-  return ev;
-}
-
-// La atención cruzada de la última capa del decodificador, promedio de las cabezas [T, S]: fila t
-// = la posición t del decodificador (la que predice el token t de la salida), columna j = el
-// token j de la fuente.
-Tensor mapa_cruzado(Transformer& m, const std::vector<int64_t>& fuente, const std::vector<int64_t>& entrada) {
-  NoGrad sin_cinta;
-  const bool entrenando = m.training();
-  m.eval();  // sin dropout
-  const TransformerOutput o = m.forward(ids_tensor(fuente), Tensor(), ids_tensor(entrada), true);
-  m.train(entrenando);
-  const Tensor w = o.cross_weights.back().value();  // [1, H, T, S]
-  return mean(w, 1).reshape({w.size(2), w.size(3)});
-}
-
-// El índice del mayor peso de la fila t.
-int64_t columna_mayor(const Tensor& mapa, int64_t t) {
-  int64_t mejor = 0;
-  for (int64_t j = 1; j < mapa.size(1); ++j) mejor = mapa.at({t, j}) > mapa.at({t, mejor}) ? j : mejor;
-  return mejor;
-}
-
+// Un mapa de atención cruzada en la terminal y en SVG. (Las medidas, evaluar() con decodificación voraz
+// y mapa_cruzado(), están en lessons/common/transformer_training.cpp.)
 void dibujar_mapa(Narrator& n, const Tensor& mapa, const std::vector<std::string>& filas,
                   const std::vector<std::string>& columnas, const std::string& archivo, const Text& titulo,
                   int decimales = 2) {
@@ -345,45 +195,7 @@ void dibujar_mapa(Narrator& n, const Tensor& mapa, const std::vector<std::string
 // salida copia la fuente. 2 capas, Adam(0.9, 0.98, 1e-9), Noam con factor 1 y calentamiento 400,
 // lotes de 30. El cuaderno usa d = 512, 8 cabezas, d_ff = 2048 y 200 lotes (--full hace eso);
 // para caber en segundos usamos d = 32, 4 cabezas, d_ff = 64 y más lotes.
-ConfigEntrenamiento entrenamiento_copia(const LessonOptions& o) {
-  const int64_t pasos = o.mode == RunMode::quick ? 300 : o.mode == RunMode::full ? 200 : 700;
-  return {.pasos = pasos, .lote = 30, .calentamiento = 400, .factor = 1, .semilla = o.seed};
-}
-
-struct Copia {
-  SeqTask tarea;
-  Entrenado e;
-  std::vector<int64_t> ejemplo;  // el del cuaderno: 1 2 … 10
-  std::vector<int64_t> salida;   // lo que escribe la decodificación voraz
-  bool exacta = false;
-  Evaluacion prueba;             // secuencias al azar que no se usaron para entrenar
-  Tensor mapa;                   // atención cruzada del ejemplo [9, 10]
-  int64_t filas_en_su_token = 0; // filas t cuyo mayor peso cae en la columna t + 1, el token que copian
-};
-
-Copia tarea_de_copia(const LessonOptions& o) {
-  Copia c;
-  c.tarea = copy_task({.n_train = 6000, .n_test = 200, .seed = o.seed});
-  c.e = entrenar(c.tarea, modelo_copia(o), entrenamiento_copia(o));
-  for (int64_t k = 1; k <= 10; ++k) c.ejemplo.push_back(k);
-  const std::vector<int64_t> copia(c.ejemplo.begin() + 1, c.ejemplo.end());  // sin el símbolo de inicio
-  c.salida = c.e.modelo->greedy_decode(ids_tensor(c.ejemplo), Tensor(), c.tarea.bos, c.tarea.eos, 9).tokens[0];
-  c.exacta = c.salida == copia;
-  c.prueba = evaluar(*c.e.modelo, c.tarea, c.tarea.test, 9);
-  c.mapa = mapa_cruzado(*c.e.modelo, c.ejemplo, decoder_input(c.salida, c.tarea.bos, c.tarea.eos));
-  for (int64_t t = 0; t < c.mapa.size(0); ++t) c.filas_en_su_token += columna_mayor(c.mapa, t) == t + 1;
-  return c;
-}
-
-// La media de las últimas k pérdidas hasta el paso `hasta` (sin incluirlo).
-double media_final(const std::vector<real>& perdidas, size_t hasta, size_t k = 20) {
-  hasta = std::min(hasta, perdidas.size());
-  const size_t desde = hasta > k ? hasta - k : 0;
-  double s = 0;
-  for (size_t i = desde; i < hasta; ++i) s += perdidas[i];
-  return hasta > desde ? s / double(hasta - desde) : 0;
-}
-
+// (La tarea, el entrenamiento y las medidas: tarea_de_copia() en lessons/common/transformer_tasks.cpp.)
 void paso3_copia(Narrator& n, const Copia& c, const LessonOptions& o) {
   n.step(3, "La tarea de copia del Annotated Transformer", "The Annotated Transformer's copy task");
   const ConfigModelo m = modelo_copia(o);
@@ -436,70 +248,7 @@ void paso3_copia(Narrator& n, const Copia& c, const LessonOptions& o) {
 // Paso 4: una tarea tipo traducción, números escritos en español → cifras (data/number_words.h
 // escribe los números como la RAE). Usamos de 0 a 999 para que el entrenamiento quepa en unos
 // segundos: 100 números se apartan para la prueba y los otros 900 son el entrenamiento.
-struct ConfigNumeros {
-  int64_t maximo = 999;
-  int64_t prueba = 100;
-  bool palabras_a_cifras = true;  // false: cifras → palabras
-  int64_t pasos_sin_desplazar = 200;
-};
-
-ConfigNumeros config_numeros(const LessonOptions& o) {
-  return {.pasos_sin_desplazar = o.mode == RunMode::quick ? 150 : 200};
-}
-
-ConfigEntrenamiento entrenamiento_numeros(const LessonOptions& o) {
-  const int64_t pasos = o.mode == RunMode::quick ? 800 : o.mode == RunMode::full ? 1500 : 1000;
-  return {.pasos = pasos, .lote = 32, .calentamiento = 100, .factor = 0.5f, .semilla = o.seed};
-}
-
-SeqTask tarea_numeros(const ConfigNumeros& c, uint64_t semilla) {
-  return number_words_task({.min_number = 0,
-                            .max_number = c.maximo,
-                            .n_train = std::min<int64_t>(c.maximo + 1 - c.prueba, 20000),
-                            .n_test = c.prueba,
-                            .words_to_digits = c.palabras_a_cifras,
-                            .seed = semilla});
-}
-
-// El largo del objetivo más largo, más uno para el [eos].
-int64_t largo_maximo(const SeqTask& t) {
-  size_t m = 0;
-  for (const auto* pares : {&t.train, &t.test})
-    for (const SeqPair& p : *pares) m = std::max(m, p.tgt.size());
-  return int64_t(m) + 1;
-}
-
-struct Numeros {
-  SeqTask tarea;
-  Entrenado e;
-  Evaluacion prueba;
-  size_t elegido = 0;  // el par de prueba del mapa: el primero con al menos 3 palabras y 3 cifras
-  Tensor mapa;
-  std::vector<std::string> filas, columnas;
-};
-
-// Filas: los tokens que escribe el decodificador y el [eos] final; columnas: la fuente.
-void mapa_de(Numeros& r, const std::vector<int64_t>& salida) {
-  const SeqPair& par = r.tarea.test[r.elegido];
-  r.mapa = mapa_cruzado(*r.e.modelo, par.src, decoder_input(salida, r.tarea.bos, r.tarea.eos));
-  r.filas = token_strings(r.tarea.tgt_tokens, decoder_target(salida, r.tarea.eos));
-  r.columnas = token_strings(r.tarea.src_tokens, par.src);
-}
-
-Numeros numeros_a_cifras(const LessonOptions& o, const ConfigNumeros& c) {
-  Numeros r;
-  r.tarea = tarea_numeros(c, o.seed);
-  r.e = entrenar(r.tarea, ConfigModelo{}, entrenamiento_numeros(o));
-  r.prueba = evaluar(*r.e.modelo, r.tarea, r.tarea.test, largo_maximo(r.tarea));
-  for (size_t i = 0; i < r.tarea.test.size(); ++i)
-    if (r.tarea.test[i].src.size() >= 3 && r.tarea.test[i].tgt.size() >= 3) {
-      r.elegido = i;
-      break;
-    }
-  mapa_de(r, r.prueba.salidas[r.elegido]);
-  return r;
-}
-
+// (La tarea y el entrenamiento: numeros_a_cifras() en lessons/common/transformer_tasks.cpp.)
 void paso4_numeros(Narrator& n, const Numeros& r, const LessonOptions& o) {
   n.step(4, "Traducir números escritos con palabras a cifras", "Translating numbers written in words into digits");
   const ConfigEntrenamiento e = entrenamiento_numeros(o);
@@ -531,8 +280,8 @@ void paso4_numeros(Narrator& n, const Numeros& r, const LessonOptions& o) {
   n.say("Decodificación voraz de los primeros números de prueba (nunca vistos al entrenar):",
         "Greedy decoding of the first test numbers (never seen in training):");
   n.show(tabla);
-  n.say("Exactos: {} de {} ({} %). ¿Al menos 95 %? {}.", "Exact: {} of {} ({} %). At least 95 %? {}.",
-        r.prueba.exactas, r.prueba.total, fixed(r.prueba.porcentaje(), 1), si_no(n, r.prueba.porcentaje() >= 95));
+  n.say("Exactos: {} de {} ({} %). ¿Al menos 95 %? {}.", "Exact: {} of {} ({} %). At least 95 %? {}.", r.prueba.exactas,
+        r.prueba.total, fixed(r.prueba.porcentaje(), 1), si_no(n, r.prueba.porcentaje() >= 95));
   const SeqPair& par = r.tarea.test[r.elegido];
   n.say("Atención cruzada (última capa, promedio de las cabezas) al escribir «{}» → «{}»:",
         "Cross-attention (last layer, mean over the heads) while writing \"{}\" → \"{}\":",
@@ -542,11 +291,12 @@ void paso4_numeros(Narrator& n, const Numeros& r, const LessonOptions& o) {
   std::string mira;
   for (int64_t t = 0; t < r.mapa.size(0); ++t)
     mira += (mira.empty() ? "" : ", ") + r.filas[size_t(t)] + " ← " + r.columnas[size_t(columna_mayor(r.mapa, t))];
-  n.say("La palabra que más pesa para cada token escrito: {}. Nadie le dijo al modelo qué palabra va con qué "
-        "cifra: esos pesos salen solo del entrenamiento.",
-        "The word that weighs most for each token written: {}. Nobody told the model which word goes with which "
-        "digit: these weights come from training alone.",
-        mira);
+  n.say(
+      "La palabra que más pesa para cada token escrito: {}. Nadie le dijo al modelo qué palabra va con qué "
+      "cifra: esos pesos salen solo del entrenamiento.",
+      "The word that weighs most for each token written: {}. Nobody told the model which word goes with which "
+      "digit: these weights come from training alone.",
+      mira);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -554,26 +304,7 @@ void paso4_numeros(Narrator& n, const Numeros& r, const LessonOptions& o) {
 // (y + [eos] en vez de [bos] + y), la posición t ve el token t, justo el que debe predecir: la
 // máscara causal deja pasar la diagonal. Aprende a copiar su entrada, la pérdida se va a casi 0, y
 // al generar, donde no hay objetivo que leer, no sirve.
-struct SinDesplazar {
-  Entrenado e;
-  Evaluacion prueba;
-  int64_t pasos = 0;
-  double perdida_mala = 0, perdida_buena = 0;  // medias de los últimos 20 lotes hasta `pasos`
-  std::vector<int64_t> salida_elegido;         // lo que escribe para el número del mapa
-};
-
-SinDesplazar sin_desplazar(const LessonOptions& o, const ConfigNumeros& c, const Numeros& bueno) {
-  SinDesplazar r;
-  ConfigEntrenamiento e = entrenamiento_numeros(o);
-  e.pasos = r.pasos = c.pasos_sin_desplazar;
-  r.e = entrenar(bueno.tarea, ConfigModelo{}, e, /*desplazar=*/false);
-  r.prueba = evaluar(*r.e.modelo, bueno.tarea, bueno.tarea.test, largo_maximo(bueno.tarea));
-  r.perdida_mala = media_final(r.e.perdidas, size_t(r.pasos));
-  r.perdida_buena = media_final(bueno.e.perdidas, size_t(r.pasos));
-  r.salida_elegido = r.prueba.salidas[bueno.elegido];
-  return r;
-}
-
+// (El entrenamiento: sin_desplazar() en lessons/common/transformer_tasks.cpp.)
 void paso5_sin_desplazar(Narrator& n, const Numeros& bueno, const SinDesplazar& malo) {
   n.step(5, "El error del cuaderno: el objetivo sin desplazar", "The notebook's mistake: the unshifted target");
   const std::vector<int64_t>& y = bueno.tarea.test[bueno.elegido].tgt;
@@ -586,9 +317,11 @@ void paso5_sin_desplazar(Narrator& n, const Numeros& bueno, const SinDesplazar& 
       "tokens 0…t of the target, and token t is exactly the one it must predict (the causal mask lets the "
       "diagonal through). For {}:",
       join_tokens(bueno.tarea.tgt_tokens, y));
-  std::string tabla = n.tr("  t   el decodificador ve        debe predecir\n", "  t   the decoder sees           must predict\n");
+  std::string tabla =
+      n.tr("  t   el decodificador ve        debe predecir\n", "  t   the decoder sees           must predict\n");
   for (size_t t = 0; t < objetivo.size(); ++t) {
-    const std::string ve = unir(token_strings(bueno.tarea.tgt_tokens, {objetivo.begin(), objetivo.begin() + long(t) + 1}));
+    const std::string ve =
+        unir(token_strings(bueno.tarea.tgt_tokens, {objetivo.begin(), objetivo.begin() + long(t) + 1}));
     tabla += "  " + std::to_string(t) + "   " + ve + std::string(ve.size() < 27 ? 27 - ve.size() : 1, ' ') +
              bueno.tarea.tgt_tokens[size_t(objetivo[t])] + "\n";
   }
@@ -614,16 +347,16 @@ void paso5_sin_desplazar(Narrator& n, const Numeros& bueno, const SinDesplazar& 
       malo.prueba.exactas, malo.prueba.total, fixed(malo.prueba.porcentaje(), 1), bueno.prueba.exactas,
       bueno.prueba.total, si_no(n, malo.prueba.exactas < bueno.prueba.exactas));
   const size_t k = std::min(bueno.e.perdidas.size(), size_t(malo.pasos));
-  svg::plot(n.path("desplazada_vs_sin_desplazar.svg"),
-            {.title = n.tr("Pérdida: objetivo desplazado frente a sin desplazar",
-                           "Loss: shifted versus unshifted target"),
-             .x_label = n.tr("lote", "batch"),
-             .y_label = n.tr("entropía cruzada (escala log)", "cross-entropy (log scale)"),
-             .series = {{.name = n.tr("desplazada: [bos] + y", "shifted: [bos] + y"),
-                         .y = {bueno.e.perdidas.begin(), bueno.e.perdidas.begin() + long(k)}},
-                        {.name = n.tr("sin desplazar: y + [eos] (el error)", "unshifted: y + [eos] (the mistake)"),
-                         .y = malo.e.perdidas}},
-             .log_y = true});
+  svg::plot(
+      n.path("desplazada_vs_sin_desplazar.svg"),
+      {.title = n.tr("Pérdida: objetivo desplazado frente a sin desplazar", "Loss: shifted versus unshifted target"),
+       .x_label = n.tr("lote", "batch"),
+       .y_label = n.tr("entropía cruzada (escala log)", "cross-entropy (log scale)"),
+       .series = {{.name = n.tr("desplazada: [bos] + y", "shifted: [bos] + y"),
+                   .y = {bueno.e.perdidas.begin(), bueno.e.perdidas.begin() + long(k)}},
+                  {.name = n.tr("sin desplazar: y + [eos] (el error)", "unshifted: y + [eos] (the mistake)"),
+                   .y = malo.e.perdidas}},
+       .log_y = true});
   n.figure(n.path("desplazada_vs_sin_desplazar.svg"), "pérdida con y sin desplazar el objetivo",
            "loss with and without shifting the target");
 }
@@ -654,6 +387,7 @@ void pasos_entrenados(Narrator& n, const Copia& copia, const Numeros& numeros, c
        "Without shifting the target, each position sees the answer: the training loss deceives (almost 0) and the "
        "model cannot generate."},
   });
+  // entrenamiento_copia y config_numeros están en lessons/common/transformer_tasks.cpp.
   n.exercises({
       {"Ejecuta con --seed 2 y --seed 3: los números cambian, pero la copia del ejemplo sigue exacta, los números "
        "en palabras siguen arriba de 95 % y el modelo sin desplazar sigue con menor pérdida y peor decodificación.",

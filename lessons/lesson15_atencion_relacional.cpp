@@ -15,17 +15,11 @@
 //   make lesson15 ARGS="--step"        espera Enter tras cada paso
 //   make lesson15 ARGS="--lang en"     in English
 #include <algorithm>
-#include <cmath>
+#include <string>
 
-#include "autograd/ops_shape.h"
-#include "autograd/tape.h"
-#include "data/relational_tasks.h"
-#include "data/synthetic_images.h"
+#include "lessons/common/dat_experiments.h"
 #include "lessons/common/narrator.h"
-#include "models/dat_vision.h"
-#include "models/vit.h"
-#include "optim/adam.h"
-#include "tensor/index_ops.h"
+#include "lessons/common/relational_attention_by_hand.h"
 #include "viz/svg.h"
 
 namespace lesson15 {
@@ -37,105 +31,7 @@ std::string si_no(Narrator& n, bool v) { return v ? n.tr("sí", "yes") : n.tr("n
 // ---------------------------------------------------------------------------------------------
 // Paso 1: atención relacional a mano, con lazos, contra RelationalAttention de la biblioteca.
 // n = 4 tokens de d = 8, 2 cabezas relacionales (d_h = 4), 2 relaciones (d_r = 4).
-constexpr int64_t kN = 4, kD = 8, kCabezasRA = 2, kRelaciones = 2;
-
-struct AMano {
-  Tensor x, simbolos;       // [n, d] y [n, d]
-  Tensor alfa, relaciones;  // α de la cabeza 0 [n, n] y R de la relación 0 [n, n], a mano
-  double dif_salida = 0, dif_alfa = 0, dif_rel = 0;  // max |a mano − biblioteca|
-  bool simetrica_es_simetrica = false;  // con symmetric_relations, R_ij = R_ji
-};
-
-// Índice plano de una matriz [filas, cols] guardada por filas.
-inline real en(const Tensor& t, int64_t fila, int64_t col) { return t[fila * t.size(-1) + col]; }
-
-AMano relacional_a_mano(uint64_t semilla) {
-  Rng rng(semilla);
-  RelationalAttention ra({.d_model = kD, .n_heads = kCabezasRA, .n_relations = kRelaciones}, rng);
-  // Pesos más grandes que los iniciales, para que los números se vean.
-  for (Var& p : ra.parameters()) p.value().copy_from(Tensor::randn(p.shape(), rng, 0, 0.5f));
-  AMano r;
-  r.x = Tensor::randn({kN, kD}, rng), r.simbolos = Tensor::randn({kN, kD}, rng);
-  NoGrad sin_cinta;
-  RelationalAttentionWeights w;
-  const Tensor lib = ra.forward(constant(r.x.reshape({1, kN, kD})), constant(r.simbolos), Tensor(), &w).value();
-  const int64_t dh = ra.head_dim, dr = ra.rel_dim;
-  const Tensor &Wq = ra.wq_attn.weight.value(), &Wk = ra.wk_attn.weight.value();
-  // Con relaciones simétricas no hay W_k^rel: es W_q^rel.
-  const Tensor &Wqr = ra.wq_rel.weight.value(), &Wkr = ra.wk_rel ? ra.wk_rel->weight.value() : Wqr;
-  const Tensor &Wv = ra.wv.weight.value(), &Wr = ra.wr.value(), &Wo = ra.wo.weight.value();
-  // φ(x_i): la fila `fila0 + c` de W por x_i, para c = 0 .. ancho − 1.
-  auto proyecta = [&](const Tensor& W, const Tensor& v, int64_t i, int64_t fila0, int64_t ancho) {
-    std::vector<double> out(size_t(ancho), 0);
-    for (int64_t c = 0; c < ancho; ++c)
-      for (int64_t e = 0; e < kD; ++e) out[size_t(c)] += double(en(W, fila0 + c, e)) * en(v, i, e);
-    return out;
-  };
-  auto punto = [](const std::vector<double>& a, const std::vector<double>& b) {
-    double s = 0;
-    for (size_t c = 0; c < a.size(); ++c) s += a[c] * b[c];
-    return s;
-  };
-  // 1. Relaciones R_ijℓ = ⟨W_q,ℓ x_i, W_k,ℓ x_j⟩ / √d_r: no se reparten por cabeza.
-  std::vector<double> R(size_t(kRelaciones * kN * kN));
-  for (int64_t l = 0; l < kRelaciones; ++l)
-    for (int64_t i = 0; i < kN; ++i)
-      for (int64_t j = 0; j < kN; ++j)
-        R[size_t((l * kN + i) * kN + j)] =
-            punto(proyecta(Wqr, r.x, i, l * dr, dr), proyecta(Wkr, r.x, j, l * dr, dr)) / std::sqrt(double(dr));
-  // 2. Por cabeza: α = softmax_j(q_i·k_j/√d_h); el mensaje Σ_j α_ij (W_r R_ij· + W_v s_j).
-  std::vector<double> mensaje(size_t(kN * kCabezasRA * dh), 0);
-  r.alfa = Tensor({kN, kN}), r.relaciones = Tensor({kN, kN});
-  for (int64_t h = 0; h < kCabezasRA; ++h)
-    for (int64_t i = 0; i < kN; ++i) {
-      std::vector<double> a(static_cast<size_t>(kN));
-      double maximo = -1e300, suma = 0;
-      for (int64_t j = 0; j < kN; ++j) {
-        a[size_t(j)] = punto(proyecta(Wq, r.x, i, h * dh, dh), proyecta(Wk, r.x, j, h * dh, dh)) / std::sqrt(double(dh));
-        maximo = std::max(maximo, a[size_t(j)]);
-      }
-      for (double& v : a) suma += (v = std::exp(v - maximo));
-      for (int64_t j = 0; j < kN; ++j) {
-        const double alfa = a[size_t(j)] / suma;
-        if (h == 0) r.alfa[i * kN + j] = real(alfa);
-        const std::vector<double> s_j = proyecta(Wv, r.simbolos, j, h * dh, dh);  // ŝ_j = W_v s_j
-        for (int64_t c = 0; c < dh; ++c) {
-          double rel = 0;  // (W_r^h R_ij·)_c
-          for (int64_t l = 0; l < kRelaciones; ++l) rel += double(Wr[(h * dh + c) * kRelaciones + l]) * R[size_t((l * kN + i) * kN + j)];
-          mensaje[size_t((i * kCabezasRA + h) * dh + c)] += alfa * (rel + s_j[size_t(c)]);
-        }
-      }
-    }
-  // 3. Concatenar las cabezas y W_o.
-  const int64_t ancho = kCabezasRA * dh;
-  for (int64_t i = 0; i < kN; ++i)
-    for (int64_t o = 0; o < ancho; ++o) {
-      double s = 0;
-      for (int64_t m = 0; m < ancho; ++m) s += double(en(Wo, o, m)) * mensaje[size_t(i * ancho + m)];
-      r.dif_salida = std::max(r.dif_salida, std::fabs(s - double(lib[i * ancho + o])));
-    }
-  for (int64_t i = 0; i < kN; ++i)
-    for (int64_t j = 0; j < kN; ++j) {
-      r.relaciones[i * kN + j] = real(R[size_t(i * kN + j)]);
-      r.dif_alfa = std::max(r.dif_alfa, std::fabs(double(r.alfa[i * kN + j]) - double(w.attention.value()[i * kN + j])));
-      for (int64_t l = 0; l < kRelaciones; ++l)
-        r.dif_rel = std::max(r.dif_rel, std::fabs(R[size_t((l * kN + i) * kN + j)] -
-                                                   double(w.relations.value()[(l * kN + i) * kN + j])));
-    }
-  // Con relaciones simétricas (W_k^rel = W_q^rel), R es simétrica.
-  RelationalAttention sim({.d_model = kD, .n_heads = kCabezasRA, .n_relations = kRelaciones, .symmetric_relations = true},
-                          rng);
-  RelationalAttentionWeights ws;
-  sim.forward(constant(r.x.reshape({1, kN, kD})), constant(r.simbolos), Tensor(), &ws);
-  r.simetrica_es_simetrica = true;
-  const Tensor& Rs = ws.relations.value();
-  for (int64_t l = 0; l < kRelaciones; ++l)
-    for (int64_t i = 0; i < kN; ++i)
-      for (int64_t j = 0; j < kN; ++j)
-        r.simetrica_es_simetrica = r.simetrica_es_simetrica && Rs[(l * kN + i) * kN + j] == Rs[(l * kN + j) * kN + i];
-  return r;
-}
-
+// (La cuenta a mano y la comparación: relacional_a_mano() en lessons/common/relational_attention_by_hand.cpp.)
 void paso1_a_mano(Narrator& n) {
   n.step(1, "Atención relacional, paso a paso", "Relational attention, step by step");
   const AMano r = relacional_a_mano(n.options().seed);
@@ -153,9 +49,8 @@ void paso1_a_mano(Narrator& n) {
                                           .y_label = n.tr("token i", "token i"),
                                           .values = r.relaciones});
   n.figure(n.path("relaciones.svg"), "la matriz de relaciones R_ij1", "the relation matrix R_ij1");
-  n.say(
-      "(2) Atención: α = softmax_j(q_i·k_j/√d_h), como siempre, decide a quién mira i. Cabeza 1:",
-      "(2) Attention: α = softmax_j(q_i·k_j/√d_h), as always, decides whom i looks at. Head 1:");
+  n.say("(2) Atención: α = softmax_j(q_i·k_j/√d_h), como siempre, decide a quién mira i. Cabeza 1:",
+        "(2) Attention: α = softmax_j(q_i·k_j/√d_h), as always, decides whom i looks at. Head 1:");
   n.heatmap(r.alfa, {.decimals = 2, .vmin = 0, .vmax = 1});
   n.say(
       "(3) Símbolos: ŝ_j = W_v s_j; W_v actúa sobre los símbolos, no sobre x. (4) El mensaje de la cabeza h: "
@@ -180,43 +75,7 @@ void paso1_a_mano(Narrator& n) {
 
 // ---------------------------------------------------------------------------------------------
 // Paso 2: los símbolos. Tres modos de elegir s_j.
-struct Simbolos {
-  Tensor pesos;                    // recuperación de la atención simbólica [n, N_s]
-  bool filas_suman_1 = false;      // los pesos de cada token suman 1
-  bool iguales_mismo_simbolo = false;    // simbólica: dos tokens iguales, el mismo símbolo
-  bool posicional_ignora_contenido = false;  // posicional: otros x, los mismos símbolos
-  bool relativa_recortada = false;  // relativa: los desfases más allá de ±m comparten fila
-  Shape forma_relativa;
-};
-
-Simbolos simbolos(uint64_t semilla) {
-  Rng rng(semilla);
-  NoGrad sin_cinta;
-  Tensor x = Tensor::randn({1, kN, kD}, rng);
-  for (int64_t e = 0; e < kD; ++e) x[2 * kD + e] = x[e];  // el token 2 es una copia del token 0
-  Simbolos r;
-  SymbolicAttention simbolica({.d_model = kD, .n_heads = 1, .n_symbols = 3}, rng);
-  Var w;
-  const Tensor s = simbolica.forward(constant(x), &w).value();  // [1, n, d]
-  r.pesos = w.value().reshape({kN, 3});
-  r.filas_suman_1 = true;
-  for (int64_t i = 0; i < kN; ++i)
-    r.filas_suman_1 = r.filas_suman_1 && std::fabs(r.pesos[i * 3] + r.pesos[i * 3 + 1] + r.pesos[i * 3 + 2] - 1) < 1e-5;
-  r.iguales_mismo_simbolo = true;
-  for (int64_t e = 0; e < kD; ++e) r.iguales_mismo_simbolo = r.iguales_mismo_simbolo && s[e] == s[2 * kD + e];
-  PositionalSymbols posicional(8, kD, rng);
-  const Tensor a = posicional.forward(constant(x)).value(), b = posicional.forward(constant(Tensor::randn({1, kN, kD}, rng))).value();
-  r.posicional_ignora_contenido = true;
-  for (int64_t k = 0; k < a.numel(); ++k) r.posicional_ignora_contenido = r.posicional_ignora_contenido && a[k] == b[k];
-  PositionRelativeSymbols relativa(1, kD, rng);  // m = 1: desfases recortados a [−1, 1]
-  const Tensor t = relativa.forward(constant(x)).value();  // [2n − 1, d], fila o + n − 1
-  r.forma_relativa = t.shape();
-  r.relativa_recortada = true;
-  for (int64_t e = 0; e < kD; ++e)  // desfases −3 y −2 (filas 0 y 1) son los dos "−1"
-    r.relativa_recortada = r.relativa_recortada && t[e] == t[kD + e] && t[kD + e] == t[2 * kD + e];
-  return r;
-}
-
+// (Las propiedades de cada modo: simbolos() en lessons/common/relational_attention_by_hand.cpp.)
 void paso2_simbolos(Narrator& n) {
   n.step(2, "Los símbolos: tres maneras de etiquetar", "The symbols: three ways to tag");
   const Simbolos r = simbolos(n.options().seed);
@@ -242,137 +101,11 @@ void paso2_simbolos(Narrator& n) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Entrenar un clasificador de imágenes (DATVision, o el ViT de la biblioteca) y medir su exactitud.
-struct Entrenamiento {
-  int64_t pasos = 300, lote = 32;
-  real lr = 1e-2f;
-};
-
-template <class Modelo>
-double entrenar_y_medir(Modelo& modelo, const Tensor& imagenes, const Tensor& etiquetas, const Tensor& img_prueba,
-                        const Tensor& etq_prueba, const Entrenamiento& e, uint64_t semilla) {
-  Rng rng(semilla);
-  AdamW opt(modelo.parameters(), {.lr = e.lr, .weight_decay = 0});
-  const int64_t n = imagenes.size(0), lote = std::min(e.lote, n);
-  for (int64_t paso = 0; paso < e.pasos; ++paso) {
-    Tensor idx({lote});
-    for (int64_t i = 0; i < lote; ++i) idx[i] = real(rng.below(uint64_t(n)));
-    backward(modelo.loss(index_select(imagenes, 0, idx), index_select(etiquetas, 0, idx)));
-    opt.step();
-    opt.zero_grad();
-  }
-  NoGrad sin_cinta;
-  const Tensor z = modelo.forward(img_prueba).value();
-  int64_t bien = 0;
-  for (int64_t i = 0; i < z.size(0); ++i) {
-    int64_t mejor = 0;
-    for (int64_t k = 1; k < z.size(1); ++k) mejor = z[i * z.size(1) + k] > z[i * z.size(1) + mejor] ? k : mejor;
-    bien += mejor == int64_t(etq_prueba[i]);
-  }
-  return double(bien) / double(z.size(0));
-}
-
-// ---------------------------------------------------------------------------------------------
 // Paso 3: la tarea relacional y las curvas de aprendizaje.
 // Igual/diferente (de los "relational games"): dos sprites binarios de 4 × 4 lado a lado; ¿son el
 // mismo? Los sprites de prueba nunca aparecen en el entrenamiento, así que memorizar no sirve:
 // hay que comparar. Con parches de 4 × 4 cada objeto es un token.
-constexpr int64_t kSprite = 4, kObjetos = 2;
-
-struct ConfigRelacional {
-  std::vector<int64_t> tamanos;  // ejemplos de entrenamiento de cada punto de la curva
-  int64_t semillas = 3, n_prueba = 200;
-  Entrenamiento e;
-};
-
-ConfigRelacional config_relacional(RunMode modo) {
-  if (modo == RunMode::quick)
-    return {.tamanos = {32, 128, 512}, .semillas = 3, .n_prueba = 200, .e = {.pasos = 150, .lote = 16}};
-  if (modo == RunMode::full)
-    return {.tamanos = {16, 32, 64, 128, 256, 512, 1024, 2048}, .semillas = 5, .n_prueba = 500, .e = {.pasos = 600}};
-  return {.tamanos = {32, 64, 128, 256, 512, 1024}, .semillas = 3, .n_prueba = 400, .e = {.pasos = 300}};
-}
-
-RelationalTask tarea(int64_t n_train, int64_t n_prueba, uint64_t semilla) {
-  return same_different_task({.n_sprites = 40, .sprite_size = kSprite, .heldout_sprites = 10, .n_objects = kObjetos,
-                              .n_train = n_train, .n_test = n_prueba, .seed = semilla});
-}
-
-// El DAT (2 cabezas SA + 2 RA) y el Transformer (4 cabezas SA, n_ra = 0) comparten todo lo demás:
-// parches, [CLS], posiciones, bloques, promedio final. El ancho del Transformer se elige para que
-// tenga al menos tantos parámetros como el DAT.
-constexpr int64_t kAnchoDAT = 16, kCapas = 1;
-
-DATVisionConfig config_dat(DATSymbols simbolos = DATSymbols::positional, int64_t cabezas_ra = 2, int64_t ancho = kAnchoDAT) {
-  return {.image_height = kSprite,
-          .image_width = kObjetos * kSprite,
-          .patch = kSprite,
-          .channels = 1,
-          .n_classes = 2,
-          .n_layer = kCapas,
-          .pool = DATPool::mean,
-          .block = {.d_model = ancho, .n_heads_sa = 4 - cabezas_ra, .n_heads_ra = cabezas_ra, .symbols = simbolos}};
-}
-
-int64_t parametros(const DATVisionConfig& c) {
-  Rng rng(0);
-  return DATVision(c, rng).num_parameters();
-}
-
-// El menor ancho (múltiplo de 4 cabezas) con que el Transformer iguala o pasa los parámetros del DAT.
-int64_t ancho_transformer() {
-  const int64_t meta = parametros(config_dat());
-  int64_t d = kAnchoDAT;
-  while (parametros(config_dat(DATSymbols::positional, 0, d)) < meta) d += 4;
-  return d;
-}
-
-struct Curvas {
-  std::vector<int64_t> tamanos;
-  std::vector<double> dat, transformer;  // exactitud de prueba media sobre las semillas
-  int64_t param_dat = 0, param_transformer = 0, ancho_transformer = 0;
-  int64_t semillas = 0;
-  double azar = 0.5;
-};
-
-Curvas curvas(const ConfigRelacional& c, uint64_t semilla) {
-  Curvas r;
-  r.tamanos = c.tamanos, r.semillas = c.semillas;
-  r.ancho_transformer = ancho_transformer();
-  const DATVisionConfig cd = config_dat(), ct = config_dat(DATSymbols::positional, 0, r.ancho_transformer);
-  r.param_dat = parametros(cd), r.param_transformer = parametros(ct);
-  const int64_t maximo = *std::max_element(c.tamanos.begin(), c.tamanos.end());
-  for (int64_t tam : c.tamanos) {
-    double a = 0, b = 0;
-    for (int64_t k = 0; k < c.semillas; ++k) {
-      const uint64_t s = semilla * 100 + uint64_t(k);
-      const RelationalTask t = tarea(maximo, c.n_prueba, s);  // los primeros `tam` ejemplos
-      const Tensor x = t.train.images.narrow0(0, tam), y = t.train.y.narrow0(0, tam);
-      Rng rng_d(s), rng_t(s);
-      DATVision dat(cd, rng_d), trans(ct, rng_t);
-      a += entrenar_y_medir(dat, x, y, t.test.images, t.test.y, c.e, s);
-      b += entrenar_y_medir(trans, x, y, t.test.images, t.test.y, c.e, s);
-    }
-    r.dat.push_back(a / double(c.semillas)), r.transformer.push_back(b / double(c.semillas));
-  }
-  return r;
-}
-
-// Los ejemplos que cada modelo necesita para llegar a `meta` de exactitud (−1 si no llega).
-constexpr double kMeta = 0.8;
-
-// En cuántos tamaños de la curva el DAT tiene más exactitud que el Transformer.
-int64_t victorias(const Curvas& r) {
-  int64_t k = 0;
-  for (size_t i = 0; i < r.tamanos.size(); ++i) k += r.dat[i] > r.transformer[i];
-  return k;
-}
-int64_t ejemplos_para(const std::vector<int64_t>& tamanos, const std::vector<double>& exactitud, double meta) {
-  for (size_t k = 0; k < tamanos.size(); ++k)
-    if (exactitud[k] >= meta) return tamanos[k];
-  return -1;
-}
-
+// (La tarea, el DAT, el Transformer del mismo tamaño y el entrenamiento: lessons/common/dat_experiments.cpp.)
 void paso3_curvas(Narrator& n, const Curvas& r, const ConfigRelacional& c) {
   n.step(3, "¿Aprende el DAT con menos ejemplos?", "Does DAT learn from fewer examples?");
   n.say(
@@ -396,9 +129,12 @@ void paso3_curvas(Narrator& n, const Curvas& r, const ConfigRelacional& c) {
     tabla += fixed(double(r.tamanos[k]), 0, 10) + fixed(100 * r.dat[k], 1, 8) + "%" +
              fixed(100 * r.transformer[k], 1, 12) + "%" + "   " + si_no(n, r.dat[k] > r.transformer[k]) + "\n";
   n.show(tabla);
-  const int64_t meta_dat = ejemplos_para(r.tamanos, r.dat, kMeta), meta_t = ejemplos_para(r.tamanos, r.transformer, kMeta);
+  const int64_t meta_dat = ejemplos_para(r.tamanos, r.dat, kMeta),
+                meta_t = ejemplos_para(r.tamanos, r.transformer, kMeta);
   const int64_t gana = victorias(r);
-  auto ejemplos = [&](int64_t v) { return v < 0 ? n.tr("más de ", "more than ") + std::to_string(r.tamanos.back()) : std::to_string(v); };
+  auto ejemplos = [&](int64_t v) {
+    return v < 0 ? n.tr("más de ", "more than ") + std::to_string(r.tamanos.back()) : std::to_string(v);
+  };
   n.say(
       "El DAT va adelante en {} de {} tamaños. Ejemplos para llegar al {} %: DAT {}, Transformer {}. "
       "¿El DAT llega con menos? {}. La relación "
@@ -433,41 +169,7 @@ void paso3_curvas(Narrator& n, const Curvas& r, const ConfigRelacional& c) {
 
 // ---------------------------------------------------------------------------------------------
 // Paso 4: los tres recuperadores de símbolos, con el mismo DAT y los mismos datos.
-struct Recuperadores {
-  int64_t ejemplos = 0;
-  std::vector<DATSymbols> modos{DATSymbols::symbolic, DATSymbols::positional, DATSymbols::relative};
-  std::vector<double> exactitud;
-  std::vector<int64_t> parametros;
-};
-
-// Los mismos datos y semillas que el punto del medio de las curvas; la fila posicional es el DAT
-// de las curvas (mismo modelo, mismos datos), así que solo se entrenan los otros dos.
-Recuperadores recuperadores(const ConfigRelacional& c, const Curvas& curvas, uint64_t semilla) {
-  Recuperadores r;
-  const size_t medio = c.tamanos.size() / 2;
-  r.ejemplos = c.tamanos[medio];
-  const int64_t maximo = *std::max_element(c.tamanos.begin(), c.tamanos.end());
-  for (DATSymbols modo : r.modos) {
-    const DATVisionConfig cfg = config_dat(modo);
-    r.parametros.push_back(parametros(cfg));
-    if (modo == DATSymbols::positional) {
-      r.exactitud.push_back(curvas.dat[medio]);
-      continue;
-    }
-    double a = 0;
-    for (int64_t k = 0; k < c.semillas; ++k) {
-      const uint64_t s = semilla * 100 + uint64_t(k);
-      const RelationalTask t = tarea(maximo, c.n_prueba, s);
-      Rng rng(s);
-      DATVision dat(cfg, rng);
-      a += entrenar_y_medir(dat, t.train.images.narrow0(0, r.ejemplos), t.train.y.narrow0(0, r.ejemplos),
-                            t.test.images, t.test.y, c.e, s);
-    }
-    r.exactitud.push_back(a / double(c.semillas));
-  }
-  return r;
-}
-
+// (El entrenamiento: recuperadores() en lessons/common/dat_experiments.cpp.)
 void paso4_recuperadores(Narrator& n, const Recuperadores& r, int64_t semillas) {
   n.step(4, "Los tres recuperadores de símbolos", "The three symbol retrievers");
   const std::vector<std::string> nombres = {n.tr("simbólica", "symbolic"), n.tr("posicional", "positional"),
@@ -480,17 +182,16 @@ void paso4_recuperadores(Narrator& n, const Recuperadores& r, int64_t semillas) 
     tabla += "  " + nombre + fixed(double(r.parametros[k]), 0, 10) + fixed(100 * r.exactitud[k], 1, 11) + "%\n";
     if (r.exactitud[k] > r.exactitud[mejor]) mejor = k;
   }
-  n.say(
-      "El mismo DAT con cada recuperador, {} ejemplos, promedio de {} semillas:",
-      "The same DAT with each retriever, {} examples, mean of {} seeds:", r.ejemplos, semillas);
+  n.say("El mismo DAT con cada recuperador, {} ejemplos, promedio de {} semillas:",
+        "The same DAT with each retriever, {} examples, mean of {} seeds:", r.ejemplos, semillas);
   n.show(tabla);
   std::vector<real> exactitudes;
   for (double a : r.exactitud) exactitudes.push_back(real(100 * a));
-  svg::bar_chart(n.path("recuperadores.svg"), {.title = n.tr("Exactitud por recuperador de símbolos",
-                                                             "Accuracy per symbol retriever"),
-                                               .y_label = n.tr("exactitud de prueba (%)", "test accuracy (%)"),
-                                               .labels = nombres,
-                                               .values = exactitudes});
+  svg::bar_chart(n.path("recuperadores.svg"),
+                 {.title = n.tr("Exactitud por recuperador de símbolos", "Accuracy per symbol retriever"),
+                  .y_label = n.tr("exactitud de prueba (%)", "test accuracy (%)"),
+                  .labels = nombres,
+                  .values = exactitudes});
   n.figure(n.path("recuperadores.svg"), "los tres recuperadores", "the three retrievers");
   n.say(
       "El mejor aquí: {}. En esta tarea el símbolo solo tiene que distinguir «el otro objeto» de «yo mismo»: "
@@ -509,56 +210,7 @@ void paso4_recuperadores(Narrator& n, const Recuperadores& r, int64_t semillas) 
 // lado a lado en una franja a una altura al azar; ¿son el mismo? Ahora el parche (4 × 4) es más
 // chico que el objeto: cada sprite ocupa 4 parches, y comparar es comparar grupos de parches.
 // Como en el paso 3, los sprites de prueba nunca se ven al entrenar.
-constexpr int64_t kLado = 16, kParche = 4, kSpriteGrande = 8;
-
-ImageSplit a_cuadradas(const RelationalSplit& s, uint64_t semilla) {
-  Rng rng(semilla);
-  const int64_t n = s.images.size(0);
-  ImageSplit r{Tensor::zeros({n, 1, kLado, kLado}), s.y.clone()};
-  for (int64_t k = 0; k < n; ++k) {
-    const int64_t fila = int64_t(rng.below(uint64_t(kLado - kSpriteGrande + 1)));
-    for (int64_t y = 0; y < kSpriteGrande; ++y)
-      for (int64_t x = 0; x < kLado; ++x)
-        r.images[(k * kLado + fila + y) * kLado + x] = s.images[(k * kSpriteGrande + y) * kLado + x];
-  }
-  return r;
-}
-
-std::pair<ImageSplit, ImageSplit> imagenes_vision(int64_t n_train, int64_t n_prueba, uint64_t semilla) {
-  const RelationalTask t = same_different_task({.n_sprites = 40, .sprite_size = kSpriteGrande, .heldout_sprites = 10,
-                                                .n_objects = 2, .n_train = n_train, .n_test = n_prueba, .seed = semilla});
-  return {a_cuadradas(t.train, semilla + 1), a_cuadradas(t.test, semilla + 2)};
-}
-
-struct Vision {
-  double dat = 0, vit = 0;
-  int64_t param_dat = 0, param_vit = 0, ejemplos = 0;
-};
-
-Vision vision(RunMode modo, uint64_t semilla) {
-  const bool rapido = modo == RunMode::quick;
-  const int64_t n_train = rapido ? 128 : 1600;
-  const Entrenamiento e{.pasos = rapido ? 30 : modo == RunMode::full ? 1500 : 400, .lote = rapido ? 16 : 32};
-  const auto [train, prueba] = imagenes_vision(n_train, rapido ? 100 : 400, semilla * 7 + 1);
-  Vision r{.ejemplos = n_train};
-  Rng rng_d(semilla), rng_v(semilla);
-  DATVision dat({.image_height = kLado,
-                 .image_width = kLado,
-                 .patch = kParche,
-                 .channels = 1,
-                 .n_classes = 2,
-                 .n_layer = 2,
-                 .pool = DATPool::cls,
-                 .block = {.d_model = 32, .n_heads_sa = 2, .n_heads_ra = 2, .symbols = DATSymbols::positional}},
-                rng_d);
-  ViT vit({.image_size = kLado, .patch = kParche, .channels = 1, .n_classes = 2, .d_model = 32, .n_layer = 2, .n_head = 4},
-          rng_v);
-  r.param_dat = dat.num_parameters(), r.param_vit = vit.num_parameters();
-  r.dat = entrenar_y_medir(dat, train.images, train.labels, prueba.images, prueba.labels, e, semilla);
-  r.vit = entrenar_y_medir(vit, train.images, train.labels, prueba.images, prueba.labels, e, semilla);
-  return r;
-}
-
+// (Las imágenes, los dos modelos y el entrenamiento: vision() en lessons/common/dat_experiments.cpp.)
 void paso5_vision(Narrator& n, const Vision& r) {
   n.step(5, "Un DAT de visión contra un ViT", "A vision DAT against a ViT");
   const ImageSplit ejemplo = imagenes_vision(2, 2, n.options().seed * 7 + 1).first;
@@ -590,23 +242,7 @@ void paso5_vision(Narrator& n, const Vision& r) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Los tres experimentos con entrenamiento (pasos 3–5), para narrarlos después.
-struct Resultados {
-  ConfigRelacional config;
-  Curvas curvas;
-  Recuperadores recuperadores;
-  Vision vision;
-};
-
-Resultados experimentos(const LessonOptions& o) {
-  Resultados r;
-  r.config = config_relacional(o.mode);
-  r.curvas = curvas(r.config, o.seed);
-  r.recuperadores = recuperadores(r.config, r.curvas, o.seed);
-  r.vision = vision(o.mode, o.seed);
-  return r;
-}
-
+// Los tres experimentos con entrenamiento (pasos 3–5): experimentos() en lessons/common/dat_experiments.cpp.
 void narrar(Narrator& n, const Resultados& r) {
   paso1_a_mano(n);
   paso2_simbolos(n);
@@ -630,6 +266,8 @@ void narrar(Narrator& n, const Resultados& r) {
            "against the ViT's {} % (step 5).",
            victorias(r.curvas), r.curvas.tamanos.size(), fixed(100 * r.vision.dat, 1), fixed(100 * r.vision.vit, 1))},
   });
+  // config_dat y kObjetos están en lessons/common/dat_experiments.h; relacional_a_mano en
+  // lessons/common/relational_attention_by_hand.cpp.
   n.exercises({
       {"En config_dat cambia cabezas_ra = 2 por 4 (solo RA, n_sa = 0) y vuelve a correr: mira si la curva del "
        "DAT del paso 3 sigue arriba de la del Transformer.",

@@ -1,10 +1,16 @@
 // Lesson 01: every result the lesson prints is checked here by running the lesson's own functions
-// in quick mode (the lesson file is included with its main() switched off). The two seq2seq
-// models are trained once (about 1 s at -O2) and shared by the tests that need them.
+// in quick mode (the lesson file is included with its main() switched off; the experiments it
+// narrates live in lessons/common/: nadaraya_experiments, rnn_attention_experiments). The two
+// seq2seq models are trained once (about 1 s at -O2) and shared by the tests that need them.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
 #include <optional>
+#include <sstream>
 
+#include "lessons/common/nadaraya_experiments.h"
+#include "lessons/common/rnn_attention_experiments.h"
 #include "tensor/thread_pool.h"
 #include "tests/lesson_test_util.h"
 #include "tests/test_util.h"

@@ -1,7 +1,12 @@
 // Lesson 11: every result the lesson prints is checked here by running the lesson's own functions
-// in quick mode (the lesson file is included with its main() switched off).
+// in quick mode (the lesson file is included with its main() switched off; the computations and
+// training runs it narrates live in lessons/common/: cross_attention_by_hand, transformer_training,
+// transformer_tasks).
 #include <gtest/gtest.h>
 
+#include "lessons/common/cross_attention_by_hand.h"
+#include "lessons/common/transformer_tasks.h"
+#include "lessons/common/transformer_training.h"
 #include "tensor/thread_pool.h"
 #include "tests/lesson_test_util.h"
 #include "tests/test_util.h"

@@ -1,11 +1,17 @@
 // Lesson 15: every result the lesson prints is checked here on the lesson's own functions in quick
-// mode (the lesson file is included with its main() switched off): relational attention by hand
-// against the library, the symbol retrievers' properties, the learning-curve ordering (DAT ahead of
-// a Transformer of no fewer parameters), the retriever table, the vision comparison, plus a whole
-// narration in both languages (claims, figures, English free of Spanish) and the same numbers on
-// 1 and 2 threads.
+// mode (the lesson file is included with its main() switched off; the computations and training
+// runs it narrates live in lessons/common/: relational_attention_by_hand, dat_experiments):
+// relational attention by hand against the library, the symbol retrievers' properties, the
+// learning-curve ordering (DAT ahead of a Transformer of no fewer parameters), the retriever table,
+// the vision comparison, plus a whole narration in both languages (claims, figures, English free
+// of Spanish) and the same numbers on 1 and 2 threads.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
+
+#include "lessons/common/dat_experiments.h"
+#include "lessons/common/relational_attention_by_hand.h"
 #include "tensor/thread_pool.h"
 #include "tests/lesson_test_util.h"
 #include "tests/test_util.h"
