@@ -39,7 +39,7 @@ const std::vector<FlagSpec> kFlags = {
     {"d-model", "N", "width of the residual stream", "128"},
     {"block", "N", "context length in tokens", "64"},
     {"batch", "N", "sequences per micro-batch", "12"},
-    {"parts", "N", "row blocks of a batch differentiated side by side, one per thread (same results on any thread count)", "2; natural: 1"},
+    {"parts", "N", "row blocks of a batch differentiated side by side, one per thread (same results on any thread count)", "2; 1 for --batch 1 or --model natural"},
     {"grad-accum", "N", "micro-batches per optimizer step", "1"},
     {"iters", "N", "optimizer steps", "2000"},
     {"lr", "X", "peak learning rate (AdamW)", "1e-3"},
