@@ -14,8 +14,7 @@ std::vector<real> backward_in_parts(const std::vector<std::function<Var()>>& par
                                     bool concurrently) {
   const int64_t n = int64_t(parts.size());
   if (n == 0) fail("backward_in_parts: no parts");
-  if (weights.size() != parts.size())
-    fail("backward_in_parts: ", weights.size(), " weights for ", n, " parts");
+  if (weights.size() != parts.size()) fail("backward_in_parts: ", weights.size(), " weights for ", n, " parts");
   for (real w : weights)
     if (!std::isfinite(w)) fail("backward_in_parts: a weight is ", w, "; weights must be finite");
   if (!Tape::recording()) fail("backward_in_parts: called inside NoGrad, where nothing is recorded");
@@ -33,8 +32,7 @@ std::vector<real> backward_in_parts(const std::vector<std::function<Var()>>& par
         fail("backward_in_parts: part ", p, " returned ", loss.defined() ? to_string(loss.shape()) : "nothing",
              ", not a scalar loss");
       losses[size_t(p)] = loss.item();
-      backward(weights[size_t(p)] == 1 ? loss : mul(loss, weights[size_t(p)]),
-               {.keep_intermediate_grads = false});
+      backward(weights[size_t(p)] == 1 ? loss : mul(loss, weights[size_t(p)]), {.keep_intermediate_grads = false});
     } catch (...) {
       Tape::current().clear();  // what the part recorded before it failed
       throw;

@@ -1,10 +1,9 @@
 #include "autograd/tape.h"
 
-#include "autograd/held_gradients.h"
-
 #include <sstream>
 #include <unordered_map>
 
+#include "autograd/held_gradients.h"
 #include "tensor/elementwise.h"
 #include "tensor/reduce.h"
 

@@ -38,9 +38,7 @@ real backward_in_batch_parts(LanguageModel& model, const Tensor& idx, const Tens
   for (size_t p = 0; p < idx_parts.size(); ++p) {
     const int64_t counted = counted_targets(target_parts[p]);
     if (counted == 0) continue;
-    losses.push_back([&model, x = idx_parts[p], y = target_parts[p]] {
-      return model.training_loss(x, y);
-    });
+    losses.push_back([&model, x = idx_parts[p], y = target_parts[p]] { return model.training_loss(x, y); });
     weights.push_back(real(double(counted) / double(total)));
     scaled.push_back(real(double(scale) * double(counted) / double(total)));
   }

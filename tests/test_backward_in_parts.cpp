@@ -59,7 +59,7 @@ TEST(HeldGradients, LeafContributionsWaitUntilAddedToTheLeaves) {
     backward(sum(h * h), {.keep_intermediate_grads = true});
   }
   EXPECT_EQ(a.grad().to_vector(), (std::vector<real>{10, 10, 10}));  // untouched so far
-  EXPECT_EQ(h.grad().to_vector(), (std::vector<real>{4, 8, 12}));     // d(h²)/dh = 2h
+  EXPECT_EQ(h.grad().to_vector(), (std::vector<real>{4, 8, 12}));    // d(h²)/dh = 2h
   EXPECT_EQ(held.size(), 1u);
   held.add_to_leaves();
   EXPECT_EQ(a.grad().to_vector(), (std::vector<real>{18, 26, 34}));  // 10 + 2h·2

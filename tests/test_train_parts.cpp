@@ -51,12 +51,13 @@ TEST(TrainParts, TrainBackwardStandsInForTrainLossAndBackward) {
   Trainer ta(a, {.train_loss = [&](Rng& rng) { return batch_loss(a, rng); }}, cfg);
   std::vector<real> scales;
   TrainFunctions fb{.train_loss = [&](Rng& rng) { return batch_loss(b, rng); },
-                    .train_backward = [&](Rng& rng, real scale) {
-                      scales.push_back(scale);
-                      const Var loss = batch_loss(b, rng);
-                      backward(mul(loss, scale));  // what the trainer does with train_loss
-                      return loss.item();
-                    }};
+                    .train_backward =
+                        [&](Rng& rng, real scale) {
+                          scales.push_back(scale);
+                          const Var loss = batch_loss(b, rng);
+                          backward(mul(loss, scale));  // what the trainer does with train_loss
+                          return loss.item();
+                        }};
   Trainer tb(b, fb, cfg);
   for (int s = 0; s < 4; ++s) EXPECT_EQ(ta.train_step().train_loss, tb.train_step().train_loss);
   EXPECT_EQ(scales, std::vector<real>(8, 0.5f));
@@ -69,11 +70,12 @@ TEST(TrainParts, ANonFiniteLossFromTrainBackwardStopsNamingTheStep) {
   int calls = 0;
   Trainer t(m,
             {.train_loss = [&](Rng& rng) { return batch_loss(m, rng); },
-             .train_backward = [&](Rng& rng, real scale) {
-               const Var loss = batch_loss(m, rng);
-               backward(mul(loss, scale));
-               return ++calls == 3 ? real(NAN) : loss.item();
-             }},
+             .train_backward =
+                 [&](Rng& rng, real scale) {
+                   const Var loss = batch_loss(m, rng);
+                   backward(mul(loss, scale));
+                   return ++calls == 3 ? real(NAN) : loss.item();
+                 }},
             quiet({.iters = 5, .warmup = 1, .eval_interval = 0}));
   const Tensor before = m.fc.weight.value().clone();
   try {
@@ -89,9 +91,9 @@ TEST(TrainParts, ANonFiniteLossFromTrainBackwardStopsNamingTheStep) {
 std::string temp(const std::string& name) { return testing_util::fresh_temp_path("atn_parts_", name); }
 
 std::vector<std::string> tiny(const std::string& data, const std::string& out, const std::vector<std::string>& more) {
-  std::vector<std::string> args = {"train", "--data", data, "--layers", "2", "--heads", "4", "--d-model", "32",
-                                   "--block", "16", "--batch", "5", "--iters", "6", "--warmup", "2",
-                                   "--eval-interval", "0", "--eval-iters", "1", "--out", out};
+  std::vector<std::string> args = {"train", "--data",          data, "--layers",     "2", "--heads", "4", "--d-model",
+                                   "32",    "--block",         "16", "--batch",      "5", "--iters", "6", "--warmup",
+                                   "2",     "--eval-interval", "0",  "--eval-iters", "1", "--out",   out};
   args.insert(args.end(), more.begin(), more.end());
   return args;
 }
@@ -129,7 +131,8 @@ TEST(TrainParts, SameWeightsOnOneAndTwoThreadsForEveryModelKind) {
 TEST(TrainParts, BadPartsAreOneLineWithStatus2) {
   expect_usage_error(atencion({"train", "--batch", "4", "--parts", "5"}), "--parts 5 is more than --batch 4");
   expect_usage_error(atencion({"train", "--parts", "0"}), "--parts must be between 1");
-  expect_usage_error(atencion({"train", "--model", "natural", "--parts", "2"}), "--parts must be 1 for --model natural");
+  expect_usage_error(atencion({"train", "--model", "natural", "--parts", "2"}),
+                     "--parts must be 1 for --model natural");
 }
 
 TEST(TrainParts, ACheckpointWithoutPartsWasTrainedWhole) {
