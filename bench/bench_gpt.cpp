@@ -18,7 +18,8 @@
 //
 // The small configuration also runs with its batch of 12 cut into 2 parts of 6 rows
 // (models/batch_parts.h, "parts=2"): the same step, the parts side by side on 2 threads; on 1
-// thread one after the other, with the same bits.
+// thread one after the other, with the same bits. And in 4 parts of 3 on 2 threads, to show
+// whether more parts than threads balance the two threads better than they cost.
 //
 // ARGS="--quick" runs only the small configuration on 1 thread.
 #include <sys/resource.h>
@@ -219,6 +220,7 @@ int main(int argc, char** argv) {
   bench_train_step({.model = small, .batch = 12, .threads = 2});
   bench_train_step({.model = small, .batch = 12, .threads = 1, .parts = 2});
   bench_train_step({.model = small, .batch = 12, .threads = 2, .parts = 2});
+  bench_train_step({.model = small, .batch = 12, .threads = 2, .parts = 4});  // more parts than threads
   const atn::GPTConfig large{.vocab = 96, .block = 128, .n_layer = 6, .n_head = 8, .d_model = 256};
   bench_train_step({.model = large, .batch = 16, .threads = 1, .warmup = 2, .timed = 5});
   bench_gemm_floor(small, 12, 1);
