@@ -38,11 +38,11 @@ void set_num_threads(int n);
 // calls never deadlock), or when another thread is using the pool at that moment.
 // If a task throws, the remaining chunks are skipped and the first exception is rethrown here.
 // n_tasks ≤ 0 does nothing; grain < 1 throws Error.
+void parallel_for(int64_t n_tasks, const std::function<void(int64_t begin, int64_t end)>& fn, int64_t grain = 1);
+
 // True while this thread runs a parallel_for task (a pool worker, or a caller running chunks of its
 // own call): a parallel_for started now runs inline, so a kernel cutting its work for
 // num_threads() threads would cut it for nothing.
 bool inside_parallel_task();
-
-void parallel_for(int64_t n_tasks, const std::function<void(int64_t begin, int64_t end)>& fn, int64_t grain = 1);
 
 }  // namespace atn
