@@ -191,10 +191,28 @@ run:
 	@$(MAKE) --no-print-directory $(PROGRAM)
 	@./$(PROGRAM) $(ARGS)
 
+# TEST_SHARDS=N runs the suite as N processes side by side (GoogleTest's sharding), each printing
+# to its own log; the logs are shown in shard order and the last line adds up their counts. A shard
+# that dies before its count line counts as one failure. CI's sanitizer pass uses 2.
+TEST_SHARDS ?= 1
 test:
 	@$(GTEST_PROBE) || { echo "GoogleTest not found: install it with 'apt-get install libgtest-dev' (Debian/Ubuntu) or 'brew install googletest' (macOS)."; exit 1; }
 	@$(MAKE) --no-print-directory $(TEST_BIN)
+ifeq ($(TEST_SHARDS),1)
 	@GTEST_BRIEF=1 ./$(TEST_BIN) $(TEST_ARGS)
+else
+	@n=$(TEST_SHARDS); pids=""; i=0; while [ $$i -lt $$n ]; do \
+	  GTEST_BRIEF=1 GTEST_TOTAL_SHARDS=$$n GTEST_SHARD_INDEX=$$i ./$(TEST_BIN) $(TEST_ARGS) \
+	    >$(TEST_BIN).shard$$i.log 2>&1 & pids="$$pids $$!"; i=$$((i + 1)); done; \
+	status=0; for p in $$pids; do wait $$p || status=1; done; \
+	passed=0; failed=0; i=0; while [ $$i -lt $$n ]; do log=$(TEST_BIN).shard$$i.log; \
+	  last=$$(tail -n 1 $$log); \
+	  if printf '%s\n' "$$last" | grep -Eq '^[0-9]+ passed, [0-9]+ failed$$'; then \
+	    sed '$$d' $$log; set -- $$last; passed=$$((passed + $$1)); failed=$$((failed + $$3)); \
+	  else cat $$log; echo "shard $$i of $$n ended without its count line"; failed=$$((failed + 1)); status=1; fi; \
+	  i=$$((i + 1)); done; \
+	echo "$$passed passed, $$failed failed"; exit $$status
+endif
 
 bench:
 	@$(MAKE) --no-print-directory BENCH_BUILD=1 run-bench
@@ -219,6 +237,7 @@ help:
 	@echo "  PORTABLE=1 no -march=native     CXX=clang++      ARGS=\"...\" passed to a lesson or benchmark"
 	@echo "  TEST_ARGS=\"--gtest_filter=Tape*\" passed to the test binary;  ATN_THREADS=N worker threads"
 	@echo "  TEST_SKIP=\"tests/test_lesson%\" leave those test files out (a separate, partial binary)"
+	@echo "  TEST_SHARDS=2 run the tests as 2 processes side by side, one summed count line"
 	@echo "  V=1 show every compiler command;  -j2 (or -j\$$(nproc)) builds on several cores"
 
 FORCE:
