@@ -27,6 +27,7 @@
 #include "tensor/softmax.h"
 #include "tensor/tensor.h"
 #include "tensor/thread_pool.h"
+#include "tensor/transpose_kernel.h"
 
 // autograd/: Var, the tape, differentiable ops, gradcheck
 #include "autograd/backward_in_parts.h"

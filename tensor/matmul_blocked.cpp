@@ -38,6 +38,7 @@
 #include "tensor/error.h"
 #include "tensor/matmul.h"
 #include "tensor/thread_pool.h"
+#include "tensor/transpose_kernel.h"
 
 namespace atn {
 
@@ -168,7 +169,9 @@ void pack_panels(real* dst, const real* src, int64_t rows, int64_t depth, int64_
     real* d = dst + (p - p0) * W * depth;
     const int64_t i0 = p * W, w = std::min<int64_t>(W, rows - i0);
     const real* s = src + i0 * si;
-    if (w == W) {
+    if (w == W && sk == 1) {  // the panel is the transpose of W rows of the source
+      transpose_into(s, W, depth, si, d, W);
+    } else if (w == W) {
       for (int64_t k = 0; k < depth; ++k, d += W)
         for (int r = 0; r < W; ++r) d[r] = s[r * si + k * sk];
     } else {

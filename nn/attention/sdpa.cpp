@@ -10,6 +10,7 @@
 #include "tensor/elementwise.h"
 #include "tensor/matmul.h"
 #include "tensor/thread_pool.h"
+#include "tensor/transpose_kernel.h"
 
 namespace atn {
 
@@ -105,9 +106,7 @@ const real* contiguous_rows(const real* x, int64_t rows, int64_t width, int64_t 
 void transpose_key_blocks(const SdpaProblem& p, const real* x, int64_t width, int64_t row_stride, real* out) {
   for (int64_t j0 = 0; j0 < p.Tk; j0 += p.block_k) {
     const int64_t cols = block_cols(p, j0);
-    real* block = out + j0 * width;
-    for (int64_t c = 0; c < cols; ++c)
-      for (int64_t a = 0; a < width; ++a) block[a * cols + c] = x[(j0 + c) * row_stride + a];
+    transpose_into(x + j0 * row_stride, cols, width, row_stride, out + j0 * width, cols);
   }
 }
 
