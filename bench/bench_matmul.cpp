@@ -24,7 +24,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 using GemmFn = void (*)(int64_t, int64_t, int64_t, const atn::real*, bool, const atn::real*, bool, atn::real*, bool,
-                        const atn::real*);
+                        const atn::real*, const atn::GemmStrides&);
 
 double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
 
@@ -70,7 +70,7 @@ std::vector<double> measure(const Shape3& s, const std::vector<GemmFn>& kernels)
   atn::Tensor c({s.M, s.N});
   std::vector<std::function<void()>> fns;
   for (GemmFn k : kernels)
-    fns.push_back([&, k] { k(s.M, s.N, s.K, a.data(), s.trans_a, b.data(), s.trans_b, c.data(), false, nullptr); });
+    fns.push_back([&, k] { k(s.M, s.N, s.K, a.data(), s.trans_a, b.data(), s.trans_b, c.data(), false, nullptr, {}); });
   std::vector<double> result;
   for (double t : time_per_call(fns)) result.push_back(gflops(s, t));
   return result;

@@ -11,19 +11,34 @@
 namespace atn {
 
 void gemm_naive(int64_t M, int64_t N, int64_t K, const real* A, bool trans_a, const real* B, bool trans_b, real* C,
-                bool accumulate, const real* bias) {
+                bool accumulate, const real* bias, const GemmStrides& strides) {
   if (bias && accumulate) fail("gemm_naive: a bias row and accumulate = true both give the sum its start; pass one");
+  const GemmStrides st = detail::resolve_strides(M, N, K, trans_a, trans_b, strides, "gemm_naive");
   for (int64_t i = 0; i < M; ++i)
     for (int64_t j = 0; j < N; ++j) {
       real s = 0;
       for (int64_t k = 0; k < K; ++k) {
-        real a = trans_a ? A[k * M + i] : A[i * K + k];
-        real b = trans_b ? B[j * K + k] : B[k * N + j];
+        real a = trans_a ? A[k * st.lda + i] : A[i * st.lda + k];
+        real b = trans_b ? B[j * st.ldb + k] : B[k * st.ldb + j];
         s += a * b;
       }
-      C[i * N + j] = accumulate ? C[i * N + j] + s : bias ? bias[j] + s : s;
+      real& c = C[i * st.ldc + j];
+      c = accumulate ? c + s : bias ? bias[j] + s : s;
     }
 }
+
+namespace detail {
+GemmStrides resolve_strides(int64_t M, int64_t N, int64_t K, bool trans_a, bool trans_b, const GemmStrides& given,
+                            const char* fn) {
+  const GemmStrides rows{trans_a ? M : K, trans_b ? K : N, N};  // the stored rows' own lengths
+  const GemmStrides st{given.lda ? given.lda : rows.lda, given.ldb ? given.ldb : rows.ldb,
+                       given.ldc ? given.ldc : rows.ldc};
+  if (st.lda < rows.lda || st.ldb < rows.ldb || st.ldc < rows.ldc)
+    fail(fn, ": row strides lda=", st.lda, ", ldb=", st.ldb, ", ldc=", st.ldc, " are shorter than the rows (", rows.lda,
+         ", ", rows.ldb, ", ", rows.ldc, ")");
+  return st;
+}
+}  // namespace detail
 
 // Measured with bench/bench_matmul.cpp ("matmul paths" and "matmul crossover" lines; AVX-512,
 // 1 MB L2, one thread). Packing copies M·K + K·N values to make the reads of M·N·K multiply-adds
@@ -38,15 +53,16 @@ bool gemm_reads_in_place(int64_t M, int64_t N, int64_t K, bool trans_a, bool tra
 }
 
 void gemm(int64_t M, int64_t N, int64_t K, const real* A, bool trans_a, const real* B, bool trans_b, real* C,
-          bool accumulate, const real* bias) {
+          bool accumulate, const real* bias, const GemmStrides& strides) {
   if (gemm_reads_in_place(M, N, K, trans_a, trans_b))
-    gemm_in_place(M, N, K, A, trans_a, B, trans_b, C, accumulate, bias);
+    gemm_in_place(M, N, K, A, trans_a, B, trans_b, C, accumulate, bias, strides);
   else
-    gemm_packed(M, N, K, A, trans_a, B, trans_b, C, accumulate, bias);
+    gemm_packed(M, N, K, A, trans_a, B, trans_b, C, accumulate, bias, strides);
 }
 
 namespace {
-using Gemm = void (*)(int64_t, int64_t, int64_t, const real*, bool, const real*, bool, real*, bool, const real*);
+using Gemm = void (*)(int64_t, int64_t, int64_t, const real*, bool, const real*, bool, real*, bool, const real*,
+                      const GemmStrides&);
 
 Tensor batched(const Tensor& a, const Tensor& b, bool ta, bool tb, Gemm kernel, bool allow_threads) {
   if (a.dim() < 2 || b.dim() < 2)
@@ -83,7 +99,7 @@ Tensor batched(const Tensor& a, const Tensor& b, bool ta, bool tb, Gemm kernel, 
         ia += i * plan.stride_a[d];
         ib += i * plan.stride_b[d];
       }
-      kernel(M, N, Ka, pa + ia * mat_a, ta, pb + ib * mat_b, tb, pc + t * mat_c, false, nullptr);
+      kernel(M, N, Ka, pa + ia * mat_a, ta, pb + ib * mat_b, tb, pc + t * mat_c, false, nullptr, {});
     }
   };
   // Many small products (attention heads): whole matrices per task, a few together when they are

@@ -250,37 +250,43 @@ Start start_of(int64_t k0, real* c, int64_t ldc, bool accumulate, const real* bi
 }
 
 // Checks the arguments both fast paths share and settles the products with nothing to multiply;
-// true when there is a product left to compute.
-bool needs_product(const char* fn, int64_t M, int64_t N, int64_t K, real* C, bool accumulate, const real* bias) {
+// true when there is a product left to compute. ldc: C's row stride.
+bool needs_product(const char* fn, int64_t M, int64_t N, int64_t K, real* C, int64_t ldc, bool accumulate,
+                   const real* bias) {
   if (bias && accumulate) fail(fn, ": a bias row and accumulate = true both give the sum its start; pass one");
   if (M <= 0 || N <= 0) return false;
   if (K > 0) return true;
   // An empty sum is 0: C keeps its values, or becomes the bias in every row, or zeros.
-  if (bias)
-    for (int64_t i = 0; i < M; ++i) std::copy_n(bias, N, C + i * N);
-  else if (!accumulate)
-    std::fill(C, C + M * N, real(0));
+  for (int64_t i = 0; i < M && !accumulate; ++i) {
+    if (bias)
+      std::copy_n(bias, N, C + i * ldc);
+    else
+      std::fill_n(C + i * ldc, N, real(0));
+  }
   return false;
 }
 
 // Where the tile loop finds its operands. Rows of op(A) from a_packed_from on and columns of
 // op(B) from b_packed_from on (multiples of MR and NR) are read from the packed panels pa and pb,
-// whose panel 0 starts there; the rows and columns before are read in place from A and B.
-// gemm_packed packs everything (both from 0); gemm_in_place only what it cannot read in place.
+// whose panel 0 starts there; the rows and columns before are read in place from A and B, whose
+// stored rows are lda and ldb apart. gemm_packed packs everything (both from 0); gemm_in_place
+// only what it cannot read in place.
 struct Operands {
   const real* A;
   bool trans_a;
+  int64_t lda;
   const real* pa;
   int64_t a_packed_from;
   const real* B;
+  int64_t ldb;
   const real* pb;
   int64_t b_packed_from;
 };
 
 // The tiles of C, shared by both paths: each tile walks k in slices of KC, and every micro-tile
 // of it gets its operands from wherever they are. A panel's slice k0..k0+kc starts at k0·W in it.
-void compute_tiles(int64_t M, int64_t N, int64_t K, const Operands& op, real* C, bool accumulate, const real* bias,
-                   bool parallel) {
+void compute_tiles(int64_t M, int64_t N, int64_t K, const Operands& op, real* C, int64_t ldc, bool accumulate,
+                   const real* bias, bool parallel) {
   const Tiles tiles(M, N, parallel);
   run_tasks(parallel, tiles.count(), 1, [&](int64_t begin, int64_t end) {
     for (int64_t t = begin; t < end; ++t)
@@ -289,18 +295,18 @@ void compute_tiles(int64_t M, int64_t N, int64_t K, const Operands& op, real* C,
         for (int64_t j = tiles.j0(t); j < tiles.j1(t); j += NR) {
           const int64_t n = std::min<int64_t>(NR, N - j);
           const bool b_packed = j >= op.b_packed_from;
-          const real* b = b_packed ? op.pb + (j - op.b_packed_from) * K + k0 * NR : op.B + k0 * N + j;
-          const int64_t ldb = b_packed ? NR : N;
+          const real* b = b_packed ? op.pb + (j - op.b_packed_from) * K + k0 * NR : op.B + k0 * op.ldb + j;
+          const int64_t ldb = b_packed ? NR : op.ldb;
           for (int64_t i = tiles.i0(t); i < tiles.i1(t); i += MR) {
-            real* c = C + i * N + j;
-            const Start from = start_of(k0, c, N, accumulate, bias, j);
+            real* c = C + i * ldc + j;
+            const Start from = start_of(k0, c, ldc, accumulate, bias, j);
             if (i >= op.a_packed_from)
-              micro_kernel<ALayout::rows_adjacent>(kc, op.pa + (i - op.a_packed_from) * K + k0 * MR, MR, b, ldb, c, N,
-                                                   std::min<int64_t>(MR, M - i), n, from);
-            else if (op.trans_a)  // op(A)[i + r, k] = A[k·M + i + r]
-              micro_kernel<ALayout::rows_adjacent>(kc, op.A + k0 * M + i, M, b, ldb, c, N, MR, n, from);
-            else  // op(A)[i + r, k] = A[(i + r)·K + k]
-              micro_kernel<ALayout::k_adjacent>(kc, op.A + i * K + k0, K, b, ldb, c, N, MR, n, from);
+              micro_kernel<ALayout::rows_adjacent>(kc, op.pa + (i - op.a_packed_from) * K + k0 * MR, MR, b, ldb, c,
+                                                   ldc, std::min<int64_t>(MR, M - i), n, from);
+            else if (op.trans_a)  // op(A)[i + r, k] = A[k·lda + i + r]
+              micro_kernel<ALayout::rows_adjacent>(kc, op.A + k0 * op.lda + i, op.lda, b, ldb, c, ldc, MR, n, from);
+            else  // op(A)[i + r, k] = A[(i + r)·lda + k]
+              micro_kernel<ALayout::k_adjacent>(kc, op.A + i * op.lda + k0, op.lda, b, ldb, c, ldc, MR, n, from);
           }
         }
       }
@@ -310,28 +316,32 @@ void compute_tiles(int64_t M, int64_t N, int64_t K, const Operands& op, real* C,
 }  // namespace
 
 void gemm_packed(int64_t M, int64_t N, int64_t K, const real* A, bool trans_a, const real* B, bool trans_b,
-                 real* C, bool accumulate, const real* bias) {
-  if (!needs_product("gemm_packed", M, N, K, C, accumulate, bias)) return;
+                 real* C, bool accumulate, const real* bias, const GemmStrides& strides) {
+  const GemmStrides st = detail::resolve_strides(M, N, K, trans_a, trans_b, strides, "gemm_packed");
+  if (!needs_product("gemm_packed", M, N, K, C, st.ldc, accumulate, bias)) return;
   const int64_t m_panels = (M + MR - 1) / MR, n_panels = (N + NR - 1) / NR;
   real* pa = t_pack_a.get(m_panels * MR * K);
   real* pb = t_pack_b.get(n_panels * NR * K);
   const bool parallel = is_parallel(M, N, K);
 
   // 1. Pack: indices [0, m_panels) are panels of op(A), the rest panels of op(B).
-  //    op(A)[i, k] = trans_a ? A[k·M + i] : A[i·K + k];  op(B)[k, j] = trans_b ? B[j·K + k] : B[k·N + j].
+  //    op(A)[i, k] = trans_a ? A[k·lda + i] : A[i·lda + k];  op(B)[k, j] = trans_b ? B[j·ldb + k] : B[k·ldb + j].
   run_tasks(parallel, m_panels + n_panels, 8, [&](int64_t begin, int64_t end) {
     const int64_t a_end = std::min(end, m_panels), b_begin = std::max(begin, m_panels) - m_panels;
-    if (begin < a_end) pack_panels<MR>(pa + begin * MR * K, A, M, K, trans_a ? 1 : K, trans_a ? M : 1, begin, a_end);
+    if (begin < a_end)
+      pack_panels<MR>(pa + begin * MR * K, A, M, K, trans_a ? 1 : st.lda, trans_a ? st.lda : 1, begin, a_end);
     if (b_begin < end - m_panels)
-      pack_panels<NR>(pb + b_begin * NR * K, B, N, K, trans_b ? K : 1, trans_b ? 1 : N, b_begin, end - m_panels);
+      pack_panels<NR>(pb + b_begin * NR * K, B, N, K, trans_b ? st.ldb : 1, trans_b ? 1 : st.ldb, b_begin,
+                      end - m_panels);
   });
   // 2. Compute, every operand from its panels.
-  compute_tiles(M, N, K, {A, trans_a, pa, 0, B, pb, 0}, C, accumulate, bias, parallel);
+  compute_tiles(M, N, K, {A, trans_a, st.lda, pa, 0, B, st.ldb, pb, 0}, C, st.ldc, accumulate, bias, parallel);
 }
 
 void gemm_in_place(int64_t M, int64_t N, int64_t K, const real* A, bool trans_a, const real* B, bool trans_b,
-                   real* C, bool accumulate, const real* bias) {
-  if (!needs_product("gemm_in_place", M, N, K, C, accumulate, bias)) return;
+                   real* C, bool accumulate, const real* bias, const GemmStrides& strides) {
+  const GemmStrides st = detail::resolve_strides(M, N, K, trans_a, trans_b, strides, "gemm_in_place");
+  if (!needs_product("gemm_in_place", M, N, K, C, st.ldc, accumulate, bias)) return;
   const int64_t m_full = M / MR * MR, n_full = N / NR * NR;  // rows and columns of whole micro-tiles
   const int64_t n_panels = (N + NR - 1) / NR;
   // Packed: the bottom edge panel of op(A) (M − m_full rows) and the panels of op(B) that cannot be
@@ -340,13 +350,14 @@ void gemm_in_place(int64_t M, int64_t N, int64_t K, const real* A, bool trans_a,
   real* pa = M > m_full ? t_pack_a.get(MR * K) : nullptr;
   real* pb = N > n_full || trans_b ? t_pack_b.get((n_panels - b_first) * NR * K) : nullptr;
   const bool parallel = is_parallel(M, N, K);
-  if (pa) pack_panels<MR>(pa, A, M, K, trans_a ? 1 : K, trans_a ? M : 1, m_full / MR, m_full / MR + 1);
+  if (pa) pack_panels<MR>(pa, A, M, K, trans_a ? 1 : st.lda, trans_a ? st.lda : 1, m_full / MR, m_full / MR + 1);
   if (pb)
     run_tasks(parallel, n_panels - b_first, 8, [&](int64_t begin, int64_t end) {
-      pack_panels<NR>(pb + begin * NR * K, B, N, K, trans_b ? K : 1, trans_b ? 1 : N, b_first + begin,
+      pack_panels<NR>(pb + begin * NR * K, B, N, K, trans_b ? st.ldb : 1, trans_b ? 1 : st.ldb, b_first + begin,
                       b_first + end);
     });
-  compute_tiles(M, N, K, {A, trans_a, pa, m_full, B, pb, b_first * NR}, C, accumulate, bias, parallel);
+  compute_tiles(M, N, K, {A, trans_a, st.lda, pa, m_full, B, st.ldb, pb, b_first * NR}, C, st.ldc, accumulate, bias,
+                parallel);
 }
 
 }  // namespace atn

@@ -20,7 +20,8 @@ inline bool same_bits(const std::vector<real>& a, const std::vector<real>& b) {
   return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(real)) == 0;
 }
 
-using Gemm = void (*)(int64_t, int64_t, int64_t, const real*, bool, const real*, bool, real*, bool, const real*);
+using Gemm = void (*)(int64_t, int64_t, int64_t, const real*, bool, const real*, bool, real*, bool, const real*,
+                      const GemmStrides&);
 struct FastGemm {
   const char* name;
   Gemm fn;
@@ -38,7 +39,7 @@ inline std::vector<std::vector<real>> product_on_1_2_3_threads(const FastGemm& f
   for (int threads : {1, 2, 3}) {
     set_num_threads(threads);
     std::vector<real> c(c0);
-    fast.fn(M, N, K, a.data(), ta, b.data(), tb, c.data(), accumulate, nullptr);
+    fast.fn(M, N, K, a.data(), ta, b.data(), tb, c.data(), accumulate, nullptr, {});
     results.push_back(c);
   }
   return results;

@@ -83,8 +83,8 @@ TEST(Matmul, FastAgreesWithNaive) {
       std::vector<std::vector<real>> results;  // overwritten and accumulated, per fast gemm
       for (const FastGemm& fast : kFastGemms) {
         std::vector<real> got(size_t(M * N), 99), acc(c0);
-        fast.fn(M, N, K, pa, ta, pb, tb, got.data(), false, nullptr);
-        fast.fn(M, N, K, pa, ta, pb, tb, acc.data(), true, nullptr);
+        fast.fn(M, N, K, pa, ta, pb, tb, got.data(), false, nullptr, {});
+        fast.fn(M, N, K, pa, ta, pb, tb, acc.data(), true, nullptr, {});
         int bad = 0;
         for (int64_t i = 0; i < M * N && bad < 3; ++i) {
           const real tol = 3 * real(K + 2) * eps * bound[i] + 1e-30f;
@@ -230,7 +230,7 @@ TEST(Matmul, OperandsAtAnyAddressAndNothingOutsideCWritten) {
       gemm_packed(M, N, K, a.data(), ta, b.data(), tb, want.data());
       for (const FastGemm& fast : kFastGemms) {
         std::vector<real> c(size_t(M * N + 2), -7);  // one guard value on each side
-        fast.fn(M, N, K, a1.data() + 1, ta, b1.data() + 1, tb, c.data() + 1, false, nullptr);
+        fast.fn(M, N, K, a1.data() + 1, ta, b1.data() + 1, tb, c.data() + 1, false, nullptr, {});
         EXPECT_EQ(c.front(), -7) << fast.name;
         EXPECT_EQ(c.back(), -7) << fast.name;
         EXPECT_TRUE(same_bits(std::vector<real>(c.begin() + 1, c.end() - 1), want))

@@ -45,8 +45,8 @@ TEST(MatmulBias, SameBitsAsCopyingTheBiasAndAccumulating) {
           set_num_threads(threads);
           std::vector<real> want(size_t(M * N)), got(size_t(M * N), -5);
           for (int64_t i = 0; i < M; ++i) std::copy(bias.begin(), bias.end(), want.begin() + i * N);
-          fast.fn(M, N, K, a.data(), ta, b.data(), tb, want.data(), true, nullptr);
-          fast.fn(M, N, K, a.data(), ta, b.data(), tb, got.data(), false, bias.data());
+          fast.fn(M, N, K, a.data(), ta, b.data(), tb, want.data(), true, nullptr, {});
+          fast.fn(M, N, K, a.data(), ta, b.data(), tb, got.data(), false, bias.data(), {});
           EXPECT_TRUE(same_bits(got, want)) << fast.name << " " << M << "x" << N << "x" << K << " trans_a=" << ta
                                             << " trans_b=" << tb << " threads=" << threads;
         }
@@ -91,7 +91,7 @@ TEST(MatmulBias, EmptySumGivesTheBias) {
   const std::vector<real> bias = {1, -2, 3};
   for (const FastGemm& fast : kFastGemms) {
     std::vector<real> c(6, 9);
-    fast.fn(2, 3, 0, nullptr, false, nullptr, false, c.data(), false, bias.data());
+    fast.fn(2, 3, 0, nullptr, false, nullptr, false, c.data(), false, bias.data(), {});
     EXPECT_EQ(c, (std::vector<real>{1, -2, 3, 1, -2, 3})) << fast.name;
   }
   std::vector<real> c(6, 9);
@@ -105,7 +105,7 @@ TEST(MatmulBias, BiasWithAccumulateThrows) {
   std::vector<real> c(4, 0);
   for (const FastGemm& fast : kFastGemms) {
     try {
-      fast.fn(2, 2, 3, a.data(), false, b.data(), false, c.data(), true, bias.data());
+      fast.fn(2, 2, 3, a.data(), false, b.data(), false, c.data(), true, bias.data(), {});
       ADD_FAILURE() << fast.name << ": no exception";
     } catch (const Error& e) {
       const std::string what = e.what();

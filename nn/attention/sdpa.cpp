@@ -96,13 +96,6 @@ real* reserve_floats(std::vector<real>& buf, int64_t n) {
   return buf.data();
 }
 
-const real* contiguous_rows(const real* x, int64_t rows, int64_t width, int64_t row_stride, std::vector<real>& buf) {
-  if (row_stride == width) return x;
-  real* out = reserve_floats(buf, rows * width);
-  for (int64_t r = 0; r < rows; ++r) std::copy(x + r * row_stride, x + r * row_stride + width, out + r * width);
-  return out;
-}
-
 void transpose_key_blocks(const SdpaProblem& p, const real* x, int64_t width, int64_t row_stride, real* out) {
   for (int64_t j0 = 0; j0 < p.Tk; j0 += p.block_k) {
     const int64_t cols = block_cols(p, j0);
@@ -113,7 +106,7 @@ void transpose_key_blocks(const SdpaProblem& p, const real* x, int64_t width, in
 void sdpa_scores(const SdpaProblem& p, int64_t bh, const real* q_rows, int64_t i0, int64_t rows, const real* kt_block,
                  int64_t j0, real* s) {
   const int64_t cols = block_cols(p, j0);
-  gemm(rows, cols, p.d, q_rows, false, kt_block, false, s, false);
+  gemm(rows, cols, p.d, q_rows, false, kt_block, false, s, false, nullptr, {p.q_at.row, 0, 0});
   // The block needs per-pair causal tests only if it reaches past the first row's last key.
   const bool needs_causal = p.causal && j0 + cols - 1 > p.last_key(i0);
   const real* mask_head = p.mask ? p.mask + (bh / p.H) * p.mask_stride[0] + (bh % p.H) * p.mask_stride[1] : nullptr;
@@ -132,11 +125,12 @@ void sdpa_scores(const SdpaProblem& p, int64_t bh, const real* q_rows, int64_t i
 
 namespace {
 
-// One thread's working memory for forward_head: the head's queries and values when they are
-// not contiguous, its transposed keys, one block of scores, and per query row of a block the
-// running max m, sum l and weighted values acc. Reused by every head that thread computes.
+// One thread's working memory for forward_head: the head's transposed keys, one block of scores,
+// and per query row of a block the running max m, sum l and weighted values acc. Reused by every
+// head that thread computes. (Queries and values are read where they are: gemm takes their row
+// strides.)
 struct ForwardScratch {
-  std::vector<real> q, kt, v, s, m, l, acc;
+  std::vector<real> kt, s, m, l, acc;
 };
 thread_local ForwardScratch forward_scratch;
 
@@ -149,8 +143,6 @@ void forward_head(const SdpaProblem& p, int64_t bh, const real* q_head, const re
                   real* out_head, real* lse, real* weights) {
   const int64_t bq = p.block_q, bk = p.block_k;
   ForwardScratch& w = forward_scratch;
-  const real* q = contiguous_rows(q_head, p.Tq, p.d, p.q_at.row, w.q);
-  const real* v = contiguous_rows(v_head, p.Tk, p.dv, p.v_at.row, w.v);
   real* kt = reserve_floats(w.kt, p.Tk * p.d);
   real* s = reserve_floats(w.s, bq * bk);
   real* m = reserve_floats(w.m, bq);
@@ -159,7 +151,7 @@ void forward_head(const SdpaProblem& p, int64_t bh, const real* q_head, const re
   transpose_key_blocks(p, k_head, p.d, p.k_at.row, kt);
   for (int64_t i0 = 0; i0 < p.Tq; i0 += bq) {
     const int64_t rows = std::min(bq, p.Tq - i0), kend = p.key_end(i0, rows);
-    const real* qi = q + i0 * p.d;
+    const real* qi = q_head + i0 * p.q_at.row;
     std::fill(m, m + rows, kNegInf);
     std::fill(l, l + rows, real(0));
     std::fill(acc, acc + rows * p.dv, real(0));
@@ -180,7 +172,8 @@ void forward_head(const SdpaProblem& p, int64_t bh, const real* q_head, const re
           for (int64_t c = 0; c < p.dv; ++c) acc[r * p.dv + c] *= rescale;
         m[r] = m_new;
       }
-      gemm(rows, p.dv, cols, s, false, v + j0 * p.dv, false, acc, true);  // acc += P V_j
+      gemm(rows, p.dv, cols, s, false, v_head + j0 * p.v_at.row, false, acc, true, nullptr,
+           {0, p.v_at.row, 0});  // acc += P V_j
     }
     for (int64_t r = 0; r < rows; ++r) {
       const real lr = l[r];

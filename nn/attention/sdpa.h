@@ -110,12 +110,9 @@ void sdpa_scores(const SdpaProblem& p, int64_t bh, const real* q_rows, int64_t i
 
 // exp_approx (tensor/fast_math.h) computes the exponentials of the softmax loops.
 
-// Scratch helpers. reserve_floats: buf grown to at least n floats (never shrunk, so a thread's
-// buffer is reused by the next head and the next call); its data. contiguous_rows: `rows` rows
-// of `width` floats, `row_stride` apart, as one contiguous block: x itself when the rows are
-// already adjacent, else their copy in buf.
+// Scratch helper: buf grown to at least n floats (never shrunk, so a thread's buffer is reused by
+// the next head and the next call); its data.
 real* reserve_floats(std::vector<real>& buf, int64_t n);
-const real* contiguous_rows(const real* x, int64_t rows, int64_t width, int64_t row_stride, std::vector<real>& buf);
 
 // Forward: fills out (laid out as p.out_at) and lse [B,H,Tq] (+inf for a row that attends to
 // nothing, so that exp(s − lse) = 0 there). weights, if not null, receives [B,H,Tq,Tk]

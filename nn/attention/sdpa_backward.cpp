@@ -19,62 +19,47 @@ namespace atn::detail {
 
 namespace {
 
-// One thread's working memory for backward_head, reused by every head it computes: the head's
-// q, k, dout when they are not contiguous, its transposed keys and values, a block of weights
-// and one of their gradients, D, and dq, dk, dv when they are not contiguous.
+// One thread's working memory for backward_head, reused by every head it computes: its transposed
+// keys and values, a block of weights and one of their gradients, and D. The head's q, k, v, dout
+// and its gradients dq, dk, dv are read and written where they are (gemm takes their row strides).
 struct BackwardScratch {
-  std::vector<real> q, k, dout, kt, vt, s, ds, D, dq, dk, dv;
+  std::vector<real> kt, vt, s, ds, D;
 };
 thread_local BackwardScratch backward_scratch;
 
-// The head's gradient of an operand with rows `row_stride` apart: written straight into place
-// when its rows are adjacent, else computed in scratch and copied into place by store().
-struct HeadGrad {
-  real* head;  // row 0 of the head in the full gradient
-  int64_t rows, width, row_stride;
-  real* data;  // where the kernel accumulates: head itself, or scratch
-  HeadGrad(real* head_, int64_t rows_, int64_t width_, int64_t row_stride_, std::vector<real>& buf)
-      : head(head_),
-        rows(rows_),
-        width(width_),
-        row_stride(row_stride_),
-        data(row_stride_ == width_ ? head_ : reserve_floats(buf, rows_ * width_)) {
-    std::fill(data, data + rows * width, real(0));
-  }
-  void store() const {
-    if (data == head) return;
-    for (int64_t r = 0; r < rows; ++r) std::copy(data + r * width, data + (r + 1) * width, head + r * row_stride);
-  }
-};
+// rows × width zeros into rows `row_stride` apart (one head's columns of a gradient).
+void zero_rows(real* x, int64_t rows, int64_t width, int64_t row_stride) {
+  for (int64_t r = 0; r < rows; ++r) std::fill_n(x + r * row_stride, width, real(0));
+}
 
 // Pointers are to the head's row 0 in each operand (rows p.*_at.row apart).
 void backward_head(const SdpaProblem& p, int64_t bh, const real* q_head, const real* k_head, const real* v_head,
                    const real* out_head, const real* lse, const real* dout_head, real* dq_head, real* dk_head,
                    real* dv_head) {
   const int64_t bq = p.block_q, bk = p.block_k;
+  const int64_t q_row = p.q_at.row, k_row = p.k_at.row, v_row = p.v_at.row, out_row = p.out_at.row;
   BackwardScratch& w = backward_scratch;
-  const real* q = contiguous_rows(q_head, p.Tq, p.d, p.q_at.row, w.q);
-  const real* k = contiguous_rows(k_head, p.Tk, p.d, p.k_at.row, w.k);
-  const real* dout = contiguous_rows(dout_head, p.Tq, p.dv, p.out_at.row, w.dout);
   real* kt = reserve_floats(w.kt, p.Tk * p.d);
   real* vt = reserve_floats(w.vt, p.Tk * p.dv);
   real* s = reserve_floats(w.s, bq * bk);
   real* ds = reserve_floats(w.ds, bq * bk);
   real* D = reserve_floats(w.D, p.Tq);
-  transpose_key_blocks(p, k, p.d, p.d, kt);
-  transpose_key_blocks(p, v_head, p.dv, p.v_at.row, vt);
+  transpose_key_blocks(p, k_head, p.d, k_row, kt);
+  transpose_key_blocks(p, v_head, p.dv, v_row, vt);
   for (int64_t i = 0; i < p.Tq; ++i) {  // D_i = dO_i · O_i
-    const real* o = out_head + i * p.out_at.row;
+    const real* o = out_head + i * out_row;
+    const real* g = dout_head + i * out_row;
     real sum = 0;
-    for (int64_t c = 0; c < p.dv; ++c) sum += dout[i * p.dv + c] * o[c];
+    for (int64_t c = 0; c < p.dv; ++c) sum += g[c] * o[c];
     D[i] = sum;
   }
-  const HeadGrad dq(dq_head, p.Tq, p.d, p.q_at.row, w.dq), dk(dk_head, p.Tk, p.d, p.k_at.row, w.dk),
-      dv(dv_head, p.Tk, p.dv, p.v_at.row, w.dv);
+  zero_rows(dq_head, p.Tq, p.d, q_row);  // the blocks below add into them
+  zero_rows(dk_head, p.Tk, p.d, k_row);
+  zero_rows(dv_head, p.Tk, p.dv, v_row);
   for (int64_t i0 = 0; i0 < p.Tq; i0 += bq) {
     const int64_t rows = std::min(bq, p.Tq - i0), kend = p.key_end(i0, rows);
-    const real* qi = q + i0 * p.d;
-    const real* doi = dout + i0 * p.dv;
+    const real* qi = q_head + i0 * q_row;
+    const real* doi = dout_head + i0 * out_row;
     for (int64_t j0 = 0; j0 < kend; j0 += bk) {  // the forward's blocks, the hidden ones skipped again
       const int64_t cols = block_cols(p, j0);
       // P = exp(s − lse): blocked pairs have s = −inf and rows that see nothing lse = +inf, both give 0.
@@ -84,21 +69,23 @@ void backward_head(const SdpaProblem& p, int64_t bh, const real* q_head, const r
         real* row = s + r * cols;
         for (int64_t c = 0; c < cols; ++c) row[c] = exp_approx(row[c] - L);
       }
-      gemm(cols, p.dv, rows, s, true, doi, false, dv.data + j0 * p.dv, true);  // dV_j += Pᵀ dO_i
-      gemm(rows, cols, p.dv, doi, false, vt + j0 * p.dv, false, ds, false);    // dP = dO_i V_jᵀ
+      // dV_j += Pᵀ dO_i
+      gemm(cols, p.dv, rows, s, true, doi, false, dv_head + j0 * v_row, true, nullptr, {0, out_row, v_row});
+      // dP = dO_i V_jᵀ
+      gemm(rows, cols, p.dv, doi, false, vt + j0 * p.dv, false, ds, false, nullptr, {out_row, 0, 0});
       for (int64_t r = 0; r < rows; ++r) {  // dS = scale · P ⊙ (dP − D), written over dP
         const real Di = D[i0 + r];
         const real* pr = s + r * cols;
         real* dr = ds + r * cols;
         for (int64_t c = 0; c < cols; ++c) dr[c] = p.scale * pr[c] * (dr[c] - Di);
       }
-      gemm(rows, p.d, cols, ds, false, k + j0 * p.d, false, dq.data + i0 * p.d, true);  // dQ_i += dS K_j
-      gemm(cols, p.d, rows, ds, true, qi, false, dk.data + j0 * p.d, true);             // dK_j += dSᵀ Q_i
+      // dQ_i += dS K_j
+      gemm(rows, p.d, cols, ds, false, k_head + j0 * k_row, false, dq_head + i0 * q_row, true, nullptr,
+           {0, k_row, q_row});
+      // dK_j += dSᵀ Q_i
+      gemm(cols, p.d, rows, ds, true, qi, false, dk_head + j0 * k_row, true, nullptr, {0, q_row, k_row});
     }
   }
-  dq.store();
-  dk.store();
-  dv.store();
 }
 
 }  // namespace
