@@ -160,14 +160,16 @@ void forward_head(const SdpaProblem& p, int64_t bh, const real* q_head, const re
       sdpa_scores(p, bh, qi, i0, rows, kt + j0 * p.d, j0, s);
       for (int64_t r = 0; r < rows; ++r) {
         real* row = s + r * cols;
-        const real m_new = std::max(m[r], row_max(row, cols));
+        const int64_t n = weighted_cols(p, i0 + r, j0);  // past n: hidden keys, weight 0
+        const real m_new = std::max(m[r], row_max(row, n));
         if (m_new == kNegInf) {  // nothing visible to this row yet: contributes nothing
           std::fill(row, row + cols, real(0));
           continue;
         }
         const real rescale = exp_approx(m[r] - m_new);  // exp(−inf) = 0 on the first visible block
-        for (int64_t c = 0; c < cols; ++c) row[c] = exp_approx(row[c] - m_new);
-        l[r] = l[r] * rescale + row_sum(row, cols);
+        for (int64_t c = 0; c < n; ++c) row[c] = exp_approx(row[c] - m_new);
+        std::fill(row + n, row + cols, real(0));
+        l[r] = l[r] * rescale + row_sum(row, n);
         if (rescale != 1)
           for (int64_t c = 0; c < p.dv; ++c) acc[r * p.dv + c] *= rescale;
         m[r] = m_new;

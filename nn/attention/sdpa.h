@@ -96,6 +96,18 @@ void set_mask_and_scale(SdpaProblem& p, const Tensor& mask, bool causal, std::op
 // Key block j0 of a head spans keys [j0, j0 + block_cols(j0)).
 inline int64_t block_cols(const SdpaProblem& p, int64_t j0) { return std::min(p.block_k, p.Tk - j0); }
 
+// The first columns of key block j0 that query row i needs exponentials for: under the causal rule
+// every key past the row's last one has score −inf and weight 0, so the loops stop there (on the
+// diagonal block, half the exponentials). Rounded up to a multiple of 8, the number of partial
+// sums the row sums use: their zeros then fall where they fell over the whole block, and the sum
+// comes out in the same bits.
+inline int64_t weighted_cols(const SdpaProblem& p, int64_t i, int64_t j0) {
+  const int64_t cols = block_cols(p, j0);
+  if (!p.causal) return cols;
+  const int64_t seen = std::max<int64_t>(0, p.last_key(i) + 1 - j0);
+  return std::min(cols, (seen + 7) / 8 * 8);
+}
+
 // x: one head's keys or values, Tk rows of `width` floats, row r at x + r·row_stride → its
 // transpose cut into key blocks: block j0 is the [width, block_cols(j0)] matrix starting at
 // out + j0·width. gemm runs fastest with neither operand transposed, and this copy costs only

@@ -67,7 +67,9 @@ void backward_head(const SdpaProblem& p, int64_t bh, const real* q_head, const r
       for (int64_t r = 0; r < rows; ++r) {
         const real L = lse[i0 + r];
         real* row = s + r * cols;
-        for (int64_t c = 0; c < cols; ++c) row[c] = exp_approx(row[c] - L);
+        const int64_t n = weighted_cols(p, i0 + r, j0);  // past n: hidden keys, weight 0
+        for (int64_t c = 0; c < n; ++c) row[c] = exp_approx(row[c] - L);
+        std::fill(row + n, row + cols, real(0));
       }
       // dV_j += Pᵀ dO_i
       gemm(cols, p.dv, rows, s, true, doi, false, dv_head + j0 * v_row, true, nullptr, {0, out_row, v_row});
