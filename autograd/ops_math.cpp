@@ -93,8 +93,16 @@ Var leaky_relu(const Var& x, real slope) {
                 [x, slope](const Tensor& g) { x.accumulate_grad(leaky_relu_backward(x.value(), g, slope)); });
 }
 
+// When a backward will follow, the forward keeps Φ(x) for it (one more tensor the size of x until
+// the backward runs) and the backward then skips erf: the training step's GELU pair costs about
+// a third less (small GPT step: ~0.7 ms of ~30). Without one (NoGrad, or x needs no gradient)
+// nothing extra is kept.
 Var gelu(const Var& x) {
-  return record("gelu", gelu(x.value()), {x}, [x](const Tensor& g) { x.accumulate_grad(gelu_backward(x.value(), g)); });
+  if (!Tape::recording() || !x.requires_grad()) return record("gelu", gelu(x.value()), {x}, nullptr);
+  Tensor cdf;
+  Tensor y = gelu_keeping_cdf(x.value(), &cdf);
+  return record("gelu", std::move(y), {x},
+                [x, cdf](const Tensor& g) { x.accumulate_grad(gelu_backward_from_cdf(x.value(), cdf, g)); });
 }
 
 Var gelu_tanh(const Var& x) {

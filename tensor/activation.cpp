@@ -74,6 +74,41 @@ Tensor gelu_backward(const Tensor& x, const Tensor& grad_out) {
   }, "gelu_backward");
 }
 
+// y = x·Φ(x) is computed as v·(½(1 + erf)) here and as (½v)·(1 + erf) in gelu: halving is
+// exact, so both are the one rounding of the same product.
+Tensor gelu_keeping_cdf(const Tensor& x, Tensor* cdf) {
+  Tensor y = Tensor::empty(x.shape());  // both are written in full below
+  *cdf = Tensor::empty(x.shape());
+  const real* px = x.data();
+  real* py = y.data();
+  real* pc = cdf->data();
+  detail::for_chunks(x.numel(), [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) {
+      const real v = px[i], c = real(0.5) * (1 + detail::erf_approx(v * kInvSqrt2));
+      pc[i] = c;
+      py[i] = v * c;
+    }
+  });
+  return y;
+}
+
+Tensor gelu_backward_from_cdf(const Tensor& x, const Tensor& cdf, const Tensor& grad_out) {
+  check_same_shape(x, grad_out, "gelu_backward_from_cdf");
+  check_same_shape(x, cdf, "gelu_backward_from_cdf");
+  Tensor dx = Tensor::empty(x.shape());
+  const real* px = x.data();
+  const real* pc = cdf.data();
+  const real* pg = grad_out.data();
+  real* pd = dx.data();
+  detail::for_chunks(x.numel(), [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) {
+      const real v = px[i], pdf = kInvSqrt2Pi * detail::exp_approx(real(-0.5) * v * v);
+      pd[i] = pg[i] * (pc[i] + v * pdf);
+    }
+  });
+  return dx;
+}
+
 Tensor gelu_backward_reference(const Tensor& x, const Tensor& grad_out) {
   check_same_shape(x, grad_out, "gelu_backward_reference");
   return zip(x, grad_out, [](real v, real g) {

@@ -23,6 +23,13 @@ Tensor silu(const Tensor& x);
 Tensor relu_backward(const Tensor& x, const Tensor& grad_out);
 Tensor leaky_relu_backward(const Tensor& x, const Tensor& grad_out, real slope = 0.01f);
 Tensor gelu_backward(const Tensor& x, const Tensor& grad_out);
+// The pair a training step uses: the forward also keeps Φ(x) in *cdf, and the backward reads it
+// back instead of computing erf again, so it needs one exponential per element (for φ) instead
+// of erf and an exponential. y has the same bits as gelu(x); the gradient agrees with
+// gelu_backward to the last bit or two (the compiler may fuse its multiply-adds differently
+// when Φ is computed in the same expression).
+Tensor gelu_keeping_cdf(const Tensor& x, Tensor* cdf);
+Tensor gelu_backward_from_cdf(const Tensor& x, const Tensor& cdf, const Tensor& grad_out);
 Tensor gelu_backward_reference(const Tensor& x, const Tensor& grad_out);
 Tensor gelu_tanh_backward(const Tensor& x, const Tensor& grad_out);
 Tensor silu_backward(const Tensor& x, const Tensor& grad_out);

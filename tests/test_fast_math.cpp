@@ -6,6 +6,7 @@
 #include <limits>
 
 #include "autograd/gradcheck.h"
+#include "autograd/ops_basic.h"
 #include "autograd/ops_math.h"
 #include "tensor/activation.h"
 #include "tensor/fast_math.h"
@@ -64,6 +65,32 @@ TEST(FastMath, GeluAndItsBackwardAgreeWithTheStdErfReference) {
   }
 }
 
+// The training pair (Φ kept by the forward, read by the backward): the same output bits as
+// gelu, and the gradient of gelu_backward to rounding (its multiply-adds may fuse differently);
+// the autograd op's gradient is the pair's.
+TEST(FastMath, GeluKeepingCdfAgreesWithGeluAndGeluBackward) {
+  const std::vector<real> xs = dense_points();
+  const auto n = int64_t(xs.size());
+  Tensor x = Tensor::from(xs);
+  Tensor g = Tensor::full({n}, 1);
+  for (int64_t i = 0; i < n; ++i) g[i] = real(1 + (i % 5)) * 0.3f;
+  Tensor cdf;
+  const Tensor y = gelu_keeping_cdf(x, &cdf), want_y = gelu(x);
+  const Tensor dx = gelu_backward_from_cdf(x, cdf, g), want_dx = gelu_backward(x, g);
+  for (int64_t i = 0; i < n; ++i) {
+    ASSERT_EQ(y[i], want_y[i]) << "at x = " << x[i];
+    ASSERT_EQ(cdf[i], real(0.5) * (1 + detail::erf_approx(x[i] * real(1 / std::sqrt(2.0))))) << "at x = " << x[i];
+    ASSERT_NEAR(dx[i], want_dx[i], 4e-7f * std::max(real(1), std::fabs(x[i])) * g[i]) << "at x = " << x[i];
+  }
+  Var v = param(Tensor::from({-2.5f, -0.3f, 0.0f, 0.7f, 3.1f}));
+  Var out = gelu(v);
+  backward(sum(mul(out, Var(Tensor::from({1.0f, 2.0f, 3.0f, 4.0f, 5.0f})))));
+  Tensor v_cdf;
+  gelu_keeping_cdf(v.value(), &v_cdf);
+  const Tensor want = gelu_backward_from_cdf(v.value(), v_cdf, Tensor::from({1.0f, 2.0f, 3.0f, 4.0f, 5.0f}));
+  for (int64_t i = 0; i < 5; ++i) EXPECT_EQ(v.grad()[i], want[i]);
+}
+
 TEST(FastMath, GeluOpStillPassesGradcheck) {
   Rng rng(5);
   Var x = param(Tensor::randn({3, 7}, rng, 0, 2));
@@ -74,6 +101,8 @@ TEST(FastMath, GeluOpStillPassesGradcheck) {
 TEST(FastMath, GeluBackwardOfMismatchedShapesThrows) {
   EXPECT_THROW(gelu_backward(Tensor({2, 3}), Tensor({3, 2})), Error);
   EXPECT_THROW(gelu_backward_reference(Tensor({2, 3}), Tensor({6})), Error);
+  EXPECT_THROW(gelu_backward_from_cdf(Tensor({2, 3}), Tensor({2, 3}), Tensor({3, 2})), Error);
+  EXPECT_THROW(gelu_backward_from_cdf(Tensor({2, 3}), Tensor({6}), Tensor({2, 3})), Error);
 }
 
 }  // namespace
