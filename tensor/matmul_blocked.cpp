@@ -100,17 +100,18 @@ struct Start {
 };
 
 // C[0:m, 0:n] = from + Σ_k a(·, k)·b[k] over one KC slice; b + k·ldb holds the NR values of row
-// k of the B panel. The full MR×NR product is always computed (edge panels are zero-padded);
-// only m×n is stored.
-template <ALayout kLayout>
+// k of the B panel. The full kRows×NR product is always computed (edge panels are zero-padded);
+// only m×n is stored. kRows is MR but for short bottom edges (see kEdgeRows): each element of C
+// is the same chain of multiply-adds whatever the number of rows computed beside it.
+template <ALayout kLayout, int kRows = MR>
 void micro_kernel(int64_t kc, const real* a, int64_t a_step, const real* b, int64_t ldb, real* c, int64_t ldc,
                   int64_t m, int64_t n, Start from) {
   // Zeroed in unrolled loops, not with `= {}`: GCC 12 turns that into a memset of the array in
   // memory on every call (the accumulators then live in registers anyway), which costs as much
   // as a few k steps.
-  Vec acc[MR][NV];
+  Vec acc[kRows][NV];
 #pragma GCC unroll 16
-  for (int r = 0; r < MR; ++r)
+  for (int r = 0; r < kRows; ++r)
 #pragma GCC unroll 4
     for (int v = 0; v < NV; ++v) acc[r][v] = Vec{};
   for (int64_t k = 0; k < kc; ++k, b += ldb) {
@@ -118,15 +119,15 @@ void micro_kernel(int64_t kc, const real* a, int64_t a_step, const real* b, int6
 #pragma GCC unroll 4
     for (int v = 0; v < NV; ++v) bv[v] = load(b + v * kLanes);
 #pragma GCC unroll 16
-    for (int r = 0; r < MR; ++r) {
+    for (int r = 0; r < kRows; ++r) {
       const Vec ar = broadcast(kLayout == ALayout::rows_adjacent ? a[r] : a[r * a_step]);
 #pragma GCC unroll 4
       for (int v = 0; v < NV; ++v) acc[r][v] += ar * bv[v];
     }
     a += kLayout == ALayout::rows_adjacent ? a_step : 1;
   }
-  if (m == MR && n == NR) {
-    for (int r = 0; r < MR; ++r)
+  if (m == kRows && n == NR) {
+    for (int r = 0; r < kRows; ++r)
       for (int v = 0; v < NV; ++v) {
         real* p = c + r * ldc + v * kLanes;
         store(p, from.start ? load(from.start + r * from.ld + v * kLanes) + acc[r][v] : acc[r][v]);
@@ -134,13 +135,21 @@ void micro_kernel(int64_t kc, const real* a, int64_t a_step, const real* b, int6
     return;
   }
   // Edge tile: the same additions, element by element, so edges round exactly like full tiles.
-  real tile[MR * NR];
-  for (int r = 0; r < MR; ++r)
+  real tile[kRows * NR];
+  for (int r = 0; r < kRows; ++r)
     for (int v = 0; v < NV; ++v) store(tile + r * NR + v * kLanes, acc[r][v]);
   for (int64_t r = 0; r < m; ++r)
     for (int64_t j = 0; j < n; ++j)
       c[r * ldc + j] = from.start ? from.start[r * from.ld + j] + tile[r * NR + j] : tile[r * NR + j];
 }
+
+// A bottom edge of at most MR − kEdgeRows rows (an attention head's 64 rows leave 4 after five
+// micro-tiles of 12) is computed kEdgeRows rows at a time rather than as a whole zero-padded
+// micro-tile: the 4-row edge then costs a third of the multiply-adds.
+constexpr int kEdgeRows = 4;
+
+// The start of the rows r0… of a micro-tile whose rows start at `from`.
+Start rows_from(Start from, int64_t r0) { return {from.start ? from.start + r0 * from.ld : nullptr, from.ld}; }
 
 // Packs panels [p0, p1) of a matrix X (rows × depth, element (i, k) at src[i·si + k·sk]) into
 // dst, panel p0 first. Panel p holds rows [p·W, p·W + W): for each k, the W values X[p·W.., k],
@@ -300,9 +309,15 @@ void compute_tiles(int64_t M, int64_t N, int64_t K, const Operands& op, real* C,
           for (int64_t i = tiles.i0(t); i < tiles.i1(t); i += MR) {
             real* c = C + i * ldc + j;
             const Start from = start_of(k0, c, ldc, accumulate, bias, j);
-            if (i >= op.a_packed_from)
-              micro_kernel<ALayout::rows_adjacent>(kc, op.pa + (i - op.a_packed_from) * K + k0 * MR, MR, b, ldb, c,
-                                                   ldc, std::min<int64_t>(MR, M - i), n, from);
+            const int64_t m = std::min<int64_t>(MR, M - i);
+            const real* panel = op.pa + (i - op.a_packed_from) * K + k0 * MR;  // (when packed)
+            if (i >= op.a_packed_from && m > MR - kEdgeRows)
+              micro_kernel<ALayout::rows_adjacent>(kc, panel, MR, b, ldb, c, ldc, m, n, from);
+            else if (i >= op.a_packed_from)  // a short bottom edge: rows r0… of its zero-padded panel
+              for (int64_t r0 = 0; r0 < m; r0 += kEdgeRows)
+                micro_kernel<ALayout::rows_adjacent, kEdgeRows>(kc, panel + r0, MR, b, ldb, c + r0 * ldc, ldc,
+                                                                std::min<int64_t>(kEdgeRows, m - r0), n,
+                                                                rows_from(from, r0));
             else if (op.trans_a)  // op(A)[i + r, k] = A[k·lda + i + r]
               micro_kernel<ALayout::rows_adjacent>(kc, op.A + k0 * op.lda + i, op.lda, b, ldb, c, ldc, MR, n, from);
             else  // op(A)[i + r, k] = A[(i + r)·lda + k]
