@@ -80,7 +80,7 @@ Tensor batched(const Tensor& a, const Tensor& b, bool ta, bool tb, Gemm kernel, 
   Shape out_shape = plan.out;
   out_shape.push_back(M);
   out_shape.push_back(N);
-  numel(out_shape, "matmul");  // [2^30, 1] x [1, 2^30] is refused here, not by the allocator
+  numel(out_shape, "matmul");             // [2^30, 1] x [1, 2^30] is refused here, not by the allocator
   Tensor out = Tensor::empty(out_shape);  // gemm overwrites C (accumulate = false)
   if (out.numel() == 0) return out;
   const int64_t batches = numel(plan.out);
@@ -106,7 +106,8 @@ Tensor batched(const Tensor& a, const Tensor& b, bool ta, bool tb, Gemm kernel, 
   // tiny, each computed by one thread (its own gemm then runs inline). Big products: one after
   // another, each split by gemm itself. Either way each matrix gets the same bits.
   const double flops = 2.0 * double(M) * double(N) * double(Ka);
-  if (allow_threads && batches > 1 && flops < detail::kGemmParallelFlops && flops * double(batches) >= detail::kGemmParallelFlops)
+  if (allow_threads && batches > 1 && flops < detail::kGemmParallelFlops &&
+      flops * double(batches) >= detail::kGemmParallelFlops)
     parallel_for(batches, run, std::max<int64_t>(1, int64_t(detail::kGemmParallelFlops / 8 / std::max(flops, 1.0))));
   else
     run(0, batches);

@@ -22,18 +22,18 @@ struct GemmStrides {
 void gemm(int64_t M, int64_t N, int64_t K, const real* A, bool trans_a, const real* B, bool trans_b, real* C,
           bool accumulate = false, const real* bias = nullptr, const GemmStrides& strides = {});
 // The three nested loops, kept as the readable definition and as the reference for tests.
-void gemm_naive(int64_t M, int64_t N, int64_t K, const real* A, bool trans_a, const real* B, bool trans_b,
-                real* C, bool accumulate = false, const real* bias = nullptr, const GemmStrides& strides = {});
+void gemm_naive(int64_t M, int64_t N, int64_t K, const real* A, bool trans_a, const real* B, bool trans_b, real* C,
+                bool accumulate = false, const real* bias = nullptr, const GemmStrides& strides = {});
 // The fast paths (tensor/matmul_blocked.cpp). Same micro-kernel, same order of additions, so the
 // same result bit for bit; they differ in where the kernel reads its operands:
 //  - gemm_packed copies op(A) and op(B) into panels laid out in the kernel's reading order first
 //    (the GotoBLAS design: it pays off when the operands outgrow the caches);
 //  - gemm_in_place reads A, and B unless trans_b, where they are, and packs only Bᵀ and the
 //    partial panels at the edges (cheaper when the operands are small).
-void gemm_packed(int64_t M, int64_t N, int64_t K, const real* A, bool trans_a, const real* B, bool trans_b,
-                 real* C, bool accumulate = false, const real* bias = nullptr, const GemmStrides& strides = {});
-void gemm_in_place(int64_t M, int64_t N, int64_t K, const real* A, bool trans_a, const real* B, bool trans_b,
-                   real* C, bool accumulate = false, const real* bias = nullptr, const GemmStrides& strides = {});
+void gemm_packed(int64_t M, int64_t N, int64_t K, const real* A, bool trans_a, const real* B, bool trans_b, real* C,
+                 bool accumulate = false, const real* bias = nullptr, const GemmStrides& strides = {});
+void gemm_in_place(int64_t M, int64_t N, int64_t K, const real* A, bool trans_a, const real* B, bool trans_b, real* C,
+                   bool accumulate = false, const real* bias = nullptr, const GemmStrides& strides = {});
 // The size rule gemm uses: true when gemm_in_place is the faster path for this product
 // (measured with bench/bench_matmul.cpp; see matmul.cpp).
 bool gemm_reads_in_place(int64_t M, int64_t N, int64_t K, bool trans_a, bool trans_b);

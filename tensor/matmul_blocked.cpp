@@ -210,11 +210,15 @@ thread_local PackBuffer t_pack_a, t_pack_b;
 // Which work runs where never changes a result: each index writes its own panel or tile.
 template <class Fn>
 void run_tasks(bool parallel, int64_t count, int64_t grain, const Fn& fn) {
-  if (parallel) parallel_for(count, fn, grain);
-  else fn(0, count);
+  if (parallel)
+    parallel_for(count, fn, grain);
+  else
+    fn(0, count);
 }
 
-bool is_parallel(int64_t M, int64_t N, int64_t K) { return 2.0 * double(M) * double(N) * double(K) >= detail::kGemmParallelFlops; }
+bool is_parallel(int64_t M, int64_t N, int64_t K) {
+  return 2.0 * double(M) * double(N) * double(K) >= detail::kGemmParallelFlops;
+}
 
 // A product split over threads is cut into at least this many tiles per thread where it can be,
 // so that a thread finishing its last tile early waits for at most a small share of the work:
@@ -330,8 +334,8 @@ void compute_tiles(int64_t M, int64_t N, int64_t K, const Operands& op, real* C,
 
 }  // namespace
 
-void gemm_packed(int64_t M, int64_t N, int64_t K, const real* A, bool trans_a, const real* B, bool trans_b,
-                 real* C, bool accumulate, const real* bias, const GemmStrides& strides) {
+void gemm_packed(int64_t M, int64_t N, int64_t K, const real* A, bool trans_a, const real* B, bool trans_b, real* C,
+                 bool accumulate, const real* bias, const GemmStrides& strides) {
   const GemmStrides st = detail::resolve_strides(M, N, K, trans_a, trans_b, strides, "gemm_packed");
   if (!needs_product("gemm_packed", M, N, K, C, st.ldc, accumulate, bias)) return;
   const int64_t m_panels = (M + MR - 1) / MR, n_panels = (N + NR - 1) / NR;
@@ -353,8 +357,8 @@ void gemm_packed(int64_t M, int64_t N, int64_t K, const real* A, bool trans_a, c
   compute_tiles(M, N, K, {A, trans_a, st.lda, pa, 0, B, st.ldb, pb, 0}, C, st.ldc, accumulate, bias, parallel);
 }
 
-void gemm_in_place(int64_t M, int64_t N, int64_t K, const real* A, bool trans_a, const real* B, bool trans_b,
-                   real* C, bool accumulate, const real* bias, const GemmStrides& strides) {
+void gemm_in_place(int64_t M, int64_t N, int64_t K, const real* A, bool trans_a, const real* B, bool trans_b, real* C,
+                   bool accumulate, const real* bias, const GemmStrides& strides) {
   const GemmStrides st = detail::resolve_strides(M, N, K, trans_a, trans_b, strides, "gemm_in_place");
   if (!needs_product("gemm_in_place", M, N, K, C, st.ldc, accumulate, bias)) return;
   const int64_t m_full = M / MR * MR, n_full = N / NR * NR;  // rows and columns of whole micro-tiles
