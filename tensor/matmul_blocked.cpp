@@ -314,10 +314,11 @@ void compute_tiles(int64_t M, int64_t N, int64_t K, const Operands& op, real* C,
             real* c = C + i * ldc + j;
             const Start from = start_of(k0, c, ldc, accumulate, bias, j);
             const int64_t m = std::min<int64_t>(MR, M - i);
-            const real* panel = op.pa + (i - op.a_packed_from) * K + k0 * MR;  // (when packed)
-            if (i >= op.a_packed_from && m > MR - kEdgeRows)
+            const bool a_packed = i >= op.a_packed_from;  // (pa may be null when nothing is packed)
+            const real* panel = a_packed ? op.pa + (i - op.a_packed_from) * K + k0 * MR : nullptr;
+            if (a_packed && m > MR - kEdgeRows)
               micro_kernel<ALayout::rows_adjacent>(kc, panel, MR, b, ldb, c, ldc, m, n, from);
-            else if (i >= op.a_packed_from)  // a short bottom edge: rows r0… of its zero-padded panel
+            else if (a_packed)  // a short bottom edge: rows r0… of its zero-padded panel
               for (int64_t r0 = 0; r0 < m; r0 += kEdgeRows)
                 micro_kernel<ALayout::rows_adjacent, kEdgeRows>(kc, panel + r0, MR, b, ldb, c + r0 * ldc, ldc,
                                                                 std::min<int64_t>(kEdgeRows, m - r0), n,
