@@ -22,6 +22,11 @@ real stable_sigmoid(real x) {
   return e / (1 + e);
 }
 
+// Φ(v) = ½(1 + erf(v/√2)) and φ(v) = e^(−v²/2)/√(2π) from the vectorizable erf and exp, and
+// GELU's derivative Φ(v) + v·φ(v), for the kernels below.
+inline real normal_cdf(real v) { return real(0.5) * (1 + detail::erf_approx(v * kInvSqrt2)); }
+inline real normal_pdf(real v) { return kInvSqrt2Pi * detail::exp_approx(real(-0.5) * v * v); }
+
 // Backward kernels receive x and the gradient of the output, which must line up one to one.
 void check_same_shape(const Tensor& x, const Tensor& grad_out, const char* op) {
   if (x.shape() != grad_out.shape())
@@ -67,11 +72,7 @@ Tensor leaky_relu_backward(const Tensor& x, const Tensor& grad_out, real slope) 
 // d/dx x·Φ(x) = Φ(x) + x·φ(x), by the product rule (Φ' = φ).
 Tensor gelu_backward(const Tensor& x, const Tensor& grad_out) {
   check_same_shape(x, grad_out, "gelu_backward");
-  return zip(x, grad_out, [](real v, real g) {
-    const real cdf = real(0.5) * (1 + detail::erf_approx(v * kInvSqrt2));
-    const real pdf = kInvSqrt2Pi * detail::exp_approx(real(-0.5) * v * v);
-    return g * (cdf + v * pdf);
-  }, "gelu_backward");
+  return zip(x, grad_out, [](real v, real g) { return g * (normal_cdf(v) + v * normal_pdf(v)); }, "gelu_backward");
 }
 
 // y = x·Φ(x) is computed as v·(½(1 + erf)) here and as (½v)·(1 + erf) in gelu: halving is
@@ -84,7 +85,7 @@ Tensor gelu_keeping_cdf(const Tensor& x, Tensor* cdf) {
   real* pc = cdf->data();
   detail::for_chunks(x.numel(), [&](int64_t begin, int64_t end) {
     for (int64_t i = begin; i < end; ++i) {
-      const real v = px[i], c = real(0.5) * (1 + detail::erf_approx(v * kInvSqrt2));
+      const real v = px[i], c = normal_cdf(v);
       pc[i] = c;
       py[i] = v * c;
     }
@@ -102,8 +103,8 @@ Tensor gelu_backward_from_cdf(const Tensor& x, const Tensor& cdf, const Tensor& 
   real* pd = dx.data();
   detail::for_chunks(x.numel(), [&](int64_t begin, int64_t end) {
     for (int64_t i = begin; i < end; ++i) {
-      const real v = px[i], pdf = kInvSqrt2Pi * detail::exp_approx(real(-0.5) * v * v);
-      pd[i] = pg[i] * (pc[i] + v * pdf);
+      const real v = px[i];
+      pd[i] = pg[i] * (pc[i] + v * normal_pdf(v));
     }
   });
   return dx;

@@ -91,6 +91,19 @@ void set_mask_and_scale(SdpaProblem& p, const Tensor& mask, bool causal, std::op
   }
 }
 
+// In eight partial sums, as row_sum (the backward's D_i = dO_i · O_i was a fifth of its own time as
+// one running sum).
+real row_dot(const real* a, const real* b, int64_t n) {
+  real part[8] = {};
+  int64_t c = 0;
+  for (; c + 8 <= n; c += 8)
+    for (int u = 0; u < 8; ++u) part[u] += a[c + u] * b[c + u];
+  real sum = 0;
+  for (; c < n; ++c) sum += a[c] * b[c];
+  for (int u = 0; u < 8; ++u) sum += part[u];
+  return sum;
+}
+
 real* reserve_floats(std::vector<real>& buf, int64_t n) {
   if (buf.size() < size_t(n)) buf.resize(size_t(n));
   return buf.data();

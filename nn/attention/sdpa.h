@@ -122,6 +122,10 @@ void sdpa_scores(const SdpaProblem& p, int64_t bh, const real* q_rows, int64_t i
 
 // exp_approx (tensor/fast_math.h) computes the exponentials of the softmax loops.
 
+// a · b over n values in eight interleaved partial sums (a single running sum is a chain the
+// compiler must keep in order, one add at a time). The order is fixed, so the bits are too.
+real row_dot(const real* a, const real* b, int64_t n);
+
 // Scratch helper: buf grown to at least n floats (never shrunk, so a thread's buffer is reused by
 // the next head and the next call); its data.
 real* reserve_floats(std::vector<real>& buf, int64_t n);

@@ -27,20 +27,6 @@ struct BackwardScratch {
 };
 thread_local BackwardScratch backward_scratch;
 
-// a · b over n values in eight interleaved partial sums: one running sum is a chain the compiler
-// must keep in order, one add at a time (it was a fifth of this file's time). The order is fixed,
-// so the bits are too.
-real dot(const real* a, const real* b, int64_t n) {
-  real part[8] = {};
-  int64_t c = 0;
-  for (; c + 8 <= n; c += 8)
-    for (int u = 0; u < 8; ++u) part[u] += a[c + u] * b[c + u];
-  real sum = 0;
-  for (; c < n; ++c) sum += a[c] * b[c];
-  for (int u = 0; u < 8; ++u) sum += part[u];
-  return sum;
-}
-
 // rows × width zeros into rows `row_stride` apart (one head's columns of a gradient).
 void zero_rows(real* x, int64_t rows, int64_t width, int64_t row_stride) {
   for (int64_t r = 0; r < rows; ++r) std::fill_n(x + r * row_stride, width, real(0));
@@ -60,9 +46,10 @@ void backward_head(const SdpaProblem& p, int64_t bh, const real* q_head, const r
   real* D = reserve_floats(w.D, p.Tq);
   transpose_key_blocks(p, k_head, p.d, k_row, kt);
   transpose_key_blocks(p, v_head, p.dv, v_row, vt);
-  for (int64_t i = 0; i < p.Tq; ++i)
-    D[i] = dot(dout_head + i * out_row, out_head + i * out_row, p.dv);  // D_i = dO_i · O_i
-  zero_rows(dq_head, p.Tq, p.d, q_row);                                 // the blocks below add into them
+  // D_i = dO_i · O_i.
+  for (int64_t i = 0; i < p.Tq; ++i) D[i] = row_dot(dout_head + i * out_row, out_head + i * out_row, p.dv);
+  // dq, dk, dv: the blocks below add into them.
+  zero_rows(dq_head, p.Tq, p.d, q_row);
   zero_rows(dk_head, p.Tk, p.d, k_row);
   zero_rows(dv_head, p.Tk, p.dv, v_row);
   for (int64_t i0 = 0; i0 < p.Tq; i0 += bq) {
