@@ -2,7 +2,7 @@
 // mode (the lesson file is included with its main() switched off; the computations and training
 // runs it narrates live in lessons/common/: relational_attention_by_hand, dat_experiments):
 // relational attention by hand against the library, the symbol retrievers' properties, the
-// learning-curve ordering (DAT ahead of a Transformer of no fewer parameters), the retriever table,
+// learning curves (both models learn; the text says which is ahead, whatever the seed), the retriever table,
 // the vision comparison, plus a whole narration in both languages (claims, figures, English free
 // of Spanish) and the same numbers on 1 and 2 threads.
 #include <gtest/gtest.h>
@@ -88,17 +88,33 @@ const Resultados& quick_results() {
   return r;
 }
 
-TEST(Lesson15, DATLearnsSameDifferentFromFewerExamplesThanTheTransformer) {
+// Which model is ahead at a size is not asserted: with 3 seeds a column won by a few points flips
+// with the seed (quick mode, seeds 1–5: DAT ahead at 3, 1, 2, 3 and 1 of the 3 sizes) and with the
+// last bit of a kernel's rounding. What must hold is that both models learn the task on unseen
+// sprites and that the comparison is fair; the narration test below checks that the text says
+// what the numbers say, whichever way they fall.
+TEST(Lesson15, BothModelsLearnSameDifferentOnUnseenSpritesWithNoFewerParametersForTheTransformer) {
   const Resultados& r = quick_results();
   const Curvas& c = r.curvas;
   ASSERT_EQ(c.dat.size(), c.tamanos.size());
-  // The ordering the lesson prints: DAT ahead at every size, and it reaches 80 % with fewer examples.
-  for (size_t k = 0; k < c.tamanos.size(); ++k) EXPECT_GT(c.dat[k], c.transformer[k]) << c.tamanos[k];
-  EXPECT_EQ(victorias(c), int64_t(c.tamanos.size()));
-  const int64_t need_dat = ejemplos_para(c.tamanos, c.dat, kMeta), need_t = ejemplos_para(c.tamanos, c.transformer, kMeta);
-  EXPECT_GT(need_dat, 0);
-  EXPECT_TRUE(need_t < 0 || need_dat < need_t) << need_dat << " vs " << need_t;
+  ASSERT_EQ(c.transformer.size(), c.tamanos.size());
+  // At the largest size both are well above chance (50 %): 73–81 % over seeds 1–5.
+  EXPECT_GT(c.dat.back(), 0.65);
+  EXPECT_GT(c.transformer.back(), 0.65);
+  // More examples help: the largest size beats the smallest for both.
+  EXPECT_GT(c.dat.back(), c.dat.front());
+  EXPECT_GT(c.transformer.back(), c.transformer.front());
   EXPECT_GE(c.param_transformer, c.param_dat);
+  // ejemplos_para gives the first size that reaches the goal, or -1.
+  const int64_t need_dat = ejemplos_para(c.tamanos, c.dat, kMeta);
+  for (size_t k = 0; k < c.tamanos.size(); ++k) {
+    if (c.tamanos[k] < need_dat || need_dat < 0) {
+      EXPECT_LT(c.dat[k], kMeta) << c.tamanos[k];
+    }
+    if (c.tamanos[k] == need_dat) {
+      EXPECT_GE(c.dat[k], kMeta);
+    }
+  }
 }
 
 TEST(Lesson15, RetrieversLearnAndTheVisionModelsHaveTheSameSize) {
@@ -130,6 +146,24 @@ TEST(Lesson15, SameNumbersOnOneAndTwoThreads) {
   EXPECT_EQ(head[0], head[1]);
 }
 
+// Step 3's sentences follow the numbers: the count of sizes where DAT is ahead, whether it reaches
+// the goal with fewer examples, and which explanation comes after (the expected one only when DAT
+// is ahead at most sizes). Seed 1 and seed 2 (quick mode) fall on different sides of that.
+void expect_step3_says_what_the_numbers_say(const Resultados& res, const LessonRun& r, bool es) {
+  const Curvas& c = res.curvas;
+  const int64_t wins = victorias(c), sizes = int64_t(c.tamanos.size());
+  EXPECT_TRUE(r.has(es ? fmt("El DAT va adelante en {} de {} tamaños.", wins, sizes)
+                       : fmt("DAT is ahead at {} of {} sizes.", wins, sizes)));
+  const int64_t need_dat = ejemplos_para(c.tamanos, c.dat, kMeta), need_t = ejemplos_para(c.tamanos, c.transformer, kMeta);
+  const bool fewer = need_dat > 0 && (need_t < 0 || need_dat < need_t);
+  EXPECT_TRUE(r.has(es ? (fewer ? "¿El DAT llega con menos? sí." : "¿El DAT llega con menos? no.")
+                       : (fewer ? "get there with fewer? yes." : "get there with fewer? no.")));
+  const std::string expected = es ? "Es lo esperado:" : "That is what we expected:";
+  const std::string not_ahead = es ? "Aquí el DAT no quedó adelante" : "Here DAT was not ahead";
+  EXPECT_EQ(r.has(expected), 2 * wins > sizes);
+  EXPECT_EQ(r.has(not_ahead), 2 * wins <= sizes);
+}
+
 TEST(Lesson15, QuickRunLearnsPrintsTheClaimsAndWritesTheFigures) {
   const Resultados& res = quick_results();
   for (Lang lang : {Lang::es, Lang::en}) {
@@ -140,10 +174,9 @@ TEST(Lesson15, QuickRunLearnsPrintsTheClaimsAndWritesTheFigures) {
           es ? "¿Cada fila suma 1? sí." : "Do all rows sum to 1? yes.",
           es ? "reciben el mismo símbolo? sí." : "get the same symbol? yes.",
           es ? "los mismos símbolos? sí." : "the same symbols? yes.", es ? "comparten símbolo? sí." : "share a symbol? yes.",
-          es ? "¿El DAT llega con menos? sí." : "get there with fewer? yes.",
-          es ? "El DAT va adelante en 3 de 3 tamaños." : "DAT is ahead at 3 of 3 sizes.", es ? "Resumen" : "Summary",
-          es ? "Ejercicios" : "Exercises"})
+          es ? "Resumen" : "Summary", es ? "Ejercicios" : "Exercises"})
       EXPECT_TRUE(r.has(claim)) << claim;
+    expect_step3_says_what_the_numbers_say(res, r, es);
     EXPECT_TRUE(r.has(es ? "¿Gana el DAT? " : "Does DAT win? "));
     EXPECT_EQ(line_wider_than(r.text, 80), "");
     if (!es) {
@@ -157,6 +190,14 @@ TEST(Lesson15, QuickRunLearnsPrintsTheClaimsAndWritesTheFigures) {
     EXPECT_NE(curves.find(es ? "ejemplos de entrenamiento" : "training examples"), std::string::npos);
     EXPECT_NE(curves.find("Transformer"), std::string::npos);
     EXPECT_NE(r.figure_text("vision_dat_vit.svg").find(es ? "azar" : "chance"), std::string::npos);
+  }
+}
+
+TEST(Lesson15, Step3OnAnotherSeedStillSaysWhatItsNumbersSay) {
+  const Resultados res = experimentos(quick_lesson_options(2));
+  for (Lang lang : {Lang::es, Lang::en}) {
+    const LessonRun r = run_lesson_quick("lesson15_seed2", lang, [&](Narrator& n) { narrar(n, res); }, 2);
+    expect_step3_says_what_the_numbers_say(res, r, lang == Lang::es);
   }
 }
 
