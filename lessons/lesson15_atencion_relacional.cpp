@@ -142,21 +142,19 @@ void paso3_curvas(Narrator& n, const Curvas& r, const ConfigRelacional& c) {
       "with fewer? {}.",
       gana, r.tamanos.size(), fixed(100 * kMeta, 0), ejemplos(meta_dat), ejemplos(meta_t),
       si_no(n, meta_dat > 0 && (meta_t < 0 || meta_dat < meta_t)));
-  // La explicación depende de lo que salió: con otra --seed el DAT puede quedar atrás.
+  // La primera frase depende de lo que salió: con otra --seed el DAT puede quedar atrás.
   if (2 * gana > int64_t(r.tamanos.size()))
-    n.say("Es lo esperado: la relación ⟨φ_q x_i, φ_k x_j⟩ es justo lo que la tarea pregunta; el Transformer "
-          "tiene que aprender a comparar con sus valores y su MLP, y puede en cambio ajustarse a los sprites "
-          "vistos, que en la prueba no están.",
-          "That is what we expected: the relation ⟨φ_q x_i, φ_k x_j⟩ is exactly what the task asks; the "
-          "Transformer must learn to compare with its values and its MLP, and it can instead fit the sprites it "
-          "saw, which are absent from the test.");
+    n.say("Es lo esperado.", "That is what we expected.");
   else
-    n.say("Aquí el DAT no quedó adelante en la mayoría de los tamaños. Lo que tiene a favor es que la relación "
-          "⟨φ_q x_i, φ_k x_j⟩ es justo lo que la tarea pregunta, mientras que el Transformer tiene que aprender "
-          "a comparar con sus valores y su MLP; con pocas semillas y pocos pasos esa ventaja puede no verse.",
-          "Here DAT was not ahead at most sizes. What it has in its favour is that the relation "
-          "⟨φ_q x_i, φ_k x_j⟩ is exactly what the task asks, while the Transformer must learn to compare with "
-          "its values and its MLP; with few seeds and few steps that advantage may not show.");
+    n.say("Aquí el DAT no quedó adelante en la mayoría de los tamaños; con pocas semillas y pocos pasos su "
+          "ventaja puede no verse.",
+          "Here DAT was not ahead at most sizes; with few seeds and few steps its advantage may not show.");
+  n.say("Por qué el DAT debería llevar ventaja en esta tarea: la relación ⟨φ_q x_i, φ_k x_j⟩ es justo lo que "
+        "la tarea pregunta; el Transformer tiene que aprender a comparar con sus valores y su MLP, y puede en "
+        "cambio ajustarse a los sprites vistos, que en la prueba no están.",
+        "Why DAT should have the advantage on this task: the relation ⟨φ_q x_i, φ_k x_j⟩ is exactly what the "
+        "task asks; the Transformer must learn to compare with its values and its MLP, and it can instead fit "
+        "the sprites it saw, which are absent from the test.");
   n.say("Con {} semillas las curvas son ruidosas: compara columnas, no décimas; otra --seed puede voltear una "
         "columna que gana por pocos puntos.",
         "With {} seeds the curves are noisy: compare columns, not tenths; another --seed can flip a column "

@@ -158,7 +158,7 @@ void expect_step3_says_what_the_numbers_say(const Resultados& res, const LessonR
   const bool fewer = need_dat > 0 && (need_t < 0 || need_dat < need_t);
   EXPECT_TRUE(r.has(es ? (fewer ? "¿El DAT llega con menos? sí." : "¿El DAT llega con menos? no.")
                        : (fewer ? "get there with fewer? yes." : "get there with fewer? no.")));
-  const std::string expected = es ? "Es lo esperado:" : "That is what we expected:";
+  const std::string expected = es ? "Es lo esperado." : "That is what we expected.";
   const std::string not_ahead = es ? "Aquí el DAT no quedó adelante" : "Here DAT was not ahead";
   EXPECT_EQ(r.has(expected), 2 * wins > sizes);
   EXPECT_EQ(r.has(not_ahead), 2 * wins <= sizes);
